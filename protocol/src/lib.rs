@@ -1,0 +1,23 @@
+//! Hail's wire contract (v1) as Rust types: the one source shared by the
+//! server, the harness and the client's contract fixtures.
+//!
+//! Layout:
+//! - `ids`      typed ids (UUIDs on the wire as strings)
+//! - `geo`      `Position` and `Place`, validated when parsed
+//! - `model`    `User`, `Trip` and their enums
+//! - `ws`       WebSocket frames: client commands and server messages
+//! - `http`     HTTP request and response bodies
+//! - `error`    the error codes shared by HTTP and WebSocket
+
+pub mod error;
+pub mod geo;
+pub mod http;
+pub mod ids;
+pub mod model;
+pub mod ws;
+
+pub use error::{ErrorCode, ErrorBody, ErrorDetail};
+pub use geo::{Place, Position, PositionError};
+pub use ids::{TripId, UserId};
+pub use model::{CancelledBy, Role, Trip, TripStatus, TripUser, User};
+pub use ws::{ClientMessage, ClientKind, ServerMessage, WithdrawReason};

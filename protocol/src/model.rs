@@ -1,0 +1,154 @@
+//! Users and trips as clients see them.
+
+use crate::geo::Place;
+use crate::ids::{TripId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Rider,
+    Driver,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rider => "rider",
+            Self::Driver => "driver",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "rider" => Some(Self::Rider),
+            "driver" => Some(Self::Driver),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub role: Role,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TripStatus {
+    Requested,
+    Accepted,
+    Arrived,
+    InProgress,
+    Completed,
+    Cancelled,
+    Expired,
+}
+
+impl TripStatus {
+    pub const ALL: [TripStatus; 7] = [
+        Self::Requested,
+        Self::Accepted,
+        Self::Arrived,
+        Self::InProgress,
+        Self::Completed,
+        Self::Cancelled,
+        Self::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Accepted => "accepted",
+            Self::Arrived => "arrived",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Whether the trip still binds its rider (and driver, once assigned).
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            Self::Requested | Self::Accepted | Self::Arrived | Self::InProgress
+        )
+    }
+
+    /// Whether a driver is assigned and moving: GPS is persisted and forwarded.
+    pub fn is_driving(self) -> bool {
+        matches!(self, Self::Accepted | Self::Arrived | Self::InProgress)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelledBy {
+    Rider,
+    Driver,
+    System,
+}
+
+impl CancelledBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rider => "rider",
+            Self::Driver => "driver",
+            Self::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "rider" => Some(Self::Rider),
+            "driver" => Some(Self::Driver),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
+}
+
+/// `{id, name}`: what the other side of a trip may know of a person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripUser {
+    pub id: UserId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trip {
+    pub id: TripId,
+    pub status: TripStatus,
+    pub rider: TripUser,
+    pub driver: Option<TripUser>,
+    pub pickup: Place,
+    pub dropoff: Place,
+    pub requested_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrived_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_by: Option<CancelledBy>,
+    /// Additive: when the trip became `expired`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<DateTime<Utc>>,
+}
