@@ -121,9 +121,15 @@ mod tests {
     #[test]
     fn rejects_out_of_range_and_non_finite() {
         assert_eq!(Position::new(90.1, 0.0), Err(PositionError::LatOutOfRange));
-        assert_eq!(Position::new(0.0, -180.5), Err(PositionError::LngOutOfRange));
+        assert_eq!(
+            Position::new(0.0, -180.5),
+            Err(PositionError::LngOutOfRange)
+        );
         assert_eq!(Position::new(f64::NAN, 0.0), Err(PositionError::NotFinite));
-        assert_eq!(Position::new(0.0, f64::INFINITY), Err(PositionError::NotFinite));
+        assert_eq!(
+            Position::new(0.0, f64::INFINITY),
+            Err(PositionError::NotFinite)
+        );
         assert!(Position::new(-90.0, 180.0).is_ok());
     }
 

@@ -16,8 +16,8 @@ pub mod ids;
 pub mod model;
 pub mod ws;
 
-pub use error::{ErrorCode, ErrorBody, ErrorDetail};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use geo::{Place, Position, PositionError};
 pub use ids::{TripId, UserId};
 pub use model::{CancelledBy, Role, Trip, TripStatus, TripUser, User};
-pub use ws::{ClientMessage, ClientKind, ServerMessage, WithdrawReason};
+pub use ws::{ClientKind, ClientMessage, ServerMessage, WithdrawReason};

@@ -166,9 +166,9 @@ impl ClientMessage {
             Self::TripCancel {
                 reason: Some(reason),
                 ..
-            } if reason.chars().count() > MAX_REASON_CHARS => {
-                Err(format!("reason must be at most {MAX_REASON_CHARS} characters"))
-            }
+            } if reason.chars().count() > MAX_REASON_CHARS => Err(format!(
+                "reason must be at most {MAX_REASON_CHARS} characters"
+            )),
             _ => Ok(()),
         }
     }

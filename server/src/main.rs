@@ -1,1 +1,125 @@
-fn main(){}
+//! `hail serve | migrate | admin create`: parse the command line, load the
+//! settings, and hand over to the library.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hail_protocol::Role;
+use hail_server::app::{open_store, Application};
+use hail_server::config::Config;
+
+#[derive(Parser)]
+#[command(name = "hail", version, about = "Hail: a realtime ride-hailing server")]
+struct Cli {
+    /// Read settings from this .env file first (the environment wins).
+    #[arg(long, global = true)]
+    env_file: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTP and WebSocket (applies migrations first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin account.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(path) = &cli.env_file {
+        dotenvy::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let config = Config::from_env()?;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            open_store(&config).await?;
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    username,
+                    password,
+                    name,
+                },
+        } => {
+            let store = open_store(&config).await?;
+            let user =
+                hail_server::http::auth::create_user(&store, username, password, Role::Admin, name)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created admin {} ({})", user.username, user.id);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    config.check_serve()?;
+    if config.dev {
+        tracing::warn!("HAIL_DEV=1: development mode (built-in JWT secret allowed)");
+    }
+    let metrics = hail_server::metrics::install().map_err(|e| anyhow::anyhow!(e))?;
+    tracing::info!(
+        node = %config.node_id,
+        store = %hail_server::app::redact(&config.database_url),
+        bus = %hail_server::app::redact(&config.redis_url),
+        prefix = %config.redis_prefix,
+        "starting"
+    );
+    let app = Application::build(config, metrics).await?;
+    let addr = app.local_addr()?;
+    tracing::info!("listening on http://{addr}");
+    // Machine-readable for tests and scripts that bind port 0.
+    println!("HAIL_LISTENING {addr}");
+    app.run(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,256 @@
+//! Building and running a node: the same path in production and in tests
+//! (bind port 0 and read [`Application::port`]).
+
+use crate::auth::tokens::TokenKeys;
+use crate::bus::redis::{client as redis_client, manager_config, RedisBus};
+use crate::bus::Inbound;
+use crate::config::Config;
+use crate::geo::redis::RedisGeo;
+use crate::geo::GeoIndex;
+use crate::http::{app, AppState};
+use crate::keys::Keys;
+use crate::node::registry::Registry;
+use crate::node::subscriptions::Subscriptions;
+use crate::node::{gps, Node};
+use crate::store::postgres::PgStore;
+use crate::store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot bind {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("Postgres ({0}): {1}")]
+    Store(String, crate::store::StoreError),
+    #[error("Redis ({0}): {1}")]
+    Bus(String, String),
+}
+
+/// A URL without its password, for logs and errors.
+pub fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((creds, host)) => {
+                let user = creds.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Connects to Postgres and applies migrations; what `hail migrate` does.
+pub async fn open_store(config: &Config) -> Result<PgStore, StartError> {
+    let url = redact(&config.database_url);
+    let store = PgStore::connect(&config.database_url, config.db_pool_size, config.db_timeout)
+        .map_err(|e| StartError::Store(url.clone(), e))?;
+    store
+        .ping()
+        .await
+        .map_err(|e| StartError::Store(url.clone(), e))?;
+    let applied = store
+        .migrate()
+        .await
+        .map_err(|e| StartError::Store(url.clone(), e))?;
+    tracing::info!(applied, "migrations up to date");
+    Ok(store)
+}
+
+pub struct Application {
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    state: AppState,
+    /// Subscriptions, GPS writer, sweeps: stopped after the sessions.
+    background: TaskTracker,
+    stop_background: CancellationToken,
+    close_gps: CancellationToken,
+    gps_writer: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    pub async fn build(config: Config, metrics: PrometheusHandle) -> Result<Self, StartError> {
+        let config = Arc::new(config);
+        let store: Arc<dyn Store> = Arc::new(open_store(&config).await?);
+
+        let redis_url = redact(&config.redis_url);
+        let bus_err = |e: String| StartError::Bus(redis_url.clone(), e);
+        let keys = Keys::new(config.redis_prefix.clone());
+        let registry = Arc::new(Registry::default());
+        let client = redis_client(&config.redis_url).map_err(|e| bus_err(e.to_string()))?;
+        let timeout = config.db_timeout;
+        let inbound: Arc<dyn Inbound> = registry.clone();
+        let bus = Arc::new(
+            RedisBus::connect(&client, keys.clone(), inbound, timeout)
+                .await
+                .map_err(|e| bus_err(e.to_string()))?,
+        );
+        let geo_con = client
+            .get_connection_manager_with_config(manager_config(timeout))
+            .await
+            .map_err(|e| bus_err(e.to_string()))?;
+        let geo: Arc<dyn GeoIndex> = Arc::new(RedisGeo::new(keys, geo_con));
+
+        let background = TaskTracker::new();
+        let stop_background = CancellationToken::new();
+        let close_gps = CancellationToken::new();
+        let subs = Subscriptions::spawn(
+            bus.clone(),
+            registry.clone(),
+            stop_background.clone(),
+            &background,
+        );
+        let (gps, gps_writer) = gps::spawn(store.clone(), config.gps.clone(), close_gps.clone());
+        spawn_sweeper(
+            geo.clone(),
+            config.dispatch.stale_after,
+            stop_background.clone(),
+            &background,
+        );
+        spawn_metrics_upkeep(metrics.clone(), stop_background.clone(), &background);
+
+        let node = Arc::new(Node {
+            tokens: TokenKeys::new(config.jwt_secret.as_bytes(), config.access_ttl),
+            config: config.clone(),
+            store,
+            bus,
+            geo,
+            registry,
+            subs,
+            gps,
+            tasks: TaskTracker::new(),
+            shutdown: CancellationToken::new(),
+        });
+
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|e| StartError::Bind(config.bind, e))?;
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| StartError::Bind(addr, e))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            listener,
+            metrics_listener,
+            state: AppState { node, metrics },
+            background,
+            stop_background,
+            close_gps,
+            gps_writer,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `signal` resolves, then drains: stop accepting, close
+    /// every socket with 1001, stop dispatchers, flush queued GPS points.
+    pub async fn run(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let node = self.state.node.clone();
+        let shutdown = node.shutdown.clone();
+        let with_metrics = self.metrics_listener.is_none();
+        let router = app(self.state.clone(), with_metrics);
+        let http = tokio::spawn(
+            axum::serve(self.listener, router)
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                .into_future(),
+        );
+        let metrics_http = self.metrics_listener.map(|listener| {
+            let router = crate::http::health::metrics_router().with_state(self.state.clone());
+            tokio::spawn(
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                    .into_future(),
+            )
+        });
+
+        tokio::select! {
+            _ = signal => tracing::info!("shutdown requested: draining"),
+            _ = shutdown.cancelled() => {}
+        }
+        shutdown.cancel();
+        let limit = node.config.shutdown_timeout;
+        // axum does not wait for upgraded sockets (tokio-rs/axum#3003):
+        // sessions are tracked and awaited here.
+        node.tasks.close();
+        if tokio::time::timeout(limit, node.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("sessions still open after {limit:?}; closing anyway");
+        }
+        // Sessions are gone: no more points. The writer drains the queue.
+        self.close_gps.cancel();
+        if tokio::time::timeout(limit, self.gps_writer).await.is_err() {
+            tracing::error!(
+                "GPS writer did not drain within {limit:?}; queued points are unwritten"
+            );
+        }
+        self.stop_background.cancel();
+        self.background.close();
+        let _ = tokio::time::timeout(limit, self.background.wait()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), http).await;
+        if let Some(m) = metrics_http {
+            let _ = tokio::time::timeout(Duration::from_secs(1), m).await;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Drops drivers whose last position is stale from the geo index.
+fn spawn_sweeper(
+    geo: Arc<dyn GeoIndex>,
+    stale: Duration,
+    stop: CancellationToken,
+    tracker: &TaskTracker,
+) {
+    let every = (stale / 3).max(Duration::from_secs(1));
+    tracker.spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.cancelled() => return,
+            }
+            let cutoff = chrono::Utc::now() - chrono::Duration::from_std(stale).unwrap_or_default();
+            match geo.sweep(cutoff.timestamp_millis()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(removed = n, "stale drivers swept"),
+                Err(e) => tracing::warn!("stale sweep failed: {e}"),
+            }
+        }
+    });
+}
+
+/// Histograms in the Prometheus exporter need periodic upkeep.
+fn spawn_metrics_upkeep(handle: PrometheusHandle, stop: CancellationToken, tracker: &TaskTracker) {
+    tracker.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => handle.run_upkeep(),
+                _ = stop.cancelled() => return,
+            }
+        }
+    });
+}

@@ -1,0 +1,5 @@
+//! Identity: password hashing and tokens. Access tokens are short-lived
+//! HS256 JWTs; refresh tokens are random, stored hashed, and rotated on use.
+
+pub mod password;
+pub mod tokens;

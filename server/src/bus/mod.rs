@@ -1,0 +1,31 @@
+//! Fan-out between nodes. A node subscribes once per topic that has local
+//! listeners (node-level subscriptions: one Redis connection serves every
+//! local socket); publishing reaches whichever nodes listen. All fan-out
+//! goes through the bus, even on one node, so one node runs the same path
+//! as many.
+
+pub mod redis;
+
+pub use crate::keys::Topic;
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("bus unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Where a bus hands what arrives for this node. Must not block: it runs on
+/// the bus's connection task.
+pub trait Inbound: Send + Sync + 'static {
+    fn deliver(&self, topic: Topic, payload: &[u8]);
+}
+
+#[async_trait]
+pub trait Bus: Send + Sync + 'static {
+    async fn publish(&self, topic: Topic, payload: Vec<u8>) -> Result<(), BusError>;
+    async fn subscribe(&self, topics: &[Topic]) -> Result<(), BusError>;
+    async fn unsubscribe(&self, topics: &[Topic]) -> Result<(), BusError>;
+    /// Answers when the backend does (for `/readyz`).
+    async fn ping(&self) -> Result<(), BusError>;
+}

@@ -1,0 +1,130 @@
+//! The Redis bus: PUBLISH on a multiplexed connection; SUBSCRIBE on a RESP3
+//! connection manager that resubscribes by itself after a reconnect and
+//! pushes messages straight to the node's [`Inbound`].
+
+use super::{Bus, BusError, Inbound, Topic};
+use crate::keys::Keys;
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct RedisBus {
+    keys: Keys,
+    /// Commands (PUBLISH); auto-pipelined by the multiplexer.
+    cmd: ConnectionManager,
+    /// Subscriptions only, so a burst of publishes never delays them.
+    sub: ConnectionManager,
+}
+
+/// A RESP3 client for `url` (pub/sub pushes need RESP3).
+pub fn client(url: &str) -> Result<redis::Client, BusError> {
+    let info = url
+        .into_connection_info()
+        .map_err(|e| BusError::Unavailable(format!("bad HAIL_REDIS_URL: {e}")))?;
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(ProtocolVersion::RESP3);
+    redis::Client::open(info.set_redis_settings(settings)).map_err(unavailable)
+}
+
+/// Manager settings shared by every Redis connection: bounded connects and
+/// responses, so an outage surfaces as `unavailable` instead of a hang.
+pub fn manager_config(timeout: Duration) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
+        .set_max_delay(Duration::from_secs(2))
+        .set_number_of_retries(2)
+}
+
+pub fn unavailable(e: redis::RedisError) -> BusError {
+    BusError::Unavailable(e.to_string())
+}
+
+impl RedisBus {
+    pub async fn connect(
+        client: &redis::Client,
+        keys: Keys,
+        inbound: Arc<dyn Inbound>,
+        timeout: Duration,
+    ) -> Result<Self, BusError> {
+        let cmd = client
+            .get_connection_manager_with_config(manager_config(timeout))
+            .await
+            .map_err(unavailable)?;
+        let push_keys = keys.clone();
+        let push = move |info: PushInfo| -> Result<(), ()> {
+            if info.kind != PushKind::Message {
+                return Ok(());
+            }
+            if let [Value::BulkString(channel), Value::BulkString(payload)] = info.data.as_slice() {
+                let topic = std::str::from_utf8(channel)
+                    .ok()
+                    .and_then(|c| push_keys.topic(c));
+                if let Some(topic) = topic {
+                    inbound.deliver(topic, payload);
+                }
+            }
+            Ok(())
+        };
+        let sub = client
+            .get_connection_manager_with_config(
+                manager_config(timeout)
+                    .set_push_sender(push)
+                    .set_automatic_resubscription(),
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(Self { keys, cmd, sub })
+    }
+
+    fn channels(&self, topics: &[Topic]) -> Vec<String> {
+        topics.iter().map(|t| self.keys.channel(*t)).collect()
+    }
+}
+
+#[async_trait]
+impl Bus for RedisBus {
+    async fn publish(&self, topic: Topic, payload: Vec<u8>) -> Result<(), BusError> {
+        let mut con = self.cmd.clone();
+        redis::cmd("PUBLISH")
+            .arg(self.keys.channel(topic))
+            .arg(payload)
+            .query_async::<i64>(&mut con)
+            .await
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    async fn subscribe(&self, topics: &[Topic]) -> Result<(), BusError> {
+        if topics.is_empty() {
+            return Ok(());
+        }
+        let mut con = self.sub.clone();
+        con.subscribe(self.channels(topics))
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn unsubscribe(&self, topics: &[Topic]) -> Result<(), BusError> {
+        if topics.is_empty() {
+            return Ok(());
+        }
+        let mut con = self.sub.clone();
+        con.unsubscribe(self.channels(topics))
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn ping(&self) -> Result<(), BusError> {
+        let mut con = self.cmd.clone();
+        redis::cmd("PING")
+            .query_async::<String>(&mut con)
+            .await
+            .map(drop)
+            .map_err(unavailable)
+    }
+}

@@ -1,0 +1,330 @@
+//! Settings, read once from the environment (`HAIL_*`) at start. Every field
+//! has a default that works on a laptop; secrets are never logged.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The secret used when `HAIL_DEV=1` and none is given. Never valid in
+/// production: `serve` refuses it unless dev mode is on.
+const DEV_JWT_SECRET: &str = "hail-dev-secret-do-not-use-in-production";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: cannot parse {value:?}: {reason}")]
+    Parse {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("HAIL_JWT_SECRET is not set; set it (at least 32 bytes) or run with HAIL_DEV=1")]
+    MissingSecret,
+    #[error("HAIL_JWT_SECRET must be at least 32 bytes")]
+    WeakSecret,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Dispatch policy knobs (the contract's defaults).
+#[derive(Debug, Clone)]
+pub struct DispatchConfig {
+    /// First search radius.
+    pub radius_m: f64,
+    /// The radius doubles each round up to this.
+    pub max_radius_m: f64,
+    /// Drivers offered per round.
+    pub offer_limit: usize,
+    /// How long one offer lives.
+    pub offer_ttl: Duration,
+    /// A trip nobody accepts within this becomes `expired`.
+    pub trip_timeout: Duration,
+    /// Pause after a round that found nobody before widening.
+    pub empty_round_retry: Duration,
+    /// A position older than this makes a driver unavailable.
+    pub stale_after: Duration,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        Self {
+            radius_m: 3000.0,
+            max_radius_m: 12000.0,
+            offer_limit: 10,
+            offer_ttl: Duration::from_secs(15),
+            trip_timeout: Duration::from_secs(60),
+            empty_round_retry: Duration::from_secs(3),
+            stale_after: Duration::from_secs(30),
+        }
+    }
+}
+
+/// WebSocket session limits.
+#[derive(Debug, Clone)]
+pub struct WsConfig {
+    /// Server ping interval; browsers and proxies answer with pongs.
+    pub ping_interval: Duration,
+    /// A socket silent for this long after a ping is closed as dead.
+    pub pong_timeout: Duration,
+    /// Frames queued per connection; a client that lets it fill is too slow
+    /// and is disconnected rather than allowed to stall fan-out.
+    pub outbox: usize,
+    /// Sustained messages per second per connection.
+    pub rate_per_sec: u32,
+    /// Burst allowance on top of the rate.
+    pub burst: u32,
+    /// Largest accepted message (the contract's 64 KiB).
+    pub max_message: usize,
+    /// tungstenite read/write buffers: 4 KiB keeps an idle socket near 6 KiB
+    /// of RSS instead of 134 KiB with the defaults (FACTS.md).
+    pub buffer: usize,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_secs(20),
+            pong_timeout: Duration::from_secs(20),
+            outbox: 256,
+            rate_per_sec: 20,
+            burst: 50,
+            max_message: 64 * 1024,
+            buffer: 4 * 1024,
+        }
+    }
+}
+
+/// GPS persistence: a bounded queue drained by a batching writer.
+#[derive(Debug, Clone)]
+pub struct GpsConfig {
+    /// Points buffered before drivers are slowed (backpressure).
+    pub queue: usize,
+    /// Points per COPY.
+    pub batch: usize,
+    /// Longest a point waits for a write.
+    pub flush_interval: Duration,
+}
+
+impl Default for GpsConfig {
+    fn default() -> Self {
+        Self {
+            queue: 65_536,
+            batch: 2_000,
+            flush_interval: Duration::from_millis(20),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where HTTP and WebSocket are served.
+    pub bind: SocketAddr,
+    /// Serve `/metrics` here instead, so only operators reach it.
+    pub metrics_bind: Option<SocketAddr>,
+    /// This node's name in logs and metrics; random when unset.
+    pub node_id: String,
+    pub database_url: String,
+    pub db_pool_size: usize,
+    /// Bounds every pool wait and statement, so a stuck Postgres surfaces
+    /// as `unavailable` instead of hanging sessions.
+    pub db_timeout: Duration,
+    pub redis_url: String,
+    /// Prefix of every Redis key and channel (tests use their own).
+    pub redis_prefix: String,
+    /// HMAC secret for access tokens.
+    pub jwt_secret: String,
+    pub dev: bool,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub dispatch: DispatchConfig,
+    pub ws: WsConfig,
+    pub gps: GpsConfig,
+    /// How long SIGTERM may take to drain sessions and flush GPS.
+    pub shutdown_timeout: Duration,
+}
+
+/// Reads the environment through a lookup function so tests need not touch
+/// the process environment.
+pub struct Env<F: Fn(&str) -> Option<String>>(pub F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    fn get<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match (self.0)(name).filter(|v| !v.trim().is_empty()) {
+            None => Ok(default),
+            Some(value) => value
+                .trim()
+                .parse()
+                .map_err(|e: T::Err| ConfigError::Parse {
+                    name,
+                    reason: e.to_string(),
+                    value,
+                }),
+        }
+    }
+
+    fn opt(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn secs(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        self.get(name, default).map(Duration::from_secs)
+    }
+}
+
+impl Config {
+    /// The process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        let dev = matches!(
+            env.opt("HAIL_DEV").as_deref(),
+            Some("1" | "true" | "yes" | "on")
+        );
+        let dispatch = DispatchConfig {
+            radius_m: env.get("HAIL_DISPATCH_RADIUS_M", 3000.0)?,
+            max_radius_m: env.get("HAIL_MAX_RADIUS_M", 12000.0)?,
+            offer_limit: env.get("HAIL_OFFER_LIMIT", 10)?,
+            offer_ttl: env.secs("HAIL_OFFER_TTL_SECS", 15)?,
+            trip_timeout: env.secs("HAIL_TRIP_TIMEOUT_SECS", 60)?,
+            empty_round_retry: env.secs("HAIL_EMPTY_ROUND_RETRY_SECS", 3)?,
+            stale_after: env.secs("HAIL_STALE_SECS", 30)?,
+        };
+        let ws = WsConfig {
+            ping_interval: env.secs("HAIL_WS_PING_SECS", 20)?,
+            pong_timeout: env.secs("HAIL_WS_PONG_TIMEOUT_SECS", 20)?,
+            outbox: env.get("HAIL_WS_OUTBOX", 256)?,
+            rate_per_sec: env.get("HAIL_WS_RATE_PER_SEC", 20)?,
+            burst: env.get("HAIL_WS_BURST", 50)?,
+            ..WsConfig::default()
+        };
+        let gps = GpsConfig {
+            queue: env.get("HAIL_GPS_QUEUE", 65_536)?,
+            batch: env.get("HAIL_GPS_BATCH", 2_000)?,
+            flush_interval: Duration::from_millis(env.get("HAIL_GPS_FLUSH_MS", 20)?),
+        };
+        let config = Self {
+            bind: env.get("HAIL_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            metrics_bind: match env.opt("HAIL_METRICS_BIND") {
+                None => None,
+                Some(_) => Some(env.get("HAIL_METRICS_BIND", SocketAddr::from(([0; 4], 0)))?),
+            },
+            node_id: env.opt("HAIL_NODE_ID").unwrap_or_else(|| {
+                format!("node-{}", &uuid::Uuid::now_v7().simple().to_string()[24..])
+            }),
+            database_url: env
+                .opt("HAIL_DATABASE_URL")
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/hail".into()),
+            db_pool_size: env.get("HAIL_DB_POOL_SIZE", 16)?,
+            db_timeout: env.secs("HAIL_DB_TIMEOUT_SECS", 5)?,
+            redis_url: env
+                .opt("HAIL_REDIS_URL")
+                .unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
+            redis_prefix: env
+                .opt("HAIL_REDIS_PREFIX")
+                .unwrap_or_else(|| "hail:".into()),
+            jwt_secret: match env.opt("HAIL_JWT_SECRET") {
+                Some(secret) => secret,
+                None if dev => DEV_JWT_SECRET.into(),
+                // `migrate` and `admin create` need no secret; `serve`
+                // refuses to start without one (see `check_serve`).
+                None => String::new(),
+            },
+            dev,
+            access_ttl: env.secs("HAIL_ACCESS_TTL_SECS", 900)?,
+            refresh_ttl: env.secs("HAIL_REFRESH_TTL_SECS", 30 * 24 * 3600)?,
+            dispatch,
+            ws,
+            gps,
+            shutdown_timeout: env.secs("HAIL_SHUTDOWN_TIMEOUT_SECS", 10)?,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// What `serve` needs beyond the other commands: a real secret, unless
+    /// dev mode is on.
+    pub fn check_serve(&self) -> Result<(), ConfigError> {
+        if self.jwt_secret.is_empty() || (!self.dev && self.jwt_secret == DEV_JWT_SECRET) {
+            return Err(ConfigError::MissingSecret);
+        }
+        if !self.dev && self.jwt_secret.len() < 32 {
+            return Err(ConfigError::WeakSecret);
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let d = &self.dispatch;
+        if !(d.radius_m > 0.0 && d.max_radius_m >= d.radius_m) {
+            return Err(ConfigError::Invalid(
+                "HAIL_DISPATCH_RADIUS_M must be > 0 and <= HAIL_MAX_RADIUS_M".into(),
+            ));
+        }
+        if d.offer_limit == 0 || self.ws.outbox == 0 || self.gps.queue == 0 || self.gps.batch == 0 {
+            return Err(ConfigError::Invalid(
+                "HAIL_OFFER_LIMIT, HAIL_WS_OUTBOX, HAIL_GPS_QUEUE and HAIL_GPS_BATCH must be > 0"
+                    .into(),
+            ));
+        }
+        if self.ws.rate_per_sec == 0 || self.ws.burst == 0 {
+            return Err(ConfigError::Invalid(
+                "HAIL_WS_RATE_PER_SEC and HAIL_WS_BURST must be > 0".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn serve_refuses_to_start_without_a_secret_unless_dev() {
+        let plain = config(&[]).expect("migrate needs no secret");
+        assert!(matches!(
+            plain.check_serve(),
+            Err(ConfigError::MissingSecret)
+        ));
+        assert!(config(&[("HAIL_DEV", "1")])
+            .expect("dev")
+            .check_serve()
+            .is_ok());
+        let weak = config(&[("HAIL_JWT_SECRET", "short")]).expect("parses");
+        assert!(matches!(weak.check_serve(), Err(ConfigError::WeakSecret)));
+        let strong = config(&[("HAIL_JWT_SECRET", &"s".repeat(32))]).expect("parses");
+        assert!(strong.check_serve().is_ok());
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let c = config(&[("HAIL_DEV", "1")]).expect("valid");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.dispatch.radius_m, 3000.0);
+        assert_eq!(c.dispatch.max_radius_m, 12000.0);
+        assert_eq!(c.dispatch.offer_limit, 10);
+        assert_eq!(c.dispatch.offer_ttl, Duration::from_secs(15));
+        assert_eq!(c.dispatch.trip_timeout, Duration::from_secs(60));
+        assert_eq!(c.dispatch.stale_after, Duration::from_secs(30));
+        assert!(c.metrics_bind.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = config(&[("HAIL_DEV", "1"), ("HAIL_OFFER_LIMIT", "ten")]).expect_err("bad");
+        assert!(err.to_string().contains("HAIL_OFFER_LIMIT"), "{err}");
+    }
+}

@@ -1,0 +1,6 @@
+//! Pure decisions, no I/O: who may do what to a trip from which status, and
+//! when a dispatch runs its rounds. Everything here is unit-tested with
+//! plain values (and paused tokio time for the dispatch clock).
+
+pub mod dispatch;
+pub mod trip;

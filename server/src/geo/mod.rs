@@ -1,0 +1,42 @@
+//! The index of available drivers' positions: nearest-within-radius search
+//! with staleness, behind a trait so Redis and (later) an in-process R-tree
+//! answer the same way.
+
+pub mod redis;
+
+use async_trait::async_trait;
+use hail_protocol::{Position, UserId};
+use std::collections::HashSet;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GeoError {
+    #[error("geo index unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A driver found near a point, with the distance the index measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    pub driver_id: UserId,
+    pub distance_m: f64,
+}
+
+#[async_trait]
+pub trait GeoIndex: Send + Sync + 'static {
+    /// The driver is available at `pos`, seen at `at_ms` (unix ms).
+    async fn upsert(&self, driver: UserId, pos: Position, at_ms: i64) -> Result<(), GeoError>;
+    /// The driver is no longer available.
+    async fn remove(&self, driver: UserId) -> Result<(), GeoError>;
+    /// Up to `limit` available drivers within `radius_m` of `center`,
+    /// nearest first, seen at or after `fresh_since_ms`, none of `exclude`.
+    async fn nearest(
+        &self,
+        center: Position,
+        radius_m: f64,
+        limit: usize,
+        exclude: &HashSet<UserId>,
+        fresh_since_ms: i64,
+    ) -> Result<Vec<Candidate>, GeoError>;
+    /// Drops drivers last seen before `cutoff_ms`; returns how many.
+    async fn sweep(&self, cutoff_ms: i64) -> Result<usize, GeoError>;
+}

@@ -1,0 +1,34 @@
+//! HTTP routes. Each module exposes `router()`; errors go through
+//! [`error::ApiError`], the one place mapping them to status and body.
+
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod trips;
+
+use crate::node::Node;
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub node: Arc<Node>,
+    pub metrics: PrometheusHandle,
+}
+
+/// Every public route. `/metrics` is included unless it has its own
+/// listener (`HAIL_METRICS_BIND`).
+pub fn app(state: AppState, with_metrics: bool) -> Router {
+    let mut router = Router::new()
+        .nest("/api", auth::router().merge(trips::router()))
+        .route("/ws", axum::routing::get(crate::ws::upgrade::handler))
+        .merge(health::router());
+    if with_metrics {
+        router = router.merge(health::metrics_router());
+    }
+    router
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .with_state(state)
+}

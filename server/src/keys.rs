@@ -1,0 +1,73 @@
+//! Every Redis key and channel name, built in one place with the configured
+//! prefix, so two deployments (or two test runs) can share a Redis.
+
+use hail_protocol::{TripId, UserId};
+
+/// A pub/sub topic: who a message is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Every connection of one user, on whichever node.
+    User(UserId),
+    /// The dispatcher of one trip (on the node that took the request).
+    Trip(TripId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+        }
+    }
+
+    /// GEO set of available drivers' positions.
+    pub fn drivers_geo(&self) -> String {
+        format!("{}drivers:geo", self.prefix)
+    }
+
+    /// Sorted set: available driver -> unix ms of their last position, so
+    /// stale positions can be filtered and swept.
+    pub fn drivers_seen(&self) -> String {
+        format!("{}drivers:seen", self.prefix)
+    }
+
+    pub fn channel(&self, topic: Topic) -> String {
+        match topic {
+            Topic::User(id) => format!("{}user:{id}", self.prefix),
+            Topic::Trip(id) => format!("{}trip:{id}", self.prefix),
+        }
+    }
+
+    /// The topic of a channel name, if it is one of ours.
+    pub fn topic(&self, channel: &str) -> Option<Topic> {
+        let rest = channel.strip_prefix(self.prefix.as_str())?;
+        if let Some(id) = rest.strip_prefix("user:") {
+            return id.parse().ok().map(Topic::User);
+        }
+        if let Some(id) = rest.strip_prefix("trip:") {
+            return id.parse().ok().map(Topic::Trip);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_round_trip_through_their_names() {
+        let keys = Keys::new("t1:");
+        let user = Topic::User(UserId::new());
+        let trip = Topic::Trip(TripId::new());
+        assert_eq!(keys.topic(&keys.channel(user)), Some(user));
+        assert_eq!(keys.topic(&keys.channel(trip)), Some(trip));
+        assert_eq!(Keys::new("t2:").topic(&keys.channel(user)), None);
+        assert!(keys.drivers_geo().starts_with("t1:"));
+        assert!(keys.drivers_seen().starts_with("t1:"));
+    }
+}

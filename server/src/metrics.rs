@@ -1,0 +1,82 @@
+//! Prometheus metrics, named in one place. The recorder is process-global;
+//! `/metrics` renders it.
+
+use hail_protocol::Role;
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::time::Duration;
+
+/// Installs the recorder (once per process) and returns its handle.
+pub fn install() -> Result<PrometheusHandle, String> {
+    let latency = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    ];
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &latency)
+        .map_err(|e| e.to_string())?
+        .install_recorder()
+        .map_err(|e| e.to_string())
+}
+
+pub fn connection_opened(role: Role) {
+    gauge!("hail_connections", "role" => role.as_str()).increment(1.0);
+    counter!("hail_connections_opened_total", "role" => role.as_str()).increment(1);
+}
+
+pub fn connection_closed(role: Role) {
+    gauge!("hail_connections", "role" => role.as_str()).decrement(1.0);
+}
+
+pub fn message_in(kind: &'static str) {
+    counter!("hail_messages_in_total", "type" => kind).increment(1);
+}
+
+pub fn message_out(kind: &'static str) {
+    counter!("hail_messages_out_total", "type" => kind).increment(1);
+}
+
+pub fn error_sent(code: &'static str) {
+    counter!("hail_errors_total", "code" => code).increment(1);
+}
+
+pub fn outbox_overflow() {
+    counter!("hail_outbox_overflow_total").increment(1);
+}
+
+pub fn offers_sent(n: usize) {
+    counter!("hail_offers_total").increment(n as u64);
+}
+
+pub fn accept() {
+    counter!("hail_accepts_total").increment(1);
+}
+
+pub fn trip_ended(status: &'static str) {
+    counter!("hail_trips_ended_total", "status" => status).increment(1);
+}
+
+pub fn trip_requested() {
+    counter!("hail_trips_requested_total").increment(1);
+}
+
+/// Request received -> first offers published.
+pub fn dispatch_latency(d: Duration) {
+    histogram!("hail_dispatch_latency_seconds").record(d.as_secs_f64());
+}
+
+pub fn gps_queue_depth(depth: usize) {
+    gauge!("hail_gps_queue_depth").set(depth as f64);
+}
+
+pub fn gps_flushed(points: usize, took: Duration) {
+    counter!("hail_gps_points_written_total").increment(points as u64);
+    histogram!("hail_gps_flush_seconds").record(took.as_secs_f64());
+}
+
+pub fn gps_point_in() {
+    counter!("hail_gps_points_in_total").increment(1);
+}
+
+pub fn gps_flush_failed() {
+    counter!("hail_gps_flush_failures_total").increment(1);
+}

@@ -1,0 +1,186 @@
+//! One task per requested trip, on the node that took the request: it runs
+//! the [`DispatchPlan`]'s rounds against the geo index, records offers in
+//! the store, publishes them to the drivers' nodes, expires offers and the
+//! trip. Other nodes reach it through the trip's bus topic ([`Signal`]).
+
+use super::Node;
+use crate::domain::dispatch::{DispatchPlan, Step};
+use crate::keys::Topic;
+use crate::metrics as m;
+use crate::store::Transition;
+use chrono::Utc;
+use hail_protocol::{ServerMessage, Trip, TripStatus, UserId, WithdrawReason};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// What other nodes tell a trip's dispatcher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "signal", rename_all = "snake_case")]
+pub enum Signal {
+    /// A driver declined: never offer it again; maybe start the next round.
+    Declined { driver: UserId },
+    /// The trip left `requested` (accepted or cancelled): stop.
+    Closed,
+}
+
+pub fn spawn(node: Arc<Node>, trip: Trip) {
+    let (tx, rx) = mpsc::channel(64);
+    node.registry.add_dispatcher(trip.id, tx);
+    let tasks = node.tasks.clone();
+    tasks.spawn(async move {
+        let trip_id = trip.id;
+        let started = std::time::Instant::now();
+        if let Err(e) = node.subs.sync(Topic::Trip(trip_id)).await {
+            tracing::warn!(trip = %trip_id, "dispatcher runs without its signal topic: {e}");
+        }
+        run(&node, trip, rx, started).await;
+        node.registry.remove_dispatcher(trip_id);
+        node.subs.sync_later(Topic::Trip(trip_id));
+    });
+}
+
+async fn run(node: &Node, trip: Trip, mut rx: mpsc::Receiver<Signal>, started: std::time::Instant) {
+    let cfg = node.config.dispatch.clone();
+    let mut plan = DispatchPlan::new(cfg.clone(), Instant::now());
+    let mut first_round = true;
+    loop {
+        for step in plan.poll(Instant::now()) {
+            match step {
+                Step::Round {
+                    round,
+                    radius_m,
+                    limit,
+                    exclude,
+                } => {
+                    let offered = offer_round(node, &trip, round, radius_m, limit, exclude).await;
+                    if first_round {
+                        m::dispatch_latency(started.elapsed());
+                        first_round = false;
+                    }
+                    plan.offered(&offered, Instant::now());
+                }
+                Step::ExpireOffers(drivers) => {
+                    node.withdraw_offers(trip.id, Some(&drivers), WithdrawReason::Expired)
+                        .await;
+                }
+                Step::ExpireTrip { .. } => expire_trip(node, &trip).await,
+            }
+        }
+        if plan.is_finished() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(plan.deadline()) => {}
+            signal = rx.recv() => match signal {
+                Some(Signal::Declined { driver }) => plan.declined(driver, Instant::now()),
+                Some(Signal::Closed) | None => return,
+            },
+            _ = node.shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// One round: search, record, publish. Returns the drivers offered.
+async fn offer_round(
+    node: &Node,
+    trip: &Trip,
+    round: u32,
+    radius_m: f64,
+    limit: usize,
+    exclude: Vec<UserId>,
+) -> Vec<UserId> {
+    let cfg = &node.config.dispatch;
+    let exclude: HashSet<UserId> = exclude.into_iter().collect();
+    let fresh_since = Utc::now() - chrono::Duration::from_std(cfg.stale_after).unwrap_or_default();
+    let candidates = match node
+        .geo
+        .nearest(
+            trip.pickup.position(),
+            radius_m,
+            limit,
+            &exclude,
+            fresh_since.timestamp_millis(),
+        )
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(trip = %trip.id, "geo search failed, retrying next round: {e}");
+            return Vec::new();
+        }
+    };
+    let offered_at = Utc::now();
+    let expires_at = offered_at
+        + chrono::Duration::from_std(cfg.offer_ttl).unwrap_or(chrono::Duration::seconds(15));
+    let offered = match node
+        .store
+        .create_offers(trip.id, round, &candidates, offered_at, expires_at)
+        .await
+    {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::warn!(trip = %trip.id, "offers not recorded, retrying next round: {e}");
+            return Vec::new();
+        }
+    };
+    tracing::debug!(trip = %trip.id, round, radius_m, found = candidates.len(), offered = offered.len(), "dispatch round");
+    m::offers_sent(offered.len());
+    for c in &offered {
+        let msg = ServerMessage::TripOffer {
+            trip: trip.clone(),
+            distance_m: (c.distance_m * 10.0).round() / 10.0,
+            expires_at,
+        };
+        node.notify(c.driver_id, &msg).await;
+    }
+    offered.into_iter().map(|c| c.driver_id).collect()
+}
+
+/// Nobody accepted in time. The store decides (only from `requested`), so
+/// an accept racing the deadline either wins or sees `expired`.
+async fn expire_trip(node: &Node, trip: &Trip) {
+    let transition = Transition {
+        trip_id: trip.id,
+        from: TripStatus::Requested,
+        to: TripStatus::Expired,
+        actor: None,
+        assign_driver: None,
+        cancelled_by: None,
+        reason: None,
+        at: Utc::now(),
+        node_id: node.id().to_string(),
+    };
+    let mut backoff = Duration::from_millis(100);
+    for _ in 0..5 {
+        match node.store.transition(&transition).await {
+            Ok(Some(expired)) => {
+                return node.after_transition(TripStatus::Requested, &expired).await
+            }
+            Ok(None) => return, // accepted or cancelled meanwhile
+            Err(e) => {
+                tracing::warn!(trip = %trip.id, "could not expire trip, retrying: {e}");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+    }
+    tracing::error!(trip = %trip.id, "trip left requested past its timeout");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_have_a_stable_wire_form() {
+        let d = UserId::new();
+        let json = serde_json::to_string(&Signal::Declined { driver: d }).expect("json");
+        assert_eq!(json, format!(r#"{{"signal":"declined","driver":"{d}"}}"#));
+        let back: Signal = serde_json::from_str(r#"{"signal":"closed"}"#).expect("parse");
+        assert_eq!(back, Signal::Closed);
+    }
+}

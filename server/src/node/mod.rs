@@ -1,0 +1,96 @@
+//! The node: what one `hail serve` process holds, and the commands that
+//! turn domain decisions into store writes and bus messages.
+
+pub mod dispatcher;
+pub mod gps;
+pub mod registry;
+pub mod subscriptions;
+pub mod trips;
+
+use crate::auth::tokens::TokenKeys;
+use crate::bus::{Bus, BusError, Topic};
+use crate::config::Config;
+use crate::domain::trip::Refusal;
+use crate::geo::{GeoError, GeoIndex};
+use crate::store::{Store, StoreError};
+use hail_protocol::{Role, ServerMessage, UserId};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Who sends a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: UserId,
+    pub role: Role,
+}
+
+/// Why a command failed, before it becomes a wire code.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("a backend is unavailable; retry later")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(why) => Self::Conflict(why),
+            StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::Internal(why) => Self::Internal(why),
+        }
+    }
+}
+
+impl From<BusError> for CommandError {
+    fn from(e: BusError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+impl From<GeoError> for CommandError {
+    fn from(e: GeoError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+pub struct Node {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub geo: Arc<dyn GeoIndex>,
+    pub registry: Arc<registry::Registry>,
+    pub subs: subscriptions::Subscriptions,
+    pub gps: gps::GpsQueue,
+    pub tokens: TokenKeys,
+    /// Sessions and dispatchers, awaited on shutdown.
+    pub tasks: TaskTracker,
+    /// Cancelled on SIGTERM: sessions close with 1001, dispatchers stop.
+    pub shutdown: CancellationToken,
+}
+
+impl Node {
+    pub fn id(&self) -> &str {
+        &self.config.node_id
+    }
+
+    /// Publishes `msg` to every connection of `user`, on any node.
+    pub async fn send_to(&self, user: UserId, msg: &ServerMessage) -> Result<(), BusError> {
+        let payload = serde_json::to_vec(msg).map_err(|e| BusError::Unavailable(e.to_string()))?;
+        self.bus.publish(Topic::User(user), payload).await
+    }
+
+    /// Like [`send_to`](Self::send_to) for a notification whose loss the
+    /// receiver repairs from `hello` after a reconnect: logged, not failed.
+    pub async fn notify(&self, user: UserId, msg: &ServerMessage) {
+        if let Err(e) = self.send_to(user, msg).await {
+            tracing::warn!(%user, kind = msg.kind(), "notification not published: {e}");
+        }
+    }
+}

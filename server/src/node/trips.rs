@@ -1,0 +1,199 @@
+//! Trip commands: decide with the pure state machine, apply atomically in
+//! the store, then tell everyone concerned through the bus.
+
+use super::dispatcher::{self, Signal};
+use super::{Actor, CommandError, Node};
+use crate::domain::trip::{cancelled_by, decide, OfferState, Outcome, Party, Refusal, TripCommand};
+use crate::keys::Topic;
+use crate::metrics as m;
+use crate::store::{NewTrip, OfferEnd, OfferStatus, Transition, TripRecord};
+use chrono::Utc;
+use hail_protocol::{Place, Role, ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
+use std::sync::Arc;
+
+/// Attempts before a command that keeps losing races gives up.
+const MAX_ATTEMPTS: usize = 4;
+
+impl Node {
+    /// A rider asks for a trip: it is stored `requested` and a dispatcher
+    /// starts offering it on this node.
+    pub async fn request_trip(
+        self: &Arc<Self>,
+        rider: Actor,
+        pickup: Place,
+        dropoff: Place,
+    ) -> Result<Trip, CommandError> {
+        let trip = self
+            .store
+            .create_trip(NewTrip {
+                id: TripId::new(),
+                rider_id: rider.id,
+                pickup,
+                dropoff,
+                requested_at: Utc::now(),
+                node_id: self.id().to_string(),
+            })
+            .await?;
+        m::trip_requested();
+        dispatcher::spawn(self.clone(), trip.clone());
+        Ok(trip)
+    }
+
+    /// How `actor` relates to the trip.
+    async fn party(&self, record: &TripRecord, actor: Actor) -> Result<Party, CommandError> {
+        if record.rider_id == actor.id {
+            return Ok(Party::Rider);
+        }
+        if record.driver_id == Some(actor.id) {
+            return Ok(Party::AssignedDriver);
+        }
+        if actor.role != Role::Driver {
+            return Ok(Party::Stranger);
+        }
+        Ok(
+            match self.store.offer_status(record.trip.id, actor.id).await? {
+                None => Party::Stranger,
+                Some(OfferStatus::Pending) => Party::OfferedDriver(OfferState::Live),
+                Some(OfferStatus::Ended(OfferEnd::Declined)) => {
+                    Party::OfferedDriver(OfferState::Declined)
+                }
+                Some(_) => Party::OfferedDriver(OfferState::Ended),
+            },
+        )
+    }
+
+    /// Runs a command on an existing trip. Returns the trip when it changed.
+    pub async fn trip_command(
+        &self,
+        actor: Actor,
+        trip_id: TripId,
+        cmd: TripCommand,
+        reason: Option<String>,
+    ) -> Result<Option<Trip>, CommandError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let record = self.store.trip(trip_id).await?.ok_or(Refusal::NotFound)?;
+            let party = self.party(&record, actor).await?;
+            let from = record.trip.status;
+            let to = match decide(from, party, cmd) {
+                Ok(Outcome::Move(to)) => to,
+                Ok(Outcome::Decline) => {
+                    let ended = self
+                        .store
+                        .end_offers(trip_id, Some(&[actor.id]), OfferEnd::Declined, Utc::now())
+                        .await?;
+                    if ended.is_empty() {
+                        continue; // the offer ended meanwhile: decide again
+                    }
+                    self.signal(trip_id, Signal::Declined { driver: actor.id })
+                        .await;
+                    return Ok(None);
+                }
+                Err(Refusal::TripTaken) => {
+                    // This offer ends by losing the race: no withdrawal later.
+                    self.store
+                        .end_offers(trip_id, Some(&[actor.id]), OfferEnd::Lost, Utc::now())
+                        .await?;
+                    return Err(Refusal::TripTaken.into());
+                }
+                Err(refusal) => return Err(refusal.into()),
+            };
+            let ends_driving = from.is_driving() && !to.is_active();
+            if ends_driving && party == Party::AssignedDriver {
+                // The driver's queued points belong to this trip: land them
+                // first, so the track is complete when the trip ends.
+                if self.gps.barrier().await.is_err() {
+                    return Err(CommandError::Unavailable("GPS writer stopped".into()));
+                }
+            }
+            let transition = Transition {
+                trip_id,
+                from,
+                to,
+                actor: Some(actor.id),
+                assign_driver: (to == TripStatus::Accepted).then_some(actor.id),
+                cancelled_by: (to == TripStatus::Cancelled).then(|| cancelled_by(party)),
+                reason: reason.clone(),
+                at: Utc::now(),
+                node_id: self.id().to_string(),
+            };
+            let Some(trip) = self.store.transition(&transition).await? else {
+                continue; // lost a race: the trip or the offer changed
+            };
+            self.after_transition(from, &trip).await;
+            return Ok(Some(trip));
+        }
+        Err(CommandError::Conflict("the trip keeps changing; try again"))
+    }
+
+    /// Tells everyone concerned about a status change that was just stored.
+    pub async fn after_transition(&self, from: TripStatus, trip: &Trip) {
+        let status = trip.status;
+        if from == TripStatus::Requested {
+            // The trip left dispatch: stop the dispatcher and withdraw every
+            // other live offer (each ends exactly once: the store decides).
+            let reason = match status {
+                TripStatus::Accepted => WithdrawReason::Taken,
+                TripStatus::Cancelled => WithdrawReason::Cancelled,
+                _ => WithdrawReason::Expired,
+            };
+            self.signal(trip.id, Signal::Closed).await;
+            self.withdraw_offers(trip.id, None, reason).await;
+        }
+        if status == TripStatus::Accepted {
+            m::accept();
+            if let Some(driver) = &trip.driver {
+                // On a trip: no more offers. The index is also checked by the
+                // offer insert, so a failure here cannot double-book.
+                if let Err(e) = self.geo.remove(driver.id).await {
+                    tracing::warn!(driver = %driver.id, "could not drop driver from the geo index: {e}");
+                }
+            }
+        }
+        if !status.is_active() {
+            m::trip_ended(status.as_str());
+        }
+        let msg = ServerMessage::TripUpdated { trip: trip.clone() };
+        self.notify(trip.rider.id, &msg).await;
+        if let Some(driver) = &trip.driver {
+            self.notify(driver.id, &msg).await;
+        }
+    }
+
+    /// Ends pending offers (of `drivers`, or all) and tells each driver
+    /// whose offer this call ended.
+    pub async fn withdraw_offers(
+        &self,
+        trip: TripId,
+        drivers: Option<&[UserId]>,
+        reason: WithdrawReason,
+    ) {
+        let end = match reason {
+            WithdrawReason::Expired => OfferEnd::Expired,
+            _ => OfferEnd::Withdrawn,
+        };
+        let ended = match self.store.end_offers(trip, drivers, end, Utc::now()).await {
+            Ok(ended) => ended,
+            Err(e) => {
+                tracing::warn!(%trip, "could not withdraw offers: {e}");
+                return;
+            }
+        };
+        let msg = ServerMessage::OfferWithdrawn {
+            trip_id: trip,
+            reason,
+        };
+        for driver in ended {
+            self.notify(driver, &msg).await;
+        }
+    }
+
+    async fn signal(&self, trip: TripId, signal: Signal) {
+        let payload = match serde_json::to_vec(&signal) {
+            Ok(p) => p,
+            Err(e) => return tracing::error!("signal not encodable: {e}"),
+        };
+        if let Err(e) = self.bus.publish(Topic::Trip(trip), payload).await {
+            tracing::warn!(%trip, "dispatch signal not published: {e}");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! A driver session's state: on duty or not, last position, and the trip it
+//! is driving (learned from `hello`, command results and `trip.updated`, so
+//! GPS is routed without a lookup per point).
+
+use hail_protocol::{Position, Trip, TripId, UserId};
+use tokio::time::Instant;
+
+#[derive(Debug, Clone, Copy)]
+pub struct DrivingTrip {
+    pub id: TripId,
+    pub rider: UserId,
+}
+
+#[derive(Debug, Default)]
+pub struct DriverState {
+    /// On duty: offered trips when not driving one.
+    pub on_duty: bool,
+    /// Last position and when it arrived.
+    pub last: Option<(Position, Instant, i64)>,
+    pub driving: Option<DrivingTrip>,
+}
+
+/// What a trip change means for this driver's availability.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Change {
+    None,
+    /// Started driving a trip: leave the index.
+    StartedDriving,
+    /// The trip ended: back in the index if on duty.
+    StoppedDriving,
+}
+
+impl DriverState {
+    /// Updates from a trip this session saw; `me` is the session's user.
+    pub fn observe(&mut self, me: UserId, trip: &Trip) -> Change {
+        let mine = trip.driver.as_ref().is_some_and(|d| d.id == me);
+        if mine && trip.status.is_driving() {
+            let was = self.driving.replace(DrivingTrip {
+                id: trip.id,
+                rider: trip.rider.id,
+            });
+            return if was.is_none() {
+                Change::StartedDriving
+            } else {
+                Change::None
+            };
+        }
+        if self.driving.is_some_and(|d| d.id == trip.id) {
+            self.driving = None;
+            return Change::StoppedDriving;
+        }
+        Change::None
+    }
+
+    /// The last position if newer than `max_age`.
+    pub fn fresh_position(&self, max_age: std::time::Duration) -> Option<(Position, i64)> {
+        self.last
+            .filter(|(_, at, _)| at.elapsed() <= max_age)
+            .map(|(p, _, ms)| (p, ms))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hail_protocol::{Place, TripStatus, TripUser};
+
+    fn trip(driver: Option<UserId>, status: TripStatus) -> Trip {
+        let place = Place {
+            lat: 1.0,
+            lng: 1.0,
+            address: None,
+        };
+        Trip {
+            id: TripId(uuid::Uuid::nil()),
+            status,
+            rider: TripUser {
+                id: UserId(uuid::Uuid::nil()),
+                name: "r".into(),
+            },
+            driver: driver.map(|id| TripUser {
+                id,
+                name: "d".into(),
+            }),
+            pickup: place.clone(),
+            dropoff: place,
+            requested_at: chrono::Utc::now(),
+            accepted_at: None,
+            arrived_at: None,
+            started_at: None,
+            completed_at: None,
+            cancelled_at: None,
+            cancelled_by: None,
+            expired_at: None,
+        }
+    }
+
+    #[test]
+    fn follows_the_trip_it_drives() {
+        let me = UserId::new();
+        let mut s = DriverState::default();
+        assert_eq!(
+            s.observe(me, &trip(Some(me), TripStatus::Accepted)),
+            Change::StartedDriving
+        );
+        assert_eq!(
+            s.observe(me, &trip(Some(me), TripStatus::InProgress)),
+            Change::None
+        );
+        assert!(s.driving.is_some());
+        assert_eq!(
+            s.observe(me, &trip(Some(me), TripStatus::Completed)),
+            Change::StoppedDriving
+        );
+        assert!(s.driving.is_none());
+    }
+
+    #[test]
+    fn ignores_trips_of_others() {
+        let me = UserId::new();
+        let mut s = DriverState::default();
+        assert_eq!(
+            s.observe(me, &trip(Some(UserId::new()), TripStatus::Accepted)),
+            Change::None
+        );
+        assert_eq!(
+            s.observe(me, &trip(None, TripStatus::Requested)),
+            Change::None
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! Persistence behind one small trait, so Postgres and (later) the embedded
+//! store run the same node code.
+
+pub mod postgres;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hail_protocol::http::TrackPoint;
+use hail_protocol::{CancelledBy, Place, Role, Trip, TripId, TripStatus, User, UserId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule (username taken, one active trip per person).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The backend did not answer in time or at all.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store error: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+pub struct NewUser {
+    pub id: UserId,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub name: String,
+}
+
+/// What presenting a refresh token found.
+#[derive(Debug, PartialEq)]
+pub enum Rotation {
+    /// Valid and now used: issue the next token in `family`.
+    Rotated { user_id: UserId, family: uuid::Uuid },
+    /// Already used: a replay, the family has been revoked.
+    Reused,
+    /// Unknown or expired.
+    Invalid,
+}
+
+pub struct NewTrip {
+    pub id: TripId,
+    pub rider_id: UserId,
+    pub pickup: Place,
+    pub dropoff: Place,
+    pub requested_at: DateTime<Utc>,
+    pub node_id: String,
+}
+
+/// A trip and the ids needed to authorise commands on it.
+#[derive(Debug, Clone)]
+pub struct TripRecord {
+    pub trip: Trip,
+    pub rider_id: UserId,
+    pub driver_id: Option<UserId>,
+}
+
+/// One status change to apply if the trip is still in `from`.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub trip_id: TripId,
+    pub from: TripStatus,
+    pub to: TripStatus,
+    /// Who caused it (`None`: the system).
+    pub actor: Option<UserId>,
+    /// On accept: the driver to assign; its pending offer becomes `accepted`
+    /// in the same transaction.
+    pub assign_driver: Option<UserId>,
+    pub cancelled_by: Option<CancelledBy>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+    pub node_id: String,
+}
+
+/// How an offer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferEnd {
+    Declined,
+    Lost,
+    Expired,
+    Withdrawn,
+}
+
+impl OfferEnd {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Declined => "declined",
+            Self::Lost => "lost",
+            Self::Expired => "expired",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// The stored outcome of an offer (`pending` while live).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferStatus {
+    Pending,
+    Accepted,
+    Ended(OfferEnd),
+}
+
+pub use crate::geo::Candidate;
+
+/// A GPS point to persist.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GpsPoint {
+    pub trip_id: TripId,
+    pub driver_id: UserId,
+    pub lat: f64,
+    pub lng: f64,
+    pub heading: Option<f64>,
+    pub speed: Option<f64>,
+    pub at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TripFilter {
+    /// Only trips this user rides or drives (`None`: all, for admins).
+    pub participant: Option<UserId>,
+    pub status: Option<TripStatus>,
+    /// Only trips older than this one (the page cursor).
+    pub before: Option<TripId>,
+    pub limit: usize,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Answers when the backend does (for `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    /// The user and their password hash.
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<(User, String)>>;
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
+
+    async fn insert_refresh_token(
+        &self,
+        token_hash: &[u8],
+        user_id: UserId,
+        family: uuid::Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Marks the token used if it is valid; a replay revokes its family.
+    async fn use_refresh_token(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Rotation>;
+
+    /// Fails with `Conflict` when the rider already has an active trip.
+    async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip>;
+    async fn trip(&self, id: TripId) -> StoreResult<Option<TripRecord>>;
+    async fn active_trip(&self, user: UserId) -> StoreResult<Option<Trip>>;
+    async fn list_trips(&self, filter: &TripFilter) -> StoreResult<Vec<Trip>>;
+    /// Applies the change if the trip is still in `t.from` (and, on accept,
+    /// the driver's offer is still pending): `None` when it lost a race.
+    async fn transition(&self, t: &Transition) -> StoreResult<Option<Trip>>;
+
+    async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>>;
+    /// Records offers for the trip if it is still requested, skipping
+    /// drivers on an active trip or who declined; returns those recorded.
+    async fn create_offers(
+        &self,
+        trip: TripId,
+        round: u32,
+        candidates: &[Candidate],
+        offered_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Vec<Candidate>>;
+    /// Ends pending offers (of `drivers`, or all when `None`); returns the
+    /// drivers whose offer this call ended, so each is notified once.
+    async fn end_offers(
+        &self,
+        trip: TripId,
+        drivers: Option<&[UserId]>,
+        end: OfferEnd,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<UserId>>;
+
+    /// Persists a batch of points in one write.
+    async fn insert_points(&self, points: &[GpsPoint]) -> StoreResult<()>;
+    /// The trip's points in arrival order.
+    async fn track(&self, trip: TripId) -> StoreResult<Vec<TrackPoint>>;
+}
