@@ -37,10 +37,10 @@ pub enum StartError {
 pub fn redact(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((creds, host)) => {
-                let user = creds.split(':').next().unwrap_or_default();
-                format!("{scheme}://{user}:***@{host}")
-            }
+            Some((creds, host)) => match creds.split_once(':') {
+                Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+                None => url.to_string(),
+            },
             None => url.to_string(),
         },
         None => url.to_string(),
@@ -214,6 +214,19 @@ impl Application {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redact_hides_only_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("redis://h:6379"), "redis://h:6379");
     }
 }
 

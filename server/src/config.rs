@@ -71,8 +71,12 @@ pub struct WsConfig {
     pub rate_per_sec: u32,
     /// Burst allowance on top of the rate.
     pub burst: u32,
-    /// Largest accepted message (the contract's 64 KiB).
+    /// Largest accepted message (the contract's 64 KiB): bigger ones are
+    /// answered `too_large` and the connection stays.
     pub max_message: usize,
+    /// Frames past this are not even read: `too_large`, then close 1009.
+    /// Bounds the memory one socket can make the server buffer.
+    pub hard_max_message: usize,
     /// tungstenite read/write buffers: 4 KiB keeps an idle socket near 6 KiB
     /// of RSS instead of 134 KiB with the defaults (FACTS.md).
     pub buffer: usize,
@@ -87,6 +91,7 @@ impl Default for WsConfig {
             rate_per_sec: 20,
             burst: 50,
             max_message: 64 * 1024,
+            hard_max_message: 256 * 1024,
             buffer: 4 * 1024,
         }
     }

@@ -4,7 +4,8 @@
 //! `cancelled` from requested/accepted/arrived and `expired` from requested
 //! (the dispatcher's decision, not a client's). Errors follow the contract's
 //! precedence: `not_found` (caller takes no part and was not offered) before
-//! `forbidden` (a part, but not this one) before `conflict` (wrong status).
+//! `forbidden` (a part, but not this one) before `conflict` (wrong status);
+//! accepting a trip never offered to you is `forbidden`, as the contract says.
 
 use hail_protocol::{CancelledBy, TripStatus};
 
@@ -68,6 +69,11 @@ pub fn decide(status: TripStatus, party: Party, cmd: TripCommand) -> Result<Outc
     use Refusal::*;
     use TripStatus::*;
     let offered = match party {
+        // The contract names this case for accept: "accepting one never
+        // offered to you ... is forbidden". Every other command: not_found.
+        Party::Stranger if cmd == TripCommand::Accept => {
+            return Err(Forbidden("this trip was not offered to you"))
+        }
         Party::Stranger => return Err(NotFound),
         Party::OfferedDriver(state) => Some(state),
         _ => None,
@@ -95,7 +101,7 @@ pub fn decide(status: TripStatus, party: Party, cmd: TripCommand) -> Result<Outc
                 return Err(if party == Party::Rider {
                     Forbidden("only the assigned driver can do this")
                 } else {
-                    Forbidden("another driver holds this trip")
+                    Forbidden("only the assigned driver can do this; this trip is not yours")
                 });
             }
             let (from, to, why) = match cmd {
@@ -163,8 +169,14 @@ mod tests {
     }
 
     #[test]
-    fn strangers_see_nothing() {
-        for cmd in [Accept, Decline, Arrive, Start, Complete, Cancel] {
+    fn strangers_see_nothing_but_may_not_accept() {
+        for status in TripStatus::ALL {
+            assert!(matches!(
+                decide(status, Stranger, Accept),
+                Err(Refusal::Forbidden(_))
+            ));
+        }
+        for cmd in [Decline, Arrive, Start, Complete, Cancel] {
             for status in TripStatus::ALL {
                 assert_eq!(decide(status, Stranger, cmd), Err(Refusal::NotFound));
             }

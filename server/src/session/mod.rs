@@ -178,6 +178,10 @@ where
                 frame = self.socket.next() => {
                     last_heard = Instant::now();
                     match frame {
+                        Some(Ok(Message::Text(text))) if text.len() > cfg.max_message => {
+                            let reference = codec::reference_of(text.as_str());
+                            self.send_error(reference, ErrorCode::TooLarge, &too_large(cfg.max_message)).await;
+                        }
                         Some(Ok(Message::Text(text))) => self.on_text(text.as_str()).await,
                         Some(Ok(Message::Binary(_))) => {
                             self.send_error(None, ErrorCode::Invalid, "binary frames are not supported; send JSON text").await;
@@ -282,6 +286,10 @@ where
             }
         }
     }
+}
+
+fn too_large(limit: usize) -> String {
+    format!("messages are limited to {limit} bytes")
 }
 
 /// The one place command errors become wire codes. Internals are logged,

@@ -26,10 +26,16 @@ fn invalid(reference: Option<String>, message: impl Into<String>) -> Rejected {
     }
 }
 
-/// The `ref` of a frame, if it has one: used to answer frames refused
-/// before they are parsed (rate limit).
+/// The `ref` of a frame, if it has a string one: used to answer frames
+/// refused before (or while) they are parsed.
 pub fn reference_of(text: &str) -> Option<String> {
-    serde_json::from_str::<Envelope>(text).ok()?.reference
+    match serde_json::from_str::<serde_json::Value>(text)
+        .ok()?
+        .get("ref")?
+    {
+        serde_json::Value::String(r) => Some(r.clone()),
+        _ => None,
+    }
 }
 
 pub fn parse(text: &str, role: Role) -> Result<Parsed, Rejected> {
@@ -39,7 +45,9 @@ pub fn parse(text: &str, role: Role) -> Result<Parsed, Rejected> {
         } else {
             format!("malformed JSON: {e}")
         };
-        invalid(None, what)
+        // Answer with the frame's `ref` if it has one, so the client can
+        // match the error to what it sent.
+        invalid(reference_of(text), what)
     })?;
     let reference = envelope.reference;
     let Some(kind) = ClientKind::parse(&envelope.kind) else {
@@ -161,5 +169,7 @@ mod tests {
             Some("q")
         );
         assert_eq!(reference_of("nope"), None);
+        let r = parse(r#"{"no_type":1,"ref":"k"}"#, Role::Rider).expect_err("no type");
+        assert_eq!(r.reference.as_deref(), Some("k"));
     }
 }

@@ -48,8 +48,8 @@ pub async fn handler(
         .read_buffer_size(ws.buffer)
         .write_buffer_size(ws.buffer)
         .max_write_buffer_size(ws.buffer.max(64 * 1024) * 4)
-        .max_message_size(ws.max_message)
-        .max_frame_size(ws.max_message)
+        .max_message_size(ws.hard_max_message)
+        .max_frame_size(ws.hard_max_message)
         .on_upgrade(move |socket| {
             // Tracked, so shutdown waits for every session to close.
             let tasks = node.tasks.clone();

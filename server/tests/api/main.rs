@@ -1,0 +1,12 @@
+//! Integration tests: real `hail serve` processes on random ports, each test
+//! with its own Postgres database and Redis prefix, over real sockets.
+//! One binary (fast to link); `TEST_LOG=1` shows the servers' logs.
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod dispatch;
+mod lifecycle;
+mod multinode;
+mod shutdown;

@@ -1,0 +1,126 @@
+//! Two `hail serve` nodes sharing one Postgres and Redis form one service:
+//! the rider on one node, drivers on the other.
+
+use crate::helpers::*;
+use hail_protocol::http::TrackResponse;
+use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripStatus, WithdrawReason};
+
+#[tokio::test]
+async fn the_trip_flow_across_two_nodes() {
+    let nodes = spawn_cluster(2, Settings::default()).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let (driver, mut dws) = driver_online(b, near(300.0)).await;
+    let (_other, mut other) = driver_online(a, near(600.0)).await;
+    let (rider, mut rws) = a.connect(Role::Rider).await;
+
+    let trip = rws.ok(request_at_centre()).await.expect("trip");
+    dws.offer_for(trip.id).await;
+    other.offer_for(trip.id).await;
+    dws.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
+    assert_eq!(other.withdrawn(trip.id).await, WithdrawReason::Taken);
+    let accepted = rws.update_to(trip.id, TripStatus::Accepted).await;
+    assert_eq!(accepted.driver.map(|d| d.id), Some(driver.user.id));
+
+    let points: Vec<(f64, f64)> = (0..10).map(|i| near(300.0 - i as f64 * 30.0)).collect();
+    for p in &points {
+        dws.send(location(*p)).await;
+    }
+    for p in &points {
+        let got = rws
+            .recv_until(|m| matches!(m, ServerMessage::DriverLocation { .. }))
+            .await;
+        let ServerMessage::DriverLocation { lat, lng, .. } = got else {
+            unreachable!()
+        };
+        assert_eq!((lat, lng), *p);
+    }
+    for (cmd, status) in [
+        (
+            ClientMessage::TripArrive { trip_id: trip.id },
+            TripStatus::Arrived,
+        ),
+        (
+            ClientMessage::TripStart { trip_id: trip.id },
+            TripStatus::InProgress,
+        ),
+        (
+            ClientMessage::TripComplete { trip_id: trip.id },
+            TripStatus::Completed,
+        ),
+    ] {
+        dws.ok(cmd).await;
+        rws.update_to(trip.id, status).await;
+    }
+    // Either node answers for the track.
+    let track: TrackResponse = b
+        .get(&format!("/api/trips/{}/track", trip.id), rider.token())
+        .await
+        .json()
+        .await
+        .expect("track");
+    assert_eq!(track.points.len(), points.len());
+
+    // A rider cancelling on node A withdraws an offer held on node B.
+    let trip = rws.ok(request_at_centre()).await.expect("trip");
+    dws.offer_for(trip.id).await;
+    rws.ok(ClientMessage::TripCancel {
+        trip_id: trip.id,
+        reason: None,
+    })
+    .await;
+    assert_eq!(dws.withdrawn(trip.id).await, WithdrawReason::Cancelled);
+}
+
+#[tokio::test]
+async fn the_accept_race_across_two_nodes_has_one_winner() {
+    let nodes = spawn_cluster(2, Settings::default()).await;
+    let mut drivers = Vec::new();
+    for i in 0..8 {
+        drivers.push(driver_online(&nodes[i % 2], near(100.0 + i as f64 * 40.0)).await);
+    }
+    let (_rider, mut rws) = nodes[1].connect(Role::Rider).await;
+    for round in 0..3 {
+        let trip = rws.ok(request_at_centre()).await.expect("trip");
+        for (_, ws) in drivers.iter_mut() {
+            ws.offer_for(trip.id).await;
+        }
+        let results =
+            futures_util::future::join_all(drivers.iter_mut().map(|(_, ws)| async move {
+                ws.request(ClientMessage::TripAccept { trip_id: trip.id })
+                    .await
+            }))
+            .await;
+        let winners: Vec<usize> = results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(r, ServerMessage::Ok { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+        assert!(results
+            .iter()
+            .filter(|r| !matches!(r, ServerMessage::Ok { .. }))
+            .all(|r| matches!(
+                r,
+                ServerMessage::Error {
+                    code: ErrorCode::TripTaken,
+                    ..
+                }
+            )));
+        rws.update_to(trip.id, TripStatus::Accepted).await;
+        // The winner cancels so the next round has all eight again.
+        let w = winners[0];
+        drivers[w]
+            .1
+            .ok(ClientMessage::TripCancel {
+                trip_id: trip.id,
+                reason: None,
+            })
+            .await;
+        rws.update_to(trip.id, TripStatus::Cancelled).await;
+        drivers[w]
+            .1
+            .ok(location(near(100.0 + w as f64 * 40.0)))
+            .await;
+    }
+}
