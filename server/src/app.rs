@@ -50,6 +50,13 @@ pub fn redact(url: &str) -> String {
 /// Connects to Postgres and applies migrations; what `hail migrate` does.
 pub async fn open_store(config: &Config) -> Result<PgStore, StartError> {
     let url = redact(&config.database_url);
+    if config.dev {
+        match PgStore::create_database_if_missing(&config.database_url).await {
+            Ok(true) => tracing::info!("created database {url} (HAIL_DEV=1)"),
+            Ok(false) => {}
+            Err(e) => return Err(StartError::Store(url, e)),
+        }
+    }
     let store = PgStore::connect(&config.database_url, config.db_pool_size, config.db_timeout)
         .map_err(|e| StartError::Store(url.clone(), e))?;
     store
@@ -128,6 +135,11 @@ impl Application {
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
         });
+
+        background.spawn(crate::node::dispatcher::sweep_stranded(
+            node.clone(),
+            stop_background.clone(),
+        ));
 
         let listener = TcpListener::bind(config.bind)
             .await
@@ -217,19 +229,6 @@ impl Application {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redact_hides_only_passwords() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(super::redact("redis://h:6379"), "redis://h:6379");
-    }
-}
-
 /// Drops drivers whose last position is stale from the geo index.
 fn spawn_sweeper(
     geo: Arc<dyn GeoIndex>,
@@ -266,4 +265,17 @@ fn spawn_metrics_upkeep(handle: PrometheusHandle, stop: CancellationToken, track
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redact_hides_only_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("redis://h:6379"), "redis://h:6379");
+    }
 }

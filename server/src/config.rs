@@ -64,6 +64,9 @@ pub struct WsConfig {
     pub ping_interval: Duration,
     /// A socket silent for this long after a ping is closed as dead.
     pub pong_timeout: Duration,
+    /// A write that does not finish in this time means the peer stopped
+    /// reading: the session ends instead of stalling.
+    pub write_timeout: Duration,
     /// Frames queued per connection; a client that lets it fill is too slow
     /// and is disconnected rather than allowed to stall fan-out.
     pub outbox: usize,
@@ -87,6 +90,7 @@ impl Default for WsConfig {
         Self {
             ping_interval: Duration::from_secs(20),
             pong_timeout: Duration::from_secs(20),
+            write_timeout: Duration::from_secs(10),
             outbox: 256,
             rate_per_sec: 20,
             burst: 50,

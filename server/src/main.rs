@@ -71,6 +71,8 @@ async fn main() -> anyhow::Result<()> {
                     name,
                 },
         } => {
+            hail_server::http::auth::validate_account(&username, &password, name.as_deref())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let store = open_store(&config).await?;
             let user =
                 hail_server::http::auth::create_user(&store, username, password, Role::Admin, name)

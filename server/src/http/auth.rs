@@ -58,9 +58,22 @@ impl FromRequestParts<AppState> for Caller {
 
 /// Checks sign-up fields once, at the edge.
 fn validate_signup(req: &SignupRequest) -> Result<(), ApiError> {
-    let username_ok = (3..=32).contains(&req.username.chars().count())
-        && req
-            .username
+    if req.role == Role::Admin {
+        return Err(ApiError::Invalid(
+            "role: rider or driver (admins are made with `hail admin create`)".into(),
+        ));
+    }
+    validate_account(&req.username, &req.password, req.name.as_deref())
+}
+
+/// The rules every account follows, admins included.
+pub fn validate_account(
+    username: &str,
+    password: &str,
+    name: Option<&str>,
+) -> Result<(), ApiError> {
+    let username_ok = (3..=32).contains(&username.chars().count())
+        && username
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if !username_ok {
@@ -68,19 +81,10 @@ fn validate_signup(req: &SignupRequest) -> Result<(), ApiError> {
             "username: 3-32 characters of letters, digits, '_', '-' or '.'".into(),
         ));
     }
-    if !(8..=128).contains(&req.password.chars().count()) {
+    if !(8..=128).contains(&password.chars().count()) {
         return Err(ApiError::Invalid("password: 8-128 characters".into()));
     }
-    if req.role == Role::Admin {
-        return Err(ApiError::Invalid(
-            "role: rider or driver (admins are made with `hail admin create`)".into(),
-        ));
-    }
-    if req
-        .name
-        .as_ref()
-        .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 100)
-    {
+    if name.is_some_and(|n| n.trim().is_empty() || n.trim().chars().count() > 100) {
         return Err(ApiError::Invalid("name: 1-100 characters".into()));
     }
     Ok(())

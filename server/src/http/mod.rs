@@ -29,6 +29,7 @@ pub fn app(state: AppState, with_metrics: bool) -> Router {
     }
     router
         .fallback(|| async { error::ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
 }

@@ -9,7 +9,7 @@ use crate::keys::Topic;
 use crate::metrics as m;
 use crate::store::Transition;
 use chrono::Utc;
-use hail_protocol::{ServerMessage, Trip, TripStatus, UserId, WithdrawReason};
+use hail_protocol::{ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -67,7 +67,7 @@ async fn run(node: &Node, trip: Trip, mut rx: mpsc::Receiver<Signal>, started: s
                     node.withdraw_offers(trip.id, Some(&drivers), WithdrawReason::Expired)
                         .await;
                 }
-                Step::ExpireTrip { .. } => expire_trip(node, &trip).await,
+                Step::ExpireTrip { .. } => expire_trip(node, trip.id).await,
             }
         }
         if plan.is_finished() {
@@ -142,9 +142,9 @@ async fn offer_round(
 
 /// Nobody accepted in time. The store decides (only from `requested`), so
 /// an accept racing the deadline either wins or sees `expired`.
-async fn expire_trip(node: &Node, trip: &Trip) {
+pub async fn expire_trip(node: &Node, trip_id: TripId) {
     let transition = Transition {
-        trip_id: trip.id,
+        trip_id,
         from: TripStatus::Requested,
         to: TripStatus::Expired,
         actor: None,
@@ -162,13 +162,38 @@ async fn expire_trip(node: &Node, trip: &Trip) {
             }
             Ok(None) => return, // accepted or cancelled meanwhile
             Err(e) => {
-                tracing::warn!(trip = %trip.id, "could not expire trip, retrying: {e}");
+                tracing::warn!(trip = %trip_id, "could not expire trip, retrying: {e}");
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;
             }
         }
     }
-    tracing::error!(trip = %trip.id, "trip left requested past its timeout");
+    tracing::error!(trip = %trip_id, "trip left requested past its timeout");
+}
+
+/// Safety net for trips whose dispatcher died with its node: expire any
+/// trip still `requested` well past its timeout. Runs on every node; the
+/// conditional transition makes concurrent sweeps harmless.
+pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::CancellationToken) {
+    let timeout = node.config.dispatch.trip_timeout;
+    let grace = Duration::from_secs(5);
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.cancelled() => return,
+        }
+        let cutoff = Utc::now() - chrono::Duration::from_std(timeout + grace).unwrap_or_default();
+        match node.store.stranded_requests(cutoff, 100).await {
+            Ok(ids) => {
+                for id in ids {
+                    tracing::info!(trip = %id, "expiring a trip whose dispatcher is gone");
+                    expire_trip(&node, id).await;
+                }
+            }
+            Err(e) => tracing::warn!("stranded-trip sweep failed: {e}"),
+        }
+    }
 }
 
 #[cfg(test)]

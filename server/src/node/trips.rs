@@ -36,6 +36,10 @@ impl Node {
             .await?;
         m::trip_requested();
         dispatcher::spawn(self.clone(), trip.clone());
+        // The rider's other connections (and a client that sent no `ref`)
+        // learn of the new trip like of any other status change.
+        self.notify(rider.id, &ServerMessage::TripUpdated { trip: trip.clone() })
+            .await;
         Ok(trip)
     }
 

@@ -98,7 +98,9 @@ async fn close_now<S: Sink<Message> + Unpin>(socket: &mut S, code: u16, reason: 
         code,
         reason: reason.into(),
     };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    // Best effort: a peer that does not read gets no close frame.
+    let close = socket.send(Message::Close(Some(frame)));
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), close).await;
 }
 
 impl<S, E> Session<S>
@@ -171,7 +173,8 @@ where
                         tracing::debug!(user = %self.actor.id, "no pong: closing dead socket");
                         return End::Gone;
                     }
-                    if self.socket.send(Message::Ping(Default::default())).await.is_err() {
+                    let ping = self.socket.send(Message::Ping(Default::default()));
+                    if !matches!(tokio::time::timeout(cfg.write_timeout, ping).await, Ok(Ok(()))) {
                         return End::Gone;
                     }
                 }

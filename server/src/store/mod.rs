@@ -161,6 +161,14 @@ pub trait Store: Send + Sync + 'static {
     /// the driver's offer is still pending): `None` when it lost a race.
     async fn transition(&self, t: &Transition) -> StoreResult<Option<Trip>>;
 
+    /// Trips still `requested` that were requested before `cutoff`: their
+    /// dispatcher is gone (its node stopped), so a sweeper expires them.
+    async fn stranded_requests(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<TripId>>;
+
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>>;
     /// Records offers for the trip if it is still requested, skipping
     /// drivers on an active trip or who declined; returns those recorded.

@@ -59,6 +59,36 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// Creates the database named in `url` if it does not exist (dev mode:
+    /// `make run` on a laptop with a bare Postgres).
+    pub async fn create_database_if_missing(url: &str) -> StoreResult<bool> {
+        let target: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Internal(format!("bad HAIL_DATABASE_URL: {e}")))?;
+        let Some(name) = target.get_dbname().map(str::to_string) else {
+            return Ok(false);
+        };
+        let mut admin = target.clone();
+        admin.dbname("postgres");
+        let (client, conn) = admin.connect(NoTls).await.map_err(map_err)?;
+        let driver = tokio::spawn(conn);
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+            .await
+            .map_err(map_err)?
+            .is_some();
+        if !exists {
+            let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+            client
+                .batch_execute(&format!("CREATE DATABASE {quoted}"))
+                .await
+                .map_err(map_err)?;
+        }
+        drop(client);
+        let _ = driver.await;
+        Ok(!exists)
+    }
+
     /// Applies the embedded migrations, one node at a time.
     pub async fn migrate(&self) -> StoreResult<usize> {
         let mut client = self.client().await?;
@@ -501,6 +531,25 @@ impl Store for PgStore {
         let record = trip_from_row(&row)?;
         tx.commit().await.map_err(map_err)?;
         Ok(Some(record.trip))
+    }
+
+    async fn stranded_requests(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<TripId>> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT id FROM trips WHERE status = 'requested' AND requested_at < $1 ORDER BY id LIMIT $2",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = client
+            .query(&stmt, &[&cutoff, &(limit as i64)])
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(|r| TripId(r.get(0))).collect())
     }
 
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>> {

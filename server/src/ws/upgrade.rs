@@ -36,7 +36,7 @@ pub async fn handler(
     };
     let upgrade = match upgrade {
         Ok(u) => u,
-        Err(rejection) => return ApiError::Invalid(rejection.body_text()).into_response(),
+        Err(rejection) => return ApiError::Malformed(rejection.body_text()).into_response(),
     };
     let ws = &state.node.config.ws;
     let node = state.node.clone();

@@ -226,6 +226,13 @@ impl TestApp {
         }
     }
 
+    /// SIGKILL: the node dies without draining.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+
     pub async fn signup(&self, role: Role) -> User {
         let username = unique(role.as_str());
         let res = self
@@ -457,6 +464,19 @@ impl Ws {
             }
             self.pending.push_back(msg);
         }
+    }
+
+    /// Like [`recv_until`](Self::recv_until) with a longer wait.
+    pub async fn recv_within(
+        &mut self,
+        within: Duration,
+        pred: impl Fn(&ServerMessage) -> bool,
+    ) -> Option<ServerMessage> {
+        if !self.sees(within, &pred).await {
+            return None;
+        }
+        let pos = self.pending.iter().position(&pred)?;
+        self.pending.remove(pos)
     }
 
     /// Whether a frame matching `pred` arrives within `within`.

@@ -124,3 +124,27 @@ async fn the_accept_race_across_two_nodes_has_one_winner() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn a_trip_whose_dispatching_node_died_still_expires() {
+    let settings = Settings::default().set("HAIL_TRIP_TIMEOUT_SECS", 1);
+    let mut nodes = spawn_cluster(2, settings).await;
+    let (rider, mut rws) = nodes[0].connect(Role::Rider).await;
+    let trip = rws.ok(request_at_centre()).await.expect("trip");
+    nodes[0].kill().await; // kill -9: its dispatcher dies with it
+    drop(rws);
+    let mut rws = Ws::connect(&nodes[1], rider.token()).await;
+    assert_eq!(rws.hello_trip().map(|t| t.id), Some(trip.id));
+    let expired = rws
+        .recv_within(std::time::Duration::from_secs(20), |m| {
+            matches!(m, ServerMessage::TripUpdated { trip: t } if t.id == trip.id && t.status == TripStatus::Expired)
+        })
+        .await;
+    assert!(
+        expired.is_some(),
+        "the surviving node's sweeper expires the stranded trip"
+    );
+    rws.ok(request_at_centre())
+        .await
+        .expect("the rider can ask again");
+}
