@@ -2,9 +2,12 @@
 //! (bind port 0 and read [`Application::port`]).
 
 use crate::auth::tokens::TokenKeys;
+use crate::bus::memory::MemoryBus;
 use crate::bus::redis::{client as redis_client, manager_config, RedisBus};
+use crate::bus::Bus;
 use crate::bus::Inbound;
 use crate::config::Config;
+use crate::geo::memory::MemoryGeo;
 use crate::geo::redis::RedisGeo;
 use crate::geo::GeoIndex;
 use crate::http::{app, AppState};
@@ -13,7 +16,8 @@ use crate::node::registry::Registry;
 use crate::node::subscriptions::Subscriptions;
 use crate::node::{gps, Node};
 use crate::store::postgres::PgStore;
-use crate::store::Store;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreError};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -47,17 +51,30 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Connects to Postgres and applies migrations; what `hail migrate` does.
-pub async fn open_store(config: &Config) -> Result<PgStore, StartError> {
-    let url = redact(&config.database_url);
+/// Opens the configured store and applies its migrations (what `hail
+/// migrate` does): Postgres when `HAIL_DATABASE_URL` is set, else the
+/// embedded SQLite file. A configured Postgres that does not answer is an
+/// error, never a silent fallback.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    let Some(database_url) = &config.database_url else {
+        let dir = config.data_dir.clone();
+        let shown = dir.join("hail.db").display().to_string();
+        let store = tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
+            .await
+            .map_err(|e| StartError::Store(shown.clone(), StoreError::Internal(e.to_string())))?
+            .map_err(|e| StartError::Store(shown.clone(), e))?;
+        tracing::info!("store: embedded SQLite at {}", store.path().display());
+        return Ok(Arc::new(store));
+    };
+    let url = redact(database_url);
     if config.dev {
-        match PgStore::create_database_if_missing(&config.database_url).await {
+        match PgStore::create_database_if_missing(database_url).await {
             Ok(true) => tracing::info!("created database {url} (HAIL_DEV=1)"),
             Ok(false) => {}
             Err(e) => return Err(StartError::Store(url, e)),
         }
     }
-    let store = PgStore::connect(&config.database_url, config.db_pool_size, config.db_timeout)
+    let store = PgStore::connect(database_url, config.db_pool_size, config.db_timeout)
         .map_err(|e| StartError::Store(url.clone(), e))?;
     store
         .ping()
@@ -67,8 +84,40 @@ pub async fn open_store(config: &Config) -> Result<PgStore, StartError> {
         .migrate()
         .await
         .map_err(|e| StartError::Store(url.clone(), e))?;
-    tracing::info!(applied, "migrations up to date");
-    Ok(store)
+    tracing::info!(applied, "store: Postgres at {url}, migrations up to date");
+    Ok(Arc::new(store))
+}
+
+/// The bus and geo index: Redis when `HAIL_REDIS_URL` is set (many nodes),
+/// else in-process (one node). Redis not answering is an error.
+async fn open_bus(
+    config: &Config,
+    inbound: Arc<dyn Inbound>,
+) -> Result<(Arc<dyn Bus>, Arc<dyn GeoIndex>), StartError> {
+    let Some(redis_url) = &config.redis_url else {
+        tracing::info!(
+            "bus and geo index: in-process (a single node; set HAIL_REDIS_URL to run several)"
+        );
+        return Ok((
+            Arc::new(MemoryBus::new(inbound)),
+            Arc::new(MemoryGeo::new()),
+        ));
+    };
+    let shown = redact(redis_url);
+    let bus_err = |e: String| StartError::Bus(shown.clone(), e);
+    let keys = Keys::new(config.redis_prefix.clone());
+    let client = redis_client(redis_url).map_err(|e| bus_err(e.to_string()))?;
+    let timeout = config.db_timeout;
+    let bus = RedisBus::connect(&client, keys.clone(), inbound, timeout)
+        .await
+        .map_err(|e| bus_err(e.to_string()))?;
+    bus.ping().await.map_err(|e| bus_err(e.to_string()))?;
+    let geo_con = client
+        .get_connection_manager_with_config(manager_config(timeout))
+        .await
+        .map_err(|e| bus_err(e.to_string()))?;
+    tracing::info!(prefix = %config.redis_prefix, "bus and geo index: Redis at {shown}");
+    Ok((Arc::new(bus), Arc::new(RedisGeo::new(keys, geo_con))))
 }
 
 pub struct Application {
@@ -85,25 +134,10 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config, metrics: PrometheusHandle) -> Result<Self, StartError> {
         let config = Arc::new(config);
-        let store: Arc<dyn Store> = Arc::new(open_store(&config).await?);
-
-        let redis_url = redact(&config.redis_url);
-        let bus_err = |e: String| StartError::Bus(redis_url.clone(), e);
-        let keys = Keys::new(config.redis_prefix.clone());
+        let store = open_store(&config).await?;
         let registry = Arc::new(Registry::default());
-        let client = redis_client(&config.redis_url).map_err(|e| bus_err(e.to_string()))?;
-        let timeout = config.db_timeout;
         let inbound: Arc<dyn Inbound> = registry.clone();
-        let bus = Arc::new(
-            RedisBus::connect(&client, keys.clone(), inbound, timeout)
-                .await
-                .map_err(|e| bus_err(e.to_string()))?,
-        );
-        let geo_con = client
-            .get_connection_manager_with_config(manager_config(timeout))
-            .await
-            .map_err(|e| bus_err(e.to_string()))?;
-        let geo: Arc<dyn GeoIndex> = Arc::new(RedisGeo::new(keys, geo_con));
+        let (bus, geo) = open_bus(&config, inbound).await?;
 
         let background = TaskTracker::new();
         let stop_background = CancellationToken::new();

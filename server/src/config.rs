@@ -130,12 +130,16 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// This node's name in logs and metrics; random when unset.
     pub node_id: String,
-    pub database_url: String,
+    /// Postgres; `None`: the embedded SQLite store under `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the embedded store keeps its file (`hail.db`).
+    pub data_dir: std::path::PathBuf,
     pub db_pool_size: usize,
     /// Bounds every pool wait and statement, so a stuck Postgres surfaces
     /// as `unavailable` instead of hanging sessions.
     pub db_timeout: Duration,
-    pub redis_url: String,
+    /// Redis; `None`: the in-process bus and geo index (one node).
+    pub redis_url: Option<String>,
     /// Prefix of every Redis key and channel (tests use their own).
     pub redis_prefix: String,
     /// HMAC secret for access tokens.
@@ -224,14 +228,14 @@ impl Config {
             node_id: env.opt("HAIL_NODE_ID").unwrap_or_else(|| {
                 format!("node-{}", &uuid::Uuid::now_v7().simple().to_string()[24..])
             }),
-            database_url: env
-                .opt("HAIL_DATABASE_URL")
-                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/hail".into()),
+            database_url: env.opt("HAIL_DATABASE_URL"),
+            data_dir: env
+                .opt("HAIL_DATA_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::path::PathBuf::from("./data")),
             db_pool_size: env.get("HAIL_DB_POOL_SIZE", 16)?,
             db_timeout: env.secs("HAIL_DB_TIMEOUT_SECS", 5)?,
-            redis_url: env
-                .opt("HAIL_REDIS_URL")
-                .unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
+            redis_url: env.opt("HAIL_REDIS_URL"),
             redis_prefix: env
                 .opt("HAIL_REDIS_PREFIX")
                 .unwrap_or_else(|| "hail:".into()),
@@ -329,6 +333,9 @@ mod tests {
         assert_eq!(c.dispatch.trip_timeout, Duration::from_secs(60));
         assert_eq!(c.dispatch.stale_after, Duration::from_secs(30));
         assert!(c.metrics_bind.is_none());
+        assert!(c.database_url.is_none(), "embedded store by default");
+        assert!(c.redis_url.is_none(), "in-process bus by default");
+        assert_eq!(c.data_dir, std::path::PathBuf::from("./data"));
     }
 
     #[test]

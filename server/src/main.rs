@@ -74,10 +74,15 @@ async fn main() -> anyhow::Result<()> {
             hail_server::http::auth::validate_account(&username, &password, name.as_deref())
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let store = open_store(&config).await?;
-            let user =
-                hail_server::http::auth::create_user(&store, username, password, Role::Admin, name)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = hail_server::http::auth::create_user(
+                &*store,
+                username,
+                password,
+                Role::Admin,
+                name,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created admin {} ({})", user.username, user.id);
             Ok(())
         }
@@ -90,13 +95,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!("HAIL_DEV=1: development mode (built-in JWT secret allowed)");
     }
     let metrics = hail_server::metrics::install().map_err(|e| anyhow::anyhow!(e))?;
-    tracing::info!(
-        node = %config.node_id,
-        store = %hail_server::app::redact(&config.database_url),
-        bus = %hail_server::app::redact(&config.redis_url),
-        prefix = %config.redis_prefix,
-        "starting"
-    );
+    tracing::info!(node = %config.node_id, "starting");
     let app = Application::build(config, metrics).await?;
     let addr = app.local_addr()?;
     tracing::info!("listening on http://{addr}");

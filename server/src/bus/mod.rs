@@ -4,6 +4,7 @@
 //! goes through the bus, even on one node, so one node runs the same path
 //! as many.
 
+pub mod memory;
 pub mod redis;
 
 pub use crate::keys::Topic;

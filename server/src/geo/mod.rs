@@ -2,6 +2,7 @@
 //! with staleness, behind a trait so Redis and (later) an in-process R-tree
 //! answer the same way.
 
+pub mod memory;
 pub mod redis;
 
 use async_trait::async_trait;

@@ -46,6 +46,8 @@ pub struct Session<S> {
     limiter: DefaultDirectRateLimiter,
     /// Only for drivers: duty, last position, current trip.
     driver: DriverState,
+    /// A write failed or timed out: the socket is done.
+    broken: bool,
 }
 
 /// Runs a session for an authenticated user until it ends.
@@ -83,6 +85,7 @@ where
         actor,
         limiter: RateLimiter::direct(quota),
         driver: DriverState::default(),
+        broken: false,
     };
     let end = session.open_and_serve(rx, kick).await;
     if let End::Close(code, reason) = end {
@@ -159,6 +162,9 @@ where
             tokio::time::interval_at(Instant::now() + cfg.ping_interval, cfg.ping_interval);
         let mut last_heard = Instant::now();
         loop {
+            if self.broken {
+                return End::Gone;
+            }
             tokio::select! {
                 _ = shutdown.cancelled() => return End::Close(close::GOING_AWAY, "server shutting down"),
                 _ = kick.cancelled() => return End::Close(close::SLOW_CONSUMER, "slow consumer"),
@@ -269,10 +275,20 @@ where
         let text =
             serde_json::to_string(msg).map_err(|e| tracing::error!("unserialisable frame: {e}"))?;
         m::message_out(msg.kind());
-        self.socket
-            .send(Message::Text(text.into()))
-            .await
-            .map_err(|_| ())
+        let limit = self.node.config.ws.write_timeout;
+        let result =
+            tokio::time::timeout(limit, self.socket.send(Message::Text(text.into()))).await;
+        self.broken = !matches!(result, Ok(Ok(())));
+        match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(()),
+            Err(_) => {
+                // The peer stopped reading: end the session rather than stall.
+                m::outbox_overflow();
+                tracing::debug!(user = %self.actor.id, "write timed out: slow consumer");
+                Err(())
+            }
+        }
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), ()> {

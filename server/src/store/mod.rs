@@ -2,6 +2,7 @@
 //! store run the same node code.
 
 pub mod postgres;
+pub mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -132,7 +132,13 @@ impl PgStore {
 /// statements mean "retry later"; uniqueness is a conflict.
 fn map_err(e: tokio_postgres::Error) -> StoreError {
     match e.code() {
-        None => StoreError::Unavailable(e.to_string()),
+        None => {
+            // "error connecting to server: Connection refused": say why.
+            let why = std::error::Error::source(&e)
+                .map(|s| format!("{e}: {s}"))
+                .unwrap_or_else(|| e.to_string());
+            StoreError::Unavailable(why)
+        }
         Some(code) if *code == SqlState::QUERY_CANCELED || *code == SqlState::ADMIN_SHUTDOWN => {
             StoreError::Unavailable(e.to_string())
         }

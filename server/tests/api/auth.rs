@@ -27,9 +27,9 @@ async fn error_code(res: reqwest::Response) -> ErrorCode {
         .code
 }
 
-#[tokio::test]
-async fn signup_login_me_and_errors() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn signup_login_me_and_errors(backend) {
+    let app = spawn_app(backend).await;
     let user = app.signup(Role::Driver).await;
     assert_eq!(user.role, Role::Driver);
 
@@ -89,10 +89,11 @@ async fn signup_login_me_and_errors() {
     let me: hail_protocol::http::UserResponse = me.json().await.expect("me");
     assert_eq!(me.user, user);
 }
+}
 
-#[tokio::test]
-async fn refresh_rotates_and_a_replayed_token_revokes_the_family() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn refresh_rotates_and_a_replayed_token_revokes_the_family(backend) {
+    let app = spawn_app(backend).await;
     let user = app.user(Role::Rider).await;
     let first = user.tokens.refresh_token.clone();
 
@@ -124,6 +125,7 @@ async fn refresh_rotates_and_a_replayed_token_revokes_the_family() {
     .await;
     assert_eq!(unknown.status(), 401);
 }
+}
 
 fn token_with(secret: &str, exp_offset: i64, user: UserId) -> String {
     let now = chrono::Utc::now().timestamp();
@@ -154,9 +156,9 @@ fn unsigned_token(user: UserId) -> String {
     format!("{header}.{body}.")
 }
 
-#[tokio::test]
-async fn forged_unsigned_expired_and_missing_tokens_are_refused() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn forged_unsigned_expired_and_missing_tokens_are_refused(backend) {
+    let app = spawn_app(backend).await;
     let user = app.user(Role::Rider).await;
     let id = user.user.id;
     let bad_tokens = [
@@ -202,10 +204,11 @@ async fn forged_unsigned_expired_and_missing_tokens_are_refused() {
     let trips = app.get("/api/trips", "nope").await;
     assert_eq!(trips.status(), 401);
 }
+}
 
-#[tokio::test]
-async fn probes_and_metrics() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn probes_and_metrics(backend) {
+    let app = spawn_app(backend).await;
     assert_eq!(
         app.http()
             .get(app.url("/healthz"))
@@ -249,4 +252,5 @@ async fn probes_and_metrics() {
         .expect("GET");
     assert_eq!(unknown.status(), 404);
     assert_eq!(error_code(unknown).await, ErrorCode::NotFound);
+}
 }

@@ -33,9 +33,9 @@ async fn still_works(ws: &mut Ws, role: Role) {
     }
 }
 
-#[tokio::test]
-async fn malformed_frames_get_invalid_and_the_connection_stays() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn malformed_frames_get_invalid_and_the_connection_stays(backend) {
+    let app = spawn_app(backend).await;
     let (_d, mut ws) = app.connect(Role::Driver).await;
 
     ws.send_text("{this is not json").await;
@@ -101,10 +101,11 @@ async fn malformed_frames_get_invalid_and_the_connection_stays() {
     ));
     still_works(&mut ws, Role::Driver).await;
 }
+}
 
-#[tokio::test]
-async fn bad_trip_requests_are_invalid() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn bad_trip_requests_are_invalid(backend) {
+    let app = spawn_app(backend).await;
     let (_r, mut ws) = app.connect(Role::Rider).await;
     let ok_place = json!({"lat": 52.5, "lng": 13.4});
     for case in [
@@ -126,10 +127,11 @@ async fn bad_trip_requests_are_invalid() {
         .expect("a valid request still works");
     assert_eq!(trip.status, TripStatus::Requested);
 }
+}
 
-#[tokio::test]
-async fn roles_may_not_send_each_others_commands() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn roles_may_not_send_each_others_commands(backend) {
+    let app = spawn_app(backend).await;
     let (_r, mut rider) = app.connect(Role::Rider).await;
     let (_d, mut driver) = app.connect(Role::Driver).await;
     let some_trip = TripId::new();
@@ -157,10 +159,11 @@ async fn roles_may_not_send_each_others_commands() {
     still_works(&mut rider, Role::Rider).await;
     still_works(&mut driver, Role::Driver).await;
 }
+}
 
-#[tokio::test]
-async fn other_drivers_cannot_touch_my_trip_and_illegal_transitions_conflict() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn other_drivers_cannot_touch_my_trip_and_illegal_transitions_conflict(backend) {
+    let app = spawn_app(backend).await;
     let (_me, mut me) = driver_online(&app, near(100.0)).await;
     let (_other, mut other) = driver_online(&app, near(200.0)).await;
     let (_r, mut rider) = app.connect(Role::Rider).await;
@@ -272,10 +275,11 @@ async fn other_drivers_cannot_touch_my_trip_and_illegal_transitions_conflict() {
     );
     still_works(&mut me, Role::Driver).await;
 }
+}
 
-#[tokio::test]
-async fn an_oversized_message_is_too_large_and_the_connection_stays() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn an_oversized_message_is_too_large_and_the_connection_stays(backend) {
+    let app = spawn_app(backend).await;
     let (_d, mut ws) = app.connect(Role::Driver).await;
     let big = format!(
         r#"{{"type":"location","lat":1,"lng":1,"ref":"big","pad":"{}"}}"#,
@@ -308,10 +312,11 @@ async fn an_oversized_message_is_too_large_and_the_connection_stays() {
     let (_d2, mut other) = app.connect(Role::Driver).await;
     still_works(&mut other, Role::Driver).await;
 }
+}
 
-#[tokio::test]
-async fn a_flood_is_rate_limited_and_the_connection_stays() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn a_flood_is_rate_limited_and_the_connection_stays(backend) {
+    let app = spawn_app(backend).await;
     let (_d, mut ws) = app.connect(Role::Driver).await;
     let n = 120;
     for i in 0..n {
@@ -335,4 +340,5 @@ async fn a_flood_is_rate_limited_and_the_connection_stays() {
     assert_eq!(ok + limited, n, "every message is answered");
     tokio::time::sleep(Duration::from_millis(1100)).await;
     still_works(&mut ws, Role::Driver).await;
+}
 }

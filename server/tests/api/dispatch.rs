@@ -5,9 +5,9 @@ use crate::helpers::*;
 use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripStatus, WithdrawReason};
 use std::time::Duration;
 
-#[tokio::test]
-async fn a_far_driver_gets_no_offer() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn a_far_driver_gets_no_offer(backend) {
+    let app = spawn_app(backend).await;
     let (_near, mut near_ws) = driver_online(&app, near(1_000.0)).await;
     let (_far, mut far_ws) = driver_online(&app, near(50_000.0)).await;
     let (_rider, mut rws) = app.connect(Role::Rider).await;
@@ -18,10 +18,11 @@ async fn a_far_driver_gets_no_offer() {
         "50 km away: no offer"
     );
 }
+}
 
-#[tokio::test]
-async fn an_off_duty_or_silent_driver_gets_no_offer() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn an_off_duty_or_silent_driver_gets_no_offer(backend) {
+    let app = spawn_app(backend).await;
     let (_a, mut off) = app.connect(Role::Driver).await;
     off.ok(location(near(100.0))).await; // position, but never on duty
     let (_b, mut no_pos) = app.connect(Role::Driver).await;
@@ -38,10 +39,11 @@ async fn an_off_duty_or_silent_driver_gets_no_offer() {
         assert!(!ws.sees(Duration::from_millis(1500), is_offer).await);
     }
 }
+}
 
-#[tokio::test]
-async fn eight_drivers_race_and_exactly_one_wins() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn eight_drivers_race_and_exactly_one_wins(backend) {
+    let app = spawn_app(backend).await;
     let mut drivers = Vec::new();
     for i in 0..8 {
         drivers.push(driver_online(&app, near(100.0 + i as f64 * 50.0)).await);
@@ -94,10 +96,11 @@ async fn eight_drivers_race_and_exactly_one_wins() {
         }
     }
 }
+}
 
-#[tokio::test]
-async fn losers_who_did_not_answer_get_offer_withdrawn() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn losers_who_did_not_answer_get_offer_withdrawn(backend) {
+    let app = spawn_app(backend).await;
     let (_a, mut a) = driver_online(&app, near(100.0)).await;
     let (_b, mut b) = driver_online(&app, near(200.0)).await;
     let (_r, mut rws) = app.connect(Role::Rider).await;
@@ -115,11 +118,13 @@ async fn losers_who_did_not_answer_get_offer_withdrawn() {
         "the winner's offer ended by its accept"
     );
 }
+}
 
-#[tokio::test]
-async fn a_decline_is_respected() {
+on_both_backends! {
+    async fn a_decline_is_respected(backend) {
     // Short offers so the next rounds come quickly.
     let app = spawn_with(
+        backend,
         Settings::default()
             .set("HAIL_OFFER_TTL_SECS", 1)
             .set("HAIL_EMPTY_ROUND_RETRY_SECS", 1),
@@ -147,10 +152,11 @@ async fn a_decline_is_respected() {
     b.offer_for(trip.id).await;
     assert!(!a.sees(Duration::from_secs(3), is_offer).await);
 }
+}
 
-#[tokio::test]
-async fn an_expired_offer_is_withdrawn_and_offered_again_next_round() {
-    let app = spawn_with(Settings::default().set("HAIL_OFFER_TTL_SECS", 1)).await;
+on_both_backends! {
+    async fn an_expired_offer_is_withdrawn_and_offered_again_next_round(backend) {
+    let app = spawn_with(backend, Settings::default().set("HAIL_OFFER_TTL_SECS", 1)).await;
     let (_a, mut a) = driver_online(&app, near(100.0)).await;
     let (_r, mut rws) = app.connect(Role::Rider).await;
     let trip = rws.ok(request_at_centre()).await.expect("trip");
@@ -160,10 +166,11 @@ async fn an_expired_offer_is_withdrawn_and_offered_again_next_round() {
     a.offer_for(trip.id).await;
     a.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
 }
+}
 
-#[tokio::test]
-async fn a_driver_on_a_trip_gets_no_offers() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn a_driver_on_a_trip_gets_no_offers(backend) {
+    let app = spawn_app(backend).await;
     let (_d, mut dws) = driver_online(&app, near(100.0)).await;
     let (_r1, mut r1) = app.connect(Role::Rider).await;
     let first = r1.ok(request_at_centre()).await.expect("trip");
@@ -181,10 +188,12 @@ async fn a_driver_on_a_trip_gets_no_offers() {
         .await
     );
 }
+}
 
-#[tokio::test]
-async fn an_unanswered_trip_expires() {
+on_both_backends! {
+    async fn an_unanswered_trip_expires(backend) {
     let app = spawn_with(
+        backend,
         Settings::default()
             .set("HAIL_TRIP_TIMEOUT_SECS", 2)
             .set("HAIL_OFFER_TTL_SECS", 10),
@@ -207,10 +216,11 @@ async fn an_unanswered_trip_expires() {
     assert_eq!(again.hello_trip(), None);
     rws.ok(request_at_centre()).await.expect("new trip");
 }
+}
 
-#[tokio::test]
-async fn a_stale_driver_gets_no_offer() {
-    let app = spawn_with(Settings::default().set("HAIL_STALE_SECS", 1)).await;
+on_both_backends! {
+    async fn a_stale_driver_gets_no_offer(backend) {
+    let app = spawn_with(backend, Settings::default().set("HAIL_STALE_SECS", 1)).await;
     let (_d, mut dws) = driver_online(&app, near(100.0)).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (_r, mut rws) = app.connect(Role::Rider).await;
@@ -236,4 +246,5 @@ async fn a_stale_driver_gets_no_offer() {
         }
     }
     assert!(offered, "a fresh driver is offered the trip");
+}
 }

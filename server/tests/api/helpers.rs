@@ -35,14 +35,64 @@ fn unique(tag: &str) -> String {
     )
 }
 
-/// A database and a Redis prefix shared by the nodes of one test.
+/// Which backends a node runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file + in-process bus and geo index (`make run`'s default).
+    Embedded,
+    /// Postgres + Redis (several nodes form one service).
+    External,
+}
+
+/// Runs a single-node test once per backend set: `mod NAME { embedded,
+/// postgres_redis }`, the same body both times.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($backend:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($backend: $crate::helpers::Backend) $body
+
+            #[tokio::test]
+            async fn embedded() {
+                run($crate::helpers::Backend::Embedded).await
+            }
+
+            #[tokio::test]
+            async fn postgres_redis() {
+                run($crate::helpers::Backend::External).await
+            }
+        }
+    };
+}
+
+/// What the nodes of one test share: a database and Redis prefix, or a
+/// data directory for the embedded store. Dropped with the last node.
 pub struct TestEnv {
+    pub backend: Backend,
     pub db: String,
     pub prefix: String,
+    /// The embedded store's directory.
+    pub data_dir: Option<tempfile::TempDir>,
 }
 
 impl TestEnv {
-    async fn create() -> Arc<Self> {
+    pub async fn create(backend: Backend) -> Arc<Self> {
+        if backend == Backend::Embedded {
+            let dir = tempfile::Builder::new()
+                .prefix("hail-test-")
+                .tempdir()
+                .expect("temp dir");
+            return Arc::new(Self {
+                backend,
+                db: String::new(),
+                prefix: String::new(),
+                data_dir: Some(dir),
+            });
+        }
         let db = unique("hail_test");
         let (client, conn) = tokio_postgres::connect(PG_ADMIN, tokio_postgres::NoTls)
             .await
@@ -53,9 +103,16 @@ impl TestEnv {
             .await
             .expect("create test database");
         Arc::new(Self {
+            backend,
             prefix: format!("{db}:"),
             db,
+            data_dir: None,
         })
+    }
+
+    /// The embedded store's file.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self.data_dir.as_ref().map(|d| d.path().join("hail.db"))
     }
 
     pub fn database_url(&self) -> String {
@@ -65,6 +122,9 @@ impl TestEnv {
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
+        if self.backend == Backend::Embedded {
+            return; // the TempDir removes itself
+        }
         let db = self.db.clone();
         let prefix = self.prefix.clone();
         // Drop runs outside async: clean up on a thread of its own.
@@ -124,18 +184,18 @@ impl Settings {
     }
 }
 
-pub async fn spawn_app() -> TestApp {
-    spawn_with(Settings::default()).await
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_with(backend, Settings::default()).await
 }
 
-pub async fn spawn_with(settings: Settings) -> TestApp {
-    let env = TestEnv::create().await;
+pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
+    let env = TestEnv::create(backend).await;
     spawn_node(env, &settings).await
 }
 
 /// `n` nodes sharing one database and Redis prefix.
 pub async fn spawn_cluster(n: usize, settings: Settings) -> Vec<TestApp> {
-    let env = TestEnv::create().await;
+    let env = TestEnv::create(Backend::External).await;
     let mut nodes = Vec::new();
     for _ in 0..n {
         nodes.push(spawn_node(env.clone(), &settings).await);
@@ -149,9 +209,6 @@ pub async fn spawn_node(env: Arc<TestEnv>, settings: &Settings) -> TestApp {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HAIL_BIND", "127.0.0.1:0")
-        .env("HAIL_DATABASE_URL", env.database_url())
-        .env("HAIL_REDIS_URL", REDIS)
-        .env("HAIL_REDIS_PREFIX", &env.prefix)
         .env("HAIL_JWT_SECRET", SECRET)
         .env("HAIL_SHUTDOWN_TIMEOUT_SECS", "5")
         .env(
@@ -165,6 +222,16 @@ pub async fn spawn_node(env: Arc<TestEnv>, settings: &Settings) -> TestApp {
             Stdio::null()
         })
         .kill_on_drop(true);
+    match &env.data_dir {
+        Some(dir) => {
+            cmd.env("HAIL_DATA_DIR", dir.path());
+        }
+        None => {
+            cmd.env("HAIL_DATABASE_URL", env.database_url())
+                .env("HAIL_REDIS_URL", REDIS)
+                .env("HAIL_REDIS_PREFIX", &env.prefix);
+        }
+    }
     for (k, v) in &settings.vars {
         cmd.env(k, v);
     }

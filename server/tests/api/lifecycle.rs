@@ -5,9 +5,9 @@ use crate::helpers::*;
 use hail_protocol::http::{TrackResponse, TripResponse, TripsResponse};
 use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripStatus, WithdrawReason};
 
-#[tokio::test]
-async fn full_lifecycle_with_updates_gps_history_and_track() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn full_lifecycle_with_updates_gps_history_and_track(backend) {
+    let app = spawn_app(backend).await;
     let (driver, mut dws) = driver_online(&app, near(500.0)).await;
     let (rider, mut rws) = app.connect(Role::Rider).await;
     assert_eq!(rws.hello_trip(), None);
@@ -161,10 +161,11 @@ async fn full_lifecycle_with_updates_gps_history_and_track() {
     let next = rws2.ok(request_at_centre()).await.expect("trip");
     dws.offer_for(next.id).await;
 }
+}
 
-#[tokio::test]
-async fn trip_list_pages_and_filters() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn trip_list_pages_and_filters(backend) {
+    let app = spawn_app(backend).await;
     let (rider, mut rws) = app.connect(Role::Rider).await;
     let mut ids = Vec::new();
     for _ in 0..3 {
@@ -231,10 +232,11 @@ async fn trip_list_pages_and_filters() {
         assert_eq!(res.status(), 400, "{bad}");
     }
 }
+}
 
-#[tokio::test]
-async fn one_active_trip_per_rider() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn one_active_trip_per_rider(backend) {
+    let app = spawn_app(backend).await;
     let (_rider, mut rws) = app.connect(Role::Rider).await;
     let trip = rws.ok(request_at_centre()).await.expect("trip");
     assert_eq!(rws.err(request_at_centre()).await, ErrorCode::Conflict);
@@ -247,10 +249,11 @@ async fn one_active_trip_per_rider() {
         .await
         .expect("a new trip after the first ended");
 }
+}
 
-#[tokio::test]
-async fn reconnect_restores_the_active_trip_in_hello() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn reconnect_restores_the_active_trip_in_hello(backend) {
+    let app = spawn_app(backend).await;
     let (driver, mut dws) = driver_online(&app, near(200.0)).await;
     let (rider, mut rws) = app.connect(Role::Rider).await;
     let trip = rws.ok(request_at_centre()).await.expect("trip");
@@ -283,10 +286,11 @@ async fn reconnect_restores_the_active_trip_in_hello() {
         .await;
     assert!(matches!(got, ServerMessage::DriverLocation { trip_id, .. } if trip_id == trip.id));
 }
+}
 
-#[tokio::test]
-async fn cancel_withdraws_live_offers_and_notifies_the_driver() {
-    let app = spawn_app().await;
+on_both_backends! {
+    async fn cancel_withdraws_live_offers_and_notifies_the_driver(backend) {
+    let app = spawn_app(backend).await;
     let (_d1, mut d1) = driver_online(&app, near(100.0)).await;
     let (_d2, mut d2) = driver_online(&app, near(200.0)).await;
     let (_rider, mut rws) = app.connect(Role::Rider).await;
@@ -325,4 +329,5 @@ async fn cancel_withdraws_live_offers_and_notifies_the_driver() {
     );
     rws.update_to(trip.id, TripStatus::Cancelled).await;
     assert_eq!(d2.withdrawn(trip.id).await, WithdrawReason::Taken);
+}
 }

@@ -2,6 +2,7 @@
 //! with its own Postgres database and Redis prefix, over real sockets.
 //! One binary (fast to link); `TEST_LOG=1` shows the servers' logs.
 
+#[macro_use]
 mod helpers;
 
 mod auth;
@@ -9,4 +10,5 @@ mod bad_input;
 mod dispatch;
 mod lifecycle;
 mod multinode;
+mod restart;
 mod shutdown;
