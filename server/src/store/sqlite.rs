@@ -137,28 +137,30 @@ fn trip_by_id(conn: &Connection, id: TripId) -> rusqlite::Result<Option<TripReco
         .optional()
 }
 
-fn insert_event(
-    tx: &Transaction,
+/// One row of `trip_events`.
+struct Event<'a> {
     trip: TripId,
     from: Option<TripStatus>,
     to: TripStatus,
     actor: Option<UserId>,
-    reason: Option<&str>,
-    node: &str,
+    reason: Option<&'a str>,
+    node: &'a str,
     at: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+}
+
+fn insert_event(tx: &Transaction, e: Event) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
-        trip.to_string(),
-        from.map(|s| s.as_str()),
-        to.as_str(),
-        actor.map(|a| a.to_string()),
-        reason,
-        node,
-        us(at)
+        e.trip.to_string(),
+        e.from.map(|s| s.as_str()),
+        e.to.as_str(),
+        e.actor.map(|a| a.to_string()),
+        e.reason,
+        e.node,
+        us(e.at)
     ])?;
     Ok(())
 }
@@ -340,13 +342,15 @@ impl Store for SqliteStore {
             ])?;
             insert_event(
                 &tx,
-                trip.id,
-                None,
-                TripStatus::Requested,
-                Some(trip.rider_id),
-                None,
-                &trip.node_id,
-                trip.requested_at,
+                Event {
+                    trip: trip.id,
+                    from: None,
+                    to: TripStatus::Requested,
+                    actor: Some(trip.rider_id),
+                    reason: None,
+                    node: &trip.node_id,
+                    at: trip.requested_at,
+                },
             )?;
             let record = trip_by_id(&tx, trip.id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
             tx.commit()?;
@@ -451,7 +455,18 @@ impl Store for SqliteStore {
             if changed == 0 {
                 return Ok(None);
             }
-            insert_event(&tx, t.trip_id, Some(t.from), t.to, t.actor, t.reason.as_deref(), &t.node_id, t.at)?;
+            insert_event(
+                &tx,
+                Event {
+                    trip: t.trip_id,
+                    from: Some(t.from),
+                    to: t.to,
+                    actor: t.actor,
+                    reason: t.reason.as_deref(),
+                    node: &t.node_id,
+                    at: t.at,
+                },
+            )?;
             let record = trip_by_id(&tx, t.trip_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
             tx.commit()?;
             Ok(Some(record.trip))
