@@ -1,10 +1,12 @@
 # Hail: the commands in the README. `make test` is what CI runs.
 CARGO ?= cargo
 
-.PHONY: run test services fmt lint unit compose-check build
+.PHONY: run test services fmt lint bench compose-check build
 
-## Run a dev node on http://127.0.0.1:8080 (Postgres + Redis on localhost).
-run: services
+## Run Hail on http://127.0.0.1:8080 on its embedded default: no Postgres
+## or Redis needed; data in ./data/hail.db, kept across restarts.
+run:
+	@echo "Hail: building, then serving on http://$${HAIL_BIND:-127.0.0.1:8080} (embedded store in ./data unless HAIL_DATABASE_URL is set)"
 	HAIL_DEV=1 $(CARGO) run --release -p hail-server --bin hail -- serve
 
 ## Everything CI checks: formatting, clippy -D warnings, every test, compose file.
@@ -24,6 +26,10 @@ fmt:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Benchmarks (numbers in docs/benchmarks.md).
+bench:
+	$(CARGO) bench -p hail-server --bench gps_persist
 
 build:
 	$(CARGO) build --release -p hail-server
