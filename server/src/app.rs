@@ -31,9 +31,9 @@ use tokio_util::task::TaskTracker;
 pub enum StartError {
     #[error("cannot bind {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
-    #[error("Postgres ({0}): {1}")]
+    #[error("{0}: {1}")]
     Store(String, crate::store::StoreError),
-    #[error("Redis ({0}): {1}")]
+    #[error("Redis at {0} (HAIL_REDIS_URL): {1}")]
     Bus(String, String),
 }
 
@@ -58,7 +58,7 @@ pub fn redact(url: &str) -> String {
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     let Some(database_url) = &config.database_url else {
         let dir = config.data_dir.clone();
-        let shown = dir.join("hail.db").display().to_string();
+        let shown = format!("embedded store at {}", dir.join("hail.db").display());
         let store = tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
             .await
             .map_err(|e| StartError::Store(shown.clone(), StoreError::Internal(e.to_string())))?
@@ -67,23 +67,24 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
         return Ok(Arc::new(store));
     };
     let url = redact(database_url);
+    let shown = format!("Postgres at {url} (HAIL_DATABASE_URL)");
     if config.dev {
         match PgStore::create_database_if_missing(database_url).await {
             Ok(true) => tracing::info!("created database {url} (HAIL_DEV=1)"),
             Ok(false) => {}
-            Err(e) => return Err(StartError::Store(url, e)),
+            Err(e) => return Err(StartError::Store(shown, e)),
         }
     }
     let store = PgStore::connect(database_url, config.db_pool_size, config.db_timeout)
-        .map_err(|e| StartError::Store(url.clone(), e))?;
+        .map_err(|e| StartError::Store(shown.clone(), e))?;
     store
         .ping()
         .await
-        .map_err(|e| StartError::Store(url.clone(), e))?;
+        .map_err(|e| StartError::Store(shown.clone(), e))?;
     let applied = store
         .migrate()
         .await
-        .map_err(|e| StartError::Store(url.clone(), e))?;
+        .map_err(|e| StartError::Store(shown.clone(), e))?;
     tracing::info!(applied, "store: Postgres at {url}, migrations up to date");
     Ok(Arc::new(store))
 }

@@ -14,7 +14,9 @@ use std::sync::Mutex;
 /// `[lng, lat]` tagged with its driver.
 type Entry = GeomWithData<[f64; 2], UserId>;
 
-const METRES_PER_DEGREE_LAT: f64 = 111_320.0;
+/// Slightly under the true ~111.2 km, so the search box errs on the large
+/// side; the exact haversine filter then decides.
+const METRES_PER_DEGREE_LAT: f64 = 110_000.0;
 
 #[derive(Default)]
 struct Inner {
