@@ -1,0 +1,544 @@
+//! The simulated city. Drivers go online and drive around the centre,
+//! sending GPS every interval; riders request trips at a total rate near
+//! the drivers; a driver accepts an offer after a short random delay,
+//! drives to the pickup, then to the dropoff, and completes. Every rider
+//! checks that every `driver.location` the driver sent during its trip
+//! arrived (a lost update is a correctness violation).
+
+use crate::client::{self, Account, Accounts, Node, Socket};
+use crate::movement::{random_point, Leg};
+use crate::report::{Latency, Report};
+use chrono::{DateTime, Utc};
+use hail_protocol::{
+    ClientMessage, Place, Position, Role, ServerMessage, Trip, TripId, TripStatus,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CityParams {
+    pub urls: Vec<String>,
+    pub drivers: usize,
+    pub riders: usize,
+    #[serde(with = "secs")]
+    pub gps_interval: Duration,
+    /// Trip requests per second, over all riders.
+    pub trip_rate: f64,
+    #[serde(with = "secs")]
+    pub duration: Duration,
+    /// After `duration`, how long trips under way may take to finish.
+    #[serde(with = "secs")]
+    pub grace: Duration,
+    pub centre: (f64, f64),
+    pub radius_m: f64,
+    pub speed_mps: f64,
+    pub seed: u64,
+    pub prefix: String,
+    #[serde(skip)]
+    pub secret: Option<String>,
+    /// Print a progress line every second.
+    #[serde(skip)]
+    pub progress: bool,
+}
+
+mod secs {
+    pub fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}
+
+/// Live counters, for the progress line.
+#[derive(Default)]
+struct Live {
+    requested: AtomicU64,
+    completed: AtomicU64,
+    gps_sent: AtomicU64,
+    gps_forwarded: AtomicU64,
+    offers: AtomicU64,
+}
+
+/// What tasks add up; merged into the report at the end.
+#[derive(Default)]
+struct Tally {
+    dispatch: Latency,
+    accept: Latency,
+    gps_e2e: Latency,
+    counts: BTreeMap<String, u64>,
+    errors: BTreeMap<String, u64>,
+    violations: Vec<String>,
+    request_sent: HashMap<TripId, DateTime<Utc>>,
+}
+
+impl Tally {
+    fn count(&mut self, name: &str) {
+        *self.counts.entry(name.to_string()).or_default() += 1;
+    }
+    fn error(&mut self, code: &str) {
+        *self.errors.entry(code.to_string()).or_default() += 1;
+    }
+    fn merge(&mut self, other: Tally) {
+        self.dispatch.merge(&other.dispatch);
+        self.accept.merge(&other.accept);
+        self.gps_e2e.merge(&other.gps_e2e);
+        for (k, v) in other.counts {
+            *self.counts.entry(k).or_default() += v;
+        }
+        for (k, v) in other.errors {
+            *self.errors.entry(k).or_default() += v;
+        }
+        self.violations.extend(other.violations);
+        self.request_sent.extend(other.request_sent);
+    }
+}
+
+struct Shared {
+    live: Live,
+    /// No new trip requests.
+    stop_requests: AtomicBool,
+    /// Everyone stops.
+    stop_all: tokio_util::sync::CancellationToken,
+    /// Trip -> `driver.location`s its driver sent while driving it.
+    gps_sent: Mutex<HashMap<TripId, Arc<AtomicU64>>>,
+    /// Trip -> when the first offer for it arrived at any driver.
+    first_offer: Mutex<HashMap<TripId, DateTime<Utc>>>,
+}
+
+impl Shared {
+    fn stopping(&self) -> bool {
+        self.stop_all.is_cancelled()
+    }
+}
+
+fn location(pos: Position, heading: Option<f64>, speed: f64) -> ClientMessage {
+    ClientMessage::Location {
+        lat: pos.lat,
+        lng: pos.lng,
+        heading,
+        speed: Some(speed),
+        at: Some(Utc::now()),
+    }
+}
+
+enum Drive {
+    Idle,
+    /// Accept sent at this instant; waiting for the reply.
+    Accepting(Instant),
+    ToPickup(Trip),
+    ToDropoff(Trip),
+}
+
+async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u64) -> Tally {
+    let mut t = Tally::default();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let centre = Position {
+        lat: p.centre.0,
+        lng: p.centre.1,
+    };
+    let start = random_point(&mut rng, centre, p.radius_m);
+    let mut leg = Leg {
+        from: start,
+        to: random_point(&mut rng, centre, p.radius_m),
+        speed_mps: p.speed_mps / 3.0,
+    };
+    let mut leg_started = Instant::now();
+    let mut state = Drive::Idle;
+    let mut pending: Option<(TripId, Instant)> = None;
+    let mut sent_counter: Option<Arc<AtomicU64>> = None;
+    let _ = client::send(&mut ws, &location(start, None, 0.0).with_ref("l0")).await;
+    let _ = client::send(
+        &mut ws,
+        &ClientMessage::DriverAvailable { available: true }.with_ref("on"),
+    )
+    .await;
+    // Spread the drivers' ticks over the interval.
+    let phase = p.gps_interval.mul_f64(rng.random::<f64>());
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + phase, p.gps_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shared.stop_all.cancelled() => break,
+            _ = tick.tick() => {
+                if shared.stopping() { break; }
+                let (pos, arrived) = leg.at(leg_started.elapsed().as_secs_f64());
+                let frame = location(pos, Some(leg.heading()), leg.speed_mps);
+                if let Some(c) = &sent_counter {
+                    c.fetch_add(1, Ordering::Relaxed);
+                }
+                shared.live.gps_sent.fetch_add(1, Ordering::Relaxed);
+                if client::send(&mut ws, &hail_protocol::ws::ClientFrame { message: frame, reference: None }).await.is_err() {
+                    t.violations.push("driver socket failed while sending".into());
+                    break;
+                }
+                if arrived {
+                    match std::mem::replace(&mut state, Drive::Idle) {
+                        Drive::ToPickup(trip) => {
+                            let id = trip.id;
+                            let _ = client::send(&mut ws, &ClientMessage::TripArrive { trip_id: id }.with_ref("arrive")).await;
+                            let _ = client::send(&mut ws, &ClientMessage::TripStart { trip_id: id }.with_ref("start")).await;
+                            leg = Leg { from: pos, to: trip.dropoff.position(), speed_mps: p.speed_mps };
+                            state = Drive::ToDropoff(trip);
+                        }
+                        Drive::ToDropoff(trip) => {
+                            let _ = client::send(&mut ws, &ClientMessage::TripComplete { trip_id: trip.id }.with_ref("complete")).await;
+                            sent_counter = None;
+                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.radius_m), speed_mps: p.speed_mps / 3.0 };
+                        }
+                        other => {
+                            state = other;
+                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.radius_m), speed_mps: p.speed_mps / 3.0 };
+                        }
+                    }
+                    leg_started = Instant::now();
+                }
+                if let (Some((trip, at)), Drive::Idle) = (pending, &state) {
+                    if Instant::now() >= at {
+                        pending = None;
+                        let _ = client::send(&mut ws, &ClientMessage::TripAccept { trip_id: trip }.with_ref(format!("acc:{trip}"))).await;
+                        state = Drive::Accepting(Instant::now());
+                    }
+                }
+            }
+            msg = client::next_message(&mut ws) => {
+                let Some(msg) = msg else {
+                    if !shared.stopping() { t.violations.push("a driver's socket closed".into()); }
+                    break;
+                };
+                match msg {
+                    ServerMessage::TripOffer { trip, .. } => {
+                        shared.live.offers.fetch_add(1, Ordering::Relaxed);
+                        t.count("offers_received");
+                        shared.first_offer.lock().unwrap_or_else(|e| e.into_inner()).entry(trip.id).or_insert_with(Utc::now);
+                        if matches!(state, Drive::Idle) && pending.is_none() {
+                            let delay = Duration::from_millis(rng.random_range(100..=800));
+                            pending = Some((trip.id, Instant::now() + delay));
+                        } else {
+                            let _ = client::send(&mut ws, &ClientMessage::TripDecline { trip_id: trip.id }.with_ref("decline")).await;
+                            t.count("offers_declined");
+                        }
+                    }
+                    ServerMessage::OfferWithdrawn { trip_id, .. } if pending.is_some_and(|(id, _)| id == trip_id) => {
+                        pending = None;
+                    }
+                    ServerMessage::Ok { reference, trip: Some(trip) } if reference.starts_with("acc:") => {
+                        if let Drive::Accepting(sent) = state {
+                            t.accept.record(sent.elapsed());
+                        }
+                        t.count("accepts_won");
+                        let counter = Arc::new(AtomicU64::new(0));
+                        shared.gps_sent.lock().unwrap_or_else(|e| e.into_inner()).insert(trip.id, counter.clone());
+                        sent_counter = Some(counter);
+                        let (pos, _) = leg.at(leg_started.elapsed().as_secs_f64());
+                        leg = Leg { from: pos, to: trip.pickup.position(), speed_mps: p.speed_mps };
+                        leg_started = Instant::now();
+                        state = Drive::ToPickup(trip);
+                    }
+                    ServerMessage::Error { reference, code, message } => {
+                        t.error(code.as_str());
+                        if reference.as_deref().is_some_and(|r| r.starts_with("acc:")) {
+                            if code == hail_protocol::ErrorCode::TripTaken { t.count("accepts_lost"); }
+                            state = Drive::Idle;
+                        } else if code != hail_protocol::ErrorCode::Conflict {
+                            t.violations.push(format!("driver got {}: {message}", code.as_str()));
+                        }
+                    }
+                    ServerMessage::TripUpdated { trip } => {
+                        let mine = matches!(&state, Drive::ToPickup(x) | Drive::ToDropoff(x) if x.id == trip.id);
+                        if mine && matches!(trip.status, TripStatus::Cancelled | TripStatus::Expired) {
+                            state = Drive::Idle;
+                            sent_counter = None;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    t
+}
+
+async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u64) -> Tally {
+    let mut t = Tally::default();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let centre = Position {
+        lat: p.centre.0,
+        lng: p.centre.1,
+    };
+    // Each rider requests at rate trip_rate / riders: exponential gaps.
+    let mean_gap = p.riders as f64 / p.trip_rate.max(1e-6);
+    let mut n = 0u64;
+    'trips: loop {
+        let gap = -mean_gap * (1.0 - rng.random::<f64>()).ln();
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs_f64(gap.min(3600.0))) => {}
+            _ = shared.stop_all.cancelled() => break,
+        }
+        if shared.stop_requests.load(Ordering::Relaxed) || shared.stopping() {
+            break;
+        }
+        n += 1;
+        let pickup = random_point(&mut rng, centre, p.radius_m * 0.8);
+        let dropoff = random_point(&mut rng, pickup, 1_500.0);
+        let reference = format!("req{n}");
+        let request = ClientMessage::TripRequest {
+            pickup: Place {
+                lat: pickup.lat,
+                lng: pickup.lng,
+                address: None,
+            },
+            dropoff: Place {
+                lat: dropoff.lat,
+                lng: dropoff.lng,
+                address: None,
+            },
+        };
+        let sent = Utc::now();
+        if client::send(&mut ws, &request.with_ref(reference.clone()))
+            .await
+            .is_err()
+        {
+            t.violations.push("rider socket failed".into());
+            break;
+        }
+        shared.live.requested.fetch_add(1, Ordering::Relaxed);
+        t.count("trips_requested");
+        let mut trip_id: Option<TripId> = None;
+        let mut received = 0u64;
+        loop {
+            let msg = tokio::select! {
+                m = client::next_message(&mut ws) => m,
+                _ = shared.stop_all.cancelled() => { if trip_id.is_some() { t.count("trips_unfinished"); } break 'trips; }
+            };
+            let Some(msg) = msg else {
+                if !shared.stopping() {
+                    t.violations.push("a rider's socket closed".into());
+                }
+                break 'trips;
+            };
+            match msg {
+                ServerMessage::Ok {
+                    reference: r,
+                    trip: Some(trip),
+                } if r == reference => {
+                    t.request_sent.insert(trip.id, sent);
+                    trip_id = Some(trip.id);
+                }
+                ServerMessage::Error {
+                    reference: Some(r),
+                    code,
+                    ..
+                } if r == reference => {
+                    t.error(code.as_str());
+                    t.count("trips_refused");
+                    continue 'trips;
+                }
+                ServerMessage::DriverLocation {
+                    trip_id: id, at, ..
+                } if Some(id) == trip_id => {
+                    received += 1;
+                    shared.live.gps_forwarded.fetch_add(1, Ordering::Relaxed);
+                    t.gps_e2e.record_ms_f64(
+                        (Utc::now() - at).num_microseconds().unwrap_or(0) as f64 / 1000.0,
+                    );
+                }
+                ServerMessage::TripUpdated { trip } if Some(trip.id) == trip_id => {
+                    match trip.status {
+                        TripStatus::Completed => {
+                            let sent_by_driver = shared
+                                .gps_sent
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .get(&trip.id)
+                                .map(|c| c.load(Ordering::Relaxed));
+                            match sent_by_driver {
+                                Some(s) if s == received => {}
+                                Some(s) => t.violations.push(format!(
+                                    "trip {}: driver sent {s} GPS updates, rider got {received}",
+                                    trip.id
+                                )),
+                                None => t.violations.push(format!(
+                                    "trip {}: completed by an unknown driver",
+                                    trip.id
+                                )),
+                            }
+                            shared.live.completed.fetch_add(1, Ordering::Relaxed);
+                            t.count("trips_completed");
+                            continue 'trips;
+                        }
+                        TripStatus::Expired => {
+                            t.count("trips_expired");
+                            continue 'trips;
+                        }
+                        TripStatus::Cancelled => {
+                            t.count("trips_cancelled");
+                            continue 'trips;
+                        }
+                        _ => {}
+                    }
+                }
+                ServerMessage::Error { code, message, .. } => {
+                    t.error(code.as_str());
+                    t.violations
+                        .push(format!("rider got {}: {message}", code.as_str()));
+                }
+                _ => {}
+            }
+        }
+    }
+    t
+}
+
+/// Opens sockets for `accounts` spread over `nodes`, `concurrency` at a time.
+async fn connect_all(
+    nodes: &[Node],
+    accounts: &[Account],
+    concurrency: usize,
+) -> anyhow::Result<Vec<Socket>> {
+    let mut out = Vec::with_capacity(accounts.len());
+    for (c, chunk) in accounts.chunks(concurrency).enumerate() {
+        let batch = futures_util::future::join_all(chunk.iter().enumerate().map(|(i, a)| {
+            let node = &nodes[(c * concurrency + i) % nodes.len()];
+            client::connect(node, &a.token, None)
+        }))
+        .await;
+        for r in batch {
+            out.push(r?.0);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn run(p: CityParams) -> anyhow::Result<Report> {
+    let mut report = Report::new("city", serde_json::to_value(&p)?);
+    let mut nodes = Vec::new();
+    for u in &p.urls {
+        nodes.push(Node::parse(u).await?);
+    }
+    let accounts = Accounts::new(p.secret.clone());
+    let drivers = accounts
+        .create_many(&nodes, Role::Driver, &p.prefix, p.drivers, 16)
+        .await?;
+    let riders = accounts
+        .create_many(&nodes, Role::Rider, &p.prefix, p.riders, 16)
+        .await?;
+    let driver_ws = connect_all(&nodes, &drivers, 200).await?;
+    let rider_ws = connect_all(&nodes, &riders, 200).await?;
+    let p = Arc::new(p);
+    let shared = Arc::new(Shared {
+        live: Live::default(),
+        stop_requests: AtomicBool::new(false),
+        stop_all: tokio_util::sync::CancellationToken::new(),
+        gps_sent: Mutex::new(HashMap::new()),
+        first_offer: Mutex::new(HashMap::new()),
+    });
+    let started = Instant::now();
+    let mut driver_tasks = Vec::new();
+    for (i, ws) in driver_ws.into_iter().enumerate() {
+        driver_tasks.push(tokio::spawn(driver(
+            p.clone(),
+            shared.clone(),
+            ws,
+            p.seed.wrapping_add(i as u64),
+        )));
+    }
+    let mut rider_tasks = Vec::new();
+    for (i, ws) in rider_ws.into_iter().enumerate() {
+        rider_tasks.push(tokio::spawn(rider(
+            p.clone(),
+            shared.clone(),
+            ws,
+            p.seed.wrapping_add(1_000_000 + i as u64),
+        )));
+    }
+    // Progress, then the end of requests, then the grace for trips under way.
+    let mut last = (0u64, Instant::now());
+    while started.elapsed() < p.duration {
+        tokio::time::sleep(Duration::from_secs(1).min(p.duration)).await;
+        if p.progress {
+            let l = &shared.live;
+            let gps = l.gps_sent.load(Ordering::Relaxed);
+            let rate = (gps - last.0) as f64 / last.1.elapsed().as_secs_f64();
+            last = (gps, Instant::now());
+            eprintln!(
+                "city {:>5.0}s  trips {:>6} requested {:>6} completed  offers {:>7}  gps {:>9} sent ({:>8.0}/s) {:>9} forwarded",
+                started.elapsed().as_secs_f64(),
+                l.requested.load(Ordering::Relaxed),
+                l.completed.load(Ordering::Relaxed),
+                l.offers.load(Ordering::Relaxed),
+                gps,
+                rate,
+                l.gps_forwarded.load(Ordering::Relaxed),
+            );
+        }
+    }
+    let measured = started.elapsed();
+    let gps_in_window = shared.live.gps_sent.load(Ordering::Relaxed);
+    shared.stop_requests.store(true, Ordering::Relaxed);
+    let grace_end = Instant::now() + p.grace;
+    let mut tally = Tally::default();
+    let mut unfinished = Vec::new();
+    for mut task in rider_tasks {
+        let left = grace_end.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, &mut task).await {
+            Ok(Ok(t)) => tally.merge(t),
+            Ok(Err(_)) => tally.violations.push("a rider task panicked".into()),
+            Err(_) => unfinished.push(task),
+        }
+    }
+    shared.stop_all.cancel();
+    for task in unfinished.into_iter().chain(driver_tasks) {
+        match tokio::time::timeout(Duration::from_secs(10), task).await {
+            Ok(Ok(t)) => tally.merge(t),
+            _ => tally
+                .violations
+                .push("a simulated client did not stop".into()),
+        }
+    }
+    let first_offer = shared
+        .first_offer
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    for (trip, sent) in &tally.request_sent {
+        if let Some(offered) = first_offer.get(trip) {
+            tally
+                .dispatch
+                .record_ms_f64((*offered - *sent).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+        }
+    }
+    report.add_latency("dispatch", &tally.dispatch);
+    report.add_latency("accept", &tally.accept);
+    report.add_latency("gps_end_to_end", &tally.gps_e2e);
+    report.counts = tally.counts;
+    report.counts.insert(
+        "gps_sent".into(),
+        shared.live.gps_sent.load(Ordering::Relaxed),
+    );
+    report.counts.insert(
+        "gps_forwarded".into(),
+        shared.live.gps_forwarded.load(Ordering::Relaxed),
+    );
+    report.counts.insert("drivers".into(), p.drivers as u64);
+    report.counts.insert("riders".into(), p.riders as u64);
+    report.errors = tally.errors;
+    for v in tally.violations {
+        report.violation(v);
+    }
+    report.finish(measured);
+    report.throughput.insert(
+        "gps_updates_sent".into(),
+        gps_in_window as f64 / measured.as_secs_f64(),
+    );
+    let completed = report.counts.get("trips_completed").copied().unwrap_or(0);
+    report.throughput.insert(
+        "trips_completed".into(),
+        completed as f64 / measured.as_secs_f64(),
+    );
+    Ok(report)
+}

@@ -1,0 +1,260 @@
+//! Talking to Hail like any outside client: accounts over HTTP, sockets
+//! over tokio-tungstenite with small buffers (the harness holds many).
+
+use futures_util::{SinkExt, StreamExt};
+use hail_protocol::http::{TokenResponse, UserResponse};
+use hail_protocol::ws::ClientFrame;
+use hail_protocol::{Role, ServerMessage, UserId};
+use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+pub type Socket = WebSocketStream<TcpStream>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("http: {0}")]
+    Http(String),
+    #[error("websocket: {0}")]
+    Ws(String),
+    #[error("bad url {0}")]
+    Url(String),
+    #[error("unexpected: {0}")]
+    Protocol(String),
+}
+
+/// A user the harness acts as.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: UserId,
+    pub username: String,
+    pub role: Role,
+    pub token: String,
+}
+
+/// `http://host:port` of a node, and its socket address.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub base: String,
+    pub addr: SocketAddr,
+}
+
+impl Node {
+    pub async fn parse(url: &str) -> Result<Self, ClientError> {
+        let base = url.trim_end_matches('/').to_string();
+        let hostport = base
+            .strip_prefix("http://")
+            .ok_or_else(|| ClientError::Url(format!("{url}: expected http://host:port")))?;
+        let addr = tokio::net::lookup_host(hostport)
+            .await
+            .map_err(|e| ClientError::Url(format!("{url}: {e}")))?
+            .next()
+            .ok_or_else(|| ClientError::Url(url.to_string()))?;
+        Ok(Self { base, addr })
+    }
+
+    pub fn ws_url(&self, token: &str) -> String {
+        format!("ws://{}/ws?token={token}", self.addr)
+    }
+}
+
+#[derive(Serialize)]
+struct Claims {
+    sub: UserId,
+    role: Role,
+    iat: u64,
+    exp: u64,
+}
+
+/// Creates accounts: sign-up, then a token from log-in, or minted locally
+/// when the server's JWT secret is known (log-in costs an Argon2 hash).
+#[derive(Clone)]
+pub struct Accounts {
+    http: reqwest::Client,
+    secret: Option<Arc<String>>,
+}
+
+impl Accounts {
+    pub fn new(secret: Option<String>) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            secret: secret.map(Arc::new),
+        }
+    }
+
+    pub async fn create(
+        &self,
+        node: &Node,
+        role: Role,
+        username: String,
+    ) -> Result<Account, ClientError> {
+        let password = format!("pw-{username}");
+        let res = self
+            .http
+            .post(format!("{}/api/auth/signup", node.base))
+            .json(&serde_json::json!({"username": username, "password": password, "role": role, "name": username}))
+            .send()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let status = res.status();
+        let signed_up: Option<UserResponse> = if status.as_u16() == 201 {
+            Some(
+                res.json()
+                    .await
+                    .map_err(|e| ClientError::Http(e.to_string()))?,
+            )
+        } else if status.as_u16() == 409 {
+            None // reuse the account
+        } else {
+            return Err(ClientError::Http(format!("signup {username}: {status}")));
+        };
+        if let (Some(secret), Some(signed)) = (&self.secret, &signed_up) {
+            let now = chrono::Utc::now().timestamp() as u64;
+            let claims = Claims {
+                sub: signed.user.id,
+                role,
+                iat: now,
+                exp: now + 6 * 3600,
+            };
+            let token = jsonwebtoken::encode(
+                &jsonwebtoken::Header::default(),
+                &claims,
+                &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+            )
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+            return Ok(Account {
+                id: signed.user.id,
+                username,
+                role,
+                token,
+            });
+        }
+        let res = self
+            .http
+            .post(format!("{}/api/auth/login", node.base))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        if !res.status().is_success() {
+            return Err(ClientError::Http(format!(
+                "login {username}: {}",
+                res.status()
+            )));
+        }
+        let tokens: TokenResponse = res
+            .json()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        Ok(Account {
+            id: tokens.user.id,
+            username,
+            role,
+            token: tokens.access_token,
+        })
+    }
+
+    /// `n` accounts named `{prefix}-{role}-{i}`, `concurrency` at a time.
+    pub async fn create_many(
+        &self,
+        nodes: &[Node],
+        role: Role,
+        prefix: &str,
+        n: usize,
+        concurrency: usize,
+    ) -> Result<Vec<Account>, ClientError> {
+        let names: Vec<String> = (0..n)
+            .map(|i| format!("{prefix}-{}-{i}", role.as_str()))
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        for chunk in names.chunks(concurrency.max(1)) {
+            let batch = futures_util::future::join_all(
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| self.create(&nodes[i % nodes.len()], role, name.clone())),
+            )
+            .await;
+            for a in batch {
+                out.push(a?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Small buffers: an idle socket then costs a few KiB, not 130.
+pub fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(4096)
+        .max_message_size(Some(1 << 20))
+}
+
+/// Opens an authenticated socket (from `source`, if given: several
+/// 127.x.y.z sources get past the ephemeral-port limit) and reads `hello`.
+pub async fn connect(
+    node: &Node,
+    token: &str,
+    source: Option<IpAddr>,
+) -> Result<(Socket, ServerMessage), ClientError> {
+    let socket = if node.addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(|e| ClientError::Ws(e.to_string()))?;
+    if let Some(ip) = source {
+        socket
+            .bind(SocketAddr::new(ip, 0))
+            .map_err(|e| ClientError::Ws(format!("bind {ip}: {e}")))?;
+    }
+    let stream = socket
+        .connect(node.addr)
+        .await
+        .map_err(|e| ClientError::Ws(format!("connect: {e}")))?;
+    let _ = stream.set_nodelay(true);
+    let (mut ws, _) =
+        tokio_tungstenite::client_async_with_config(node.ws_url(token), stream, Some(ws_config()))
+            .await
+            .map_err(|e| ClientError::Ws(e.to_string()))?;
+    let hello = tokio::time::timeout(Duration::from_secs(30), next_message(&mut ws))
+        .await
+        .map_err(|_| ClientError::Ws("no hello within 30 s".into()))?
+        .ok_or_else(|| ClientError::Ws("closed before hello".into()))?;
+    if !matches!(hello, ServerMessage::Hello { .. }) {
+        return Err(ClientError::Protocol(format!(
+            "first frame was not hello: {hello:?}"
+        )));
+    }
+    Ok((ws, hello))
+}
+
+/// The next server message; `None` when the socket ends.
+pub async fn next_message(ws: &mut Socket) -> Option<ServerMessage> {
+    loop {
+        match ws.next().await? {
+            Ok(Message::Text(text)) => match serde_json::from_str(text.as_str()) {
+                Ok(msg) => return Some(msg),
+                Err(e) => {
+                    eprintln!("harness: undecodable frame {text}: {e}");
+                    continue;
+                }
+            },
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => continue,
+        }
+    }
+}
+
+pub async fn send(ws: &mut Socket, frame: &ClientFrame) -> Result<(), ClientError> {
+    let text = serde_json::to_string(frame).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    ws.send(Message::Text(text.into()))
+        .await
+        .map_err(|e| ClientError::Ws(e.to_string()))
+}

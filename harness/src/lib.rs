@@ -1,0 +1,17 @@
+//! `hail-harness`: drives Hail over real WebSockets like any outside client,
+//! to load-test it and to prove its correctness under load.
+//!
+//! Layout:
+//! - `client`      HTTP accounts and WebSocket connections (small buffers, chosen source addresses)
+//! - `movement`    pure scenario generation: positions around a centre, straight-line driving
+//! - `report`      HdrHistogram latencies, counters, the JSON report and the printed table
+//! - `city`        the simulated city: drivers move and accept, riders ride
+//! - `race`        contested accepts: exactly one winner per trip
+//! - `connections` idle authenticated sockets across processes and nodes
+
+pub mod city;
+pub mod client;
+pub mod connections;
+pub mod movement;
+pub mod race;
+pub mod report;

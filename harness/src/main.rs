@@ -1,0 +1,190 @@
+//! `hail-harness city | connections | race`: parse the command line, run
+//! the scenario, print the table, write the JSON report, and exit non-zero
+//! when a correctness check failed.
+
+use clap::{Parser, Subcommand};
+use hail_harness::report::Report;
+use hail_harness::{city, connections, race};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "hail-harness",
+    version,
+    about = "Load and correctness harness for Hail"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// A node's base URL (repeat for several nodes).
+    #[arg(long = "url", default_value = "http://127.0.0.1:8080")]
+    urls: Vec<String>,
+    /// Write the JSON report here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Account name prefix (default: unique per run).
+    #[arg(long)]
+    prefix: Option<String>,
+    /// The server's HAIL_JWT_SECRET: mint tokens instead of logging in
+    /// (log-in costs an Argon2 hash per account).
+    #[arg(long, env = "HAIL_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// A simulated city of drivers and riders.
+    City {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 100)]
+        drivers: usize,
+        #[arg(long, default_value_t = 20)]
+        riders: usize,
+        /// Seconds between a driver's GPS updates.
+        #[arg(long, default_value_t = 1.0)]
+        gps_interval: f64,
+        /// Trip requests per second, over all riders.
+        #[arg(long, default_value_t = 1.0)]
+        trip_rate: f64,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 30.0)]
+        duration: f64,
+        /// Seconds trips under way may take to finish afterwards.
+        #[arg(long, default_value_t = 120.0)]
+        grace: f64,
+        /// Metres around the centre where drivers roam.
+        #[arg(long, default_value_t = 3000.0)]
+        radius: f64,
+        /// Driving speed, m/s.
+        #[arg(long, default_value_t = 14.0)]
+        speed: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Idle authenticated connections across worker processes.
+    Connections {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Worker processes (0: this process). Default: one per 15,000.
+        #[arg(long)]
+        workers: Option<usize>,
+        #[arg(long, default_value_t = 200)]
+        per_account: usize,
+        #[arg(long, default_value_t = 16)]
+        sources: usize,
+        /// Seconds to hold the connections open.
+        #[arg(long, default_value_t = 10)]
+        hold: u64,
+        /// Server pid(s) whose RSS to read, in `--url` order.
+        #[arg(long = "pid")]
+        pids: Vec<u32>,
+    },
+    /// Contested accepts: exactly one winner per trip.
+    Race {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 8)]
+        drivers: usize,
+        #[arg(long, default_value_t = 100)]
+        trips: usize,
+    },
+    /// Internal: one worker process of `connections`.
+    #[command(hide = true)]
+    ConnectionsWorker,
+}
+
+fn prefix(p: &Option<String>) -> String {
+    p.clone()
+        .unwrap_or_else(|| format!("h{}", &uuid::Uuid::now_v7().simple().to_string()[20..]))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let (report, json): (Report, Option<PathBuf>) = match cli.command {
+        Command::ConnectionsWorker => return connections::worker_main().await,
+        Command::City {
+            common,
+            drivers,
+            riders,
+            gps_interval,
+            trip_rate,
+            duration,
+            grace,
+            radius,
+            speed,
+            seed,
+        } => {
+            let params = city::CityParams {
+                urls: common.urls,
+                drivers,
+                riders,
+                gps_interval: Duration::from_secs_f64(gps_interval),
+                trip_rate,
+                duration: Duration::from_secs_f64(duration),
+                grace: Duration::from_secs_f64(grace),
+                centre: (52.52, 13.405),
+                radius_m: radius,
+                speed_mps: speed,
+                seed,
+                prefix: prefix(&common.prefix),
+                secret: common.jwt_secret,
+                progress: true,
+            };
+            (city::run(params).await?, common.json)
+        }
+        Command::Connections {
+            common,
+            count,
+            workers,
+            per_account,
+            sources,
+            hold,
+            pids,
+        } => {
+            let params = connections::ConnParams {
+                urls: common.urls,
+                count,
+                workers: workers.unwrap_or_else(|| count.div_ceil(15_000)),
+                per_account,
+                sources,
+                hold_secs: hold,
+                pids,
+                prefix: prefix(&common.prefix),
+                secret: common.jwt_secret,
+            };
+            (connections::run(params).await?, common.json)
+        }
+        Command::Race {
+            common,
+            drivers,
+            trips,
+        } => {
+            let params = race::RaceParams {
+                urls: common.urls,
+                drivers,
+                trips,
+                prefix: prefix(&common.prefix),
+                secret: common.jwt_secret,
+            };
+            (race::run(params).await?, common.json)
+        }
+    };
+    print!("{}", report.table());
+    if let Some(path) = json {
+        std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
+        eprintln!("report written to {}", path.display());
+    }
+    if !report.ok {
+        std::process::exit(1);
+    }
+    Ok(())
+}
