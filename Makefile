@@ -30,6 +30,7 @@ lint:
 ## Benchmarks (numbers in docs/benchmarks.md).
 bench:
 	$(CARGO) bench -p hail-server --bench gps_persist
+	bash harness/bench.sh
 
 build:
 	$(CARGO) build --release -p hail-server

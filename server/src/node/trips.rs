@@ -75,8 +75,14 @@ impl Node {
         reason: Option<String>,
     ) -> Result<Option<Trip>, CommandError> {
         for _ in 0..MAX_ATTEMPTS {
-            let record = self.store.trip(trip_id).await?.ok_or(Refusal::NotFound)?;
+            let mut record = self.store.trip(trip_id).await?.ok_or(Refusal::NotFound)?;
             let party = self.party(&record, actor).await?;
+            if matches!(party, Party::OfferedDriver(_)) {
+                // Offers end after the trip changes (e.g. withdrawn once it
+                // is taken): read the trip again, after the offer, so a
+                // withdrawn offer is never judged against a stale status.
+                record = self.store.trip(trip_id).await?.ok_or(Refusal::NotFound)?;
+            }
             let from = record.trip.status;
             let to = match decide(from, party, cmd) {
                 Ok(Outcome::Move(to)) => to,

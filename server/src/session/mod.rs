@@ -245,7 +245,9 @@ where
             }
             Ok(parsed) => {
                 m::message_in(parsed.message.kind().as_str());
-                let result = self.execute(parsed.message).await;
+                // Boxed: the command futures are large, and inline they would
+                // make every idle connection's task as big as the largest.
+                let result = Box::pin(self.execute(parsed.message)).await;
                 match (result, parsed.reference) {
                     (Ok(trip), Some(reference)) => {
                         let _ = self.write(&ServerMessage::Ok { reference, trip }).await;

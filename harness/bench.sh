@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make bench`: the standard scenarios against local Hail nodes on
+# Postgres + Redis (a fresh database and Redis prefix, removed after).
+# Usage: harness/bench.sh [race|city|dispatch|connections|gps]...  (default: all)
+# Tables go to stdout; JSON reports to target/bench/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/services.sh
+# Every node and harness process may use the full file limit (20,000 here).
+ulimit -n "$(ulimit -Hn)"
+cargo build --release -q -p hail-server -p hail-harness
+BIN=target/release
+OUT=target/bench
+mkdir -p "$OUT"
+RUN=bench_$$
+export HAIL_JWT_SECRET="bench-secret-$RUN-0123456789abcdef"
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $RUN WITH (FORCE)" >/dev/null 2>&1 || true
+  redis-cli -h 127.0.0.1 --scan --pattern "$RUN:*" | xargs -r redis-cli -h 127.0.0.1 DEL >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# start_node PORT: a node on 127.0.0.1:PORT sharing the run's database and prefix.
+start_node() {
+  HAIL_DEV=1 HAIL_BIND="127.0.0.1:$1" HAIL_NODE_ID="node$1" \
+  HAIL_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$RUN" \
+  HAIL_REDIS_URL="redis://127.0.0.1:6379" HAIL_REDIS_PREFIX="$RUN:" \
+  RUST_LOG=warn "$BIN/hail" serve >"$OUT/node$1.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "node on port $1 did not start; see $OUT/node$1.log" >&2; exit 1
+}
+
+start_node 18181
+start_node 18182
+N1=http://127.0.0.1:18181
+N2=http://127.0.0.1:18182
+H="$BIN/hail-harness"
+scenarios=("$@")
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(race gps dispatch connections)
+status=0
+for s in "${scenarios[@]}"; do
+  echo; echo "### $s"
+  case "$s" in
+    race)        "$H" race --url $N1 --url $N2 --drivers 8 --trips 1000 --json $OUT/race.json || status=1 ;;
+    city)        "$H" city --url $N1 --drivers 500 --riders 50 --gps-interval 1 --trip-rate 5 --duration 30 --json $OUT/city.json || status=1 ;;
+    gps)         "$H" city --url $N1 --drivers ${GPS_DRIVERS:-5000} --riders ${GPS_RIDERS:-500} --gps-interval ${GPS_INTERVAL:-0.1} --trip-rate 50 --duration 30 --speed 14 --json $OUT/gps.json || status=1 ;;
+    dispatch)    "$H" city --url $N1 --drivers 10000 --riders 200 --gps-interval 4 --trip-rate 20 --duration 30 --json $OUT/dispatch.json || status=1 ;;
+    connections) "$H" connections --url $N1 --count ${CONNECTIONS:-19000} --hold 10 --pid "${PIDS[0]}" --json $OUT/connections.json || status=1 ;;
+    *) echo "unknown scenario $s" >&2; status=2 ;;
+  esac
+done
+exit $status

@@ -1,0 +1,78 @@
+//! A short run of the harness inside `make test`: a small city on one node
+//! and a contested race over two nodes. Fails on any correctness violation
+//! (a lost GPS update, two winners, an unexpected error).
+
+use crate::helpers::*;
+use std::time::Duration;
+
+#[tokio::test]
+async fn harness_city_smoke_has_no_violations() {
+    let app = spawn_app(Backend::Embedded).await;
+    let report = hail_harness::city::run(hail_harness::city::CityParams {
+        urls: vec![app.addr.clone()],
+        drivers: 15,
+        riders: 5,
+        gps_interval: Duration::from_millis(100),
+        trip_rate: 3.0,
+        duration: Duration::from_secs(6),
+        grace: Duration::from_secs(30),
+        centre: (52.52, 13.405),
+        radius_m: 1_000.0,
+        speed_mps: 400.0,
+        seed: 42,
+        prefix: "smoke".into(),
+        secret: Some(SECRET.into()),
+        progress: false,
+    })
+    .await
+    .expect("city runs");
+    assert!(report.ok, "{}", report.table());
+    let completed = report.counts.get("trips_completed").copied().unwrap_or(0);
+    assert!(completed >= 3, "trips complete: {}", report.table());
+    assert!(report.counts.get("gps_forwarded").copied().unwrap_or(0) > 0);
+    assert!(report.latency["gps_end_to_end"].count > 0);
+    assert!(report.latency["dispatch"].count >= completed);
+}
+
+#[tokio::test]
+async fn harness_race_smoke_has_exactly_one_winner_per_trip() {
+    let nodes = spawn_cluster(2, Settings::default()).await;
+    let report = hail_harness::race::run(hail_harness::race::RaceParams {
+        urls: nodes.iter().map(|n| n.addr.clone()).collect(),
+        drivers: 6,
+        trips: 15,
+        prefix: "smoke".into(),
+        secret: Some(SECRET.into()),
+    })
+    .await
+    .expect("race runs");
+    assert!(report.ok, "{}", report.table());
+    assert_eq!(report.counts["winners"], 15);
+    assert_eq!(report.counts["trip_taken"], 15 * 5);
+}
+
+#[tokio::test]
+async fn harness_connections_smoke_holds_every_socket() {
+    let app = spawn_app(Backend::Embedded).await;
+    let report = hail_harness::connections::run(hail_harness::connections::ConnParams {
+        urls: vec![app.addr.clone()],
+        count: 300,
+        workers: 0,
+        per_account: 100,
+        sources: 4,
+        hold_secs: 1,
+        pids: app.pid().into_iter().collect(),
+        prefix: "smoke".into(),
+        secret: Some(SECRET.into()),
+    })
+    .await
+    .expect("connections run");
+    assert!(report.ok, "{}", report.table());
+    assert_eq!(report.counts["opened"], 300);
+    assert!(
+        report.extra["rss"]
+            .as_object()
+            .is_some_and(|m| !m.is_empty()),
+        "RSS read from /proc"
+    );
+}
