@@ -41,15 +41,16 @@ N1=http://127.0.0.1:18181
 N2=http://127.0.0.1:18182
 H="$BIN/hail-harness"
 scenarios=("$@")
-[ ${#scenarios[@]} -eq 0 ] && scenarios=(race gps dispatch connections)
+# Connections first: its RSS per connection is read on a node nothing else has used yet.
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(connections race dispatch gps)
 status=0
 for s in "${scenarios[@]}"; do
   echo; echo "### $s"
   case "$s" in
     race)        "$H" race --url $N1 --url $N2 --drivers 8 --trips 1000 --json $OUT/race.json || status=1 ;;
     city)        "$H" city --url $N1 --drivers 500 --riders 50 --gps-interval 1 --trip-rate 5 --duration 30 --json $OUT/city.json || status=1 ;;
-    gps)         "$H" city --url $N1 --drivers ${GPS_DRIVERS:-5000} --riders ${GPS_RIDERS:-500} --gps-interval ${GPS_INTERVAL:-0.1} --trip-rate 50 --duration 30 --speed 14 --json $OUT/gps.json || status=1 ;;
-    dispatch)    "$H" city --url $N1 --drivers 10000 --riders 200 --gps-interval 4 --trip-rate 20 --duration 30 --json $OUT/dispatch.json || status=1 ;;
+    gps)         "$H" city --url $N1 --drivers ${GPS_DRIVERS:-5000} --riders ${GPS_RIDERS:-500} --gps-interval ${GPS_INTERVAL:-0.1} --trip-rate 50 --duration 30 --grace 60 --speed 60 --json $OUT/gps.json || status=1 ;;
+    dispatch)    "$H" city --url $N1 --drivers 10000 --riders 200 --gps-interval 4 --trip-rate 20 --duration 30 --grace 60 --speed 60 --json $OUT/dispatch.json || status=1 ;;
     connections) "$H" connections --url $N1 --count ${CONNECTIONS:-19000} --hold 10 --pid "${PIDS[0]}" --json $OUT/connections.json || status=1 ;;
     *) echo "unknown scenario $s" >&2; status=2 ;;
   esac

@@ -14,7 +14,7 @@ use hail_protocol::{
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -104,8 +104,9 @@ struct Shared {
     stop_requests: AtomicBool,
     /// Everyone stops.
     stop_all: tokio_util::sync::CancellationToken,
-    /// Trip -> `driver.location`s its driver sent while driving it.
-    gps_sent: Mutex<HashMap<TripId, Arc<AtomicU64>>>,
+    /// Trip -> the `at` (ns) of each `driver.location` its driver sent
+    /// while it knew it was driving the trip.
+    gps_sent: Mutex<HashMap<TripId, SentLog>>,
     /// Trip -> when the first offer for it arrived at any driver.
     first_offer: Mutex<HashMap<TripId, DateTime<Utc>>>,
 }
@@ -116,14 +117,21 @@ impl Shared {
     }
 }
 
-fn location(pos: Position, heading: Option<f64>, speed: f64) -> ClientMessage {
+type SentLog = Arc<Mutex<Vec<i64>>>;
+
+fn location(pos: Position, heading: Option<f64>, speed: f64, at: DateTime<Utc>) -> ClientMessage {
     ClientMessage::Location {
         lat: pos.lat,
         lng: pos.lng,
         heading,
         speed: Some(speed),
-        at: Some(Utc::now()),
+        at: Some(at),
     }
+}
+
+/// A location's identity: its `at`, in nanoseconds.
+fn stamp(at: DateTime<Utc>) -> i64 {
+    at.timestamp_nanos_opt().unwrap_or_default()
 }
 
 enum Drive {
@@ -150,8 +158,12 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
     let mut leg_started = Instant::now();
     let mut state = Drive::Idle;
     let mut pending: Option<(TripId, Instant)> = None;
-    let mut sent_counter: Option<Arc<AtomicU64>> = None;
-    let _ = client::send(&mut ws, &location(start, None, 0.0).with_ref("l0")).await;
+    let mut sent_log: Option<SentLog> = None;
+    let _ = client::send(
+        &mut ws,
+        &location(start, None, 0.0, Utc::now()).with_ref("l0"),
+    )
+    .await;
     let _ = client::send(
         &mut ws,
         &ClientMessage::DriverAvailable { available: true }.with_ref("on"),
@@ -167,9 +179,10 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
             _ = tick.tick() => {
                 if shared.stopping() { break; }
                 let (pos, arrived) = leg.at(leg_started.elapsed().as_secs_f64());
-                let frame = location(pos, Some(leg.heading()), leg.speed_mps);
-                if let Some(c) = &sent_counter {
-                    c.fetch_add(1, Ordering::Relaxed);
+                let at = Utc::now();
+                let frame = location(pos, Some(leg.heading()), leg.speed_mps, at);
+                if let Some(log) = &sent_log {
+                    log.lock().unwrap_or_else(|e| e.into_inner()).push(stamp(at));
                 }
                 shared.live.gps_sent.fetch_add(1, Ordering::Relaxed);
                 if client::send(&mut ws, &hail_protocol::ws::ClientFrame { message: frame, reference: None }).await.is_err() {
@@ -187,7 +200,7 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
                         }
                         Drive::ToDropoff(trip) => {
                             let _ = client::send(&mut ws, &ClientMessage::TripComplete { trip_id: trip.id }.with_ref("complete")).await;
-                            sent_counter = None;
+                            sent_log = None;
                             leg = Leg { from: pos, to: random_point(&mut rng, centre, p.radius_m), speed_mps: p.speed_mps / 3.0 };
                         }
                         other => {
@@ -231,9 +244,9 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
                             t.accept.record(sent.elapsed());
                         }
                         t.count("accepts_won");
-                        let counter = Arc::new(AtomicU64::new(0));
-                        shared.gps_sent.lock().unwrap_or_else(|e| e.into_inner()).insert(trip.id, counter.clone());
-                        sent_counter = Some(counter);
+                        let log = SentLog::default();
+                        shared.gps_sent.lock().unwrap_or_else(|e| e.into_inner()).insert(trip.id, log.clone());
+                        sent_log = Some(log);
                         let (pos, _) = leg.at(leg_started.elapsed().as_secs_f64());
                         leg = Leg { from: pos, to: trip.pickup.position(), speed_mps: p.speed_mps };
                         leg_started = Instant::now();
@@ -252,7 +265,7 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
                         let mine = matches!(&state, Drive::ToPickup(x) | Drive::ToDropoff(x) if x.id == trip.id);
                         if mine && matches!(trip.status, TripStatus::Cancelled | TripStatus::Expired) {
                             state = Drive::Idle;
-                            sent_counter = None;
+                            sent_log = None;
                         }
                     }
                     _ => {}
@@ -309,7 +322,7 @@ async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u6
         shared.live.requested.fetch_add(1, Ordering::Relaxed);
         t.count("trips_requested");
         let mut trip_id: Option<TripId> = None;
-        let mut received = 0u64;
+        let mut received: HashSet<i64> = HashSet::new();
         loop {
             let msg = tokio::select! {
                 m = client::next_message(&mut ws) => m,
@@ -341,7 +354,7 @@ async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u6
                 ServerMessage::DriverLocation {
                     trip_id: id, at, ..
                 } if Some(id) == trip_id => {
-                    received += 1;
+                    received.insert(stamp(at));
                     shared.live.gps_forwarded.fetch_add(1, Ordering::Relaxed);
                     t.gps_e2e.record_ms_f64(
                         (Utc::now() - at).num_microseconds().unwrap_or(0) as f64 / 1000.0,
@@ -350,18 +363,37 @@ async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u6
                 ServerMessage::TripUpdated { trip } if Some(trip.id) == trip_id => {
                     match trip.status {
                         TripStatus::Completed => {
-                            let sent_by_driver = shared
+                            // Every point the driver sent while driving must
+                            // have arrived. A point sent between the server
+                            // taking the accept and the driver reading its
+                            // `ok` may arrive too: counted, not an error.
+                            let log = shared
                                 .gps_sent
                                 .lock()
                                 .unwrap_or_else(|e| e.into_inner())
                                 .get(&trip.id)
-                                .map(|c| c.load(Ordering::Relaxed));
-                            match sent_by_driver {
-                                Some(s) if s == received => {}
-                                Some(s) => t.violations.push(format!(
-                                    "trip {}: driver sent {s} GPS updates, rider got {received}",
-                                    trip.id
-                                )),
+                                .cloned();
+                            match log {
+                                Some(log) => {
+                                    let sent =
+                                        log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                                    let missing =
+                                        sent.iter().filter(|a| !received.contains(a)).count();
+                                    if missing > 0 {
+                                        t.violations.push(format!(
+                                            "trip {}: {missing} of {} GPS updates never reached the rider",
+                                            trip.id,
+                                            sent.len()
+                                        ));
+                                    }
+                                    let extra =
+                                        received.len().saturating_sub(sent.len() - missing) as u64;
+                                    *t.counts
+                                        .entry("gps_forwarded_before_accept_ok".into())
+                                        .or_default() += extra;
+                                    *t.counts.entry("gps_checked".into()).or_default() +=
+                                        sent.len() as u64;
+                                }
                                 None => t.violations.push(format!(
                                     "trip {}: completed by an unknown driver",
                                     trip.id

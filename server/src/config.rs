@@ -41,6 +41,9 @@ pub struct DispatchConfig {
     pub empty_round_retry: Duration,
     /// A position older than this makes a driver unavailable.
     pub stale_after: Duration,
+    /// An available driver's position is written to the geo index at most
+    /// this often (the latest one wins); GPS during a trip is never throttled.
+    pub index_interval: Duration,
 }
 
 impl Default for DispatchConfig {
@@ -53,6 +56,7 @@ impl Default for DispatchConfig {
             trip_timeout: Duration::from_secs(60),
             empty_round_retry: Duration::from_secs(3),
             stale_after: Duration::from_secs(30),
+            index_interval: Duration::from_millis(1000),
         }
     }
 }
@@ -205,6 +209,7 @@ impl Config {
             trip_timeout: env.secs("HAIL_TRIP_TIMEOUT_SECS", 60)?,
             empty_round_retry: env.secs("HAIL_EMPTY_ROUND_RETRY_SECS", 3)?,
             stale_after: env.secs("HAIL_STALE_SECS", 30)?,
+            index_interval: Duration::from_millis(env.get("HAIL_GEO_INDEX_MS", 1000)?),
         };
         let ws = WsConfig {
             ping_interval: env.secs("HAIL_WS_PING_SECS", 20)?,

@@ -8,8 +8,8 @@
 use super::registry::Registry;
 use crate::bus::{Bus, BusError, Topic};
 use std::collections::HashSet;
-use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 
 struct Request {
@@ -20,6 +20,11 @@ struct Request {
 #[derive(Clone)]
 pub struct Subscriptions {
     tx: mpsc::Sender<Request>,
+    /// Topics to reconcile without waiting (leaves). A set, so a burst of
+    /// disconnects coalesces instead of overflowing a queue; bounded by the
+    /// number of distinct topics.
+    later: Arc<Mutex<HashSet<Topic>>>,
+    wake: Arc<Notify>,
 }
 
 impl Subscriptions {
@@ -30,8 +35,17 @@ impl Subscriptions {
         tracker: &tokio_util::task::TaskTracker,
     ) -> Self {
         let (tx, rx) = mpsc::channel(4096);
-        tracker.spawn(reconcile(bus, registry, rx, shutdown));
-        Self { tx }
+        let later = Arc::new(Mutex::new(HashSet::new()));
+        let wake = Arc::new(Notify::new());
+        tracker.spawn(reconcile(
+            bus,
+            registry,
+            rx,
+            later.clone(),
+            wake.clone(),
+            shutdown,
+        ));
+        Self { tx, later, wake }
     }
 
     /// Brings `topic` in line with the registry and waits until the bus has
@@ -52,9 +66,11 @@ impl Subscriptions {
 
     /// Like [`sync`](Self::sync) without waiting (for leaves).
     pub fn sync_later(&self, topic: Topic) {
-        if self.tx.try_send(Request { topic, ack: None }).is_err() {
-            tracing::warn!(?topic, "subscription queue full; topic left subscribed");
-        }
+        self.later
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(topic);
+        self.wake.notify_one();
     }
 }
 
@@ -62,6 +78,8 @@ async fn reconcile(
     bus: Arc<dyn Bus>,
     registry: Arc<Registry>,
     mut rx: mpsc::Receiver<Request>,
+    later: Arc<Mutex<HashSet<Topic>>>,
+    wake: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
     let mut subscribed: HashSet<Topic> = HashSet::new();
@@ -69,7 +87,20 @@ async fn reconcile(
     loop {
         tokio::select! {
             n = rx.recv_many(&mut batch, 256) => if n == 0 { break },
+            _ = wake.notified() => {}
             _ = shutdown.cancelled() => break,
+        }
+        // Up to a batch's worth of deferred topics ride along.
+        {
+            let mut pending = later.lock().unwrap_or_else(|e| e.into_inner());
+            let take: Vec<Topic> = pending.iter().take(1024).copied().collect();
+            for topic in take {
+                pending.remove(&topic);
+                batch.push(Request { topic, ack: None });
+            }
+            if !pending.is_empty() {
+                wake.notify_one();
+            }
         }
         let mut add = Vec::new();
         let mut drop = Vec::new();

@@ -103,8 +103,14 @@ where
         let stale = self.node.config.dispatch.stale_after;
         let available = self.driver.on_duty && self.driver.driving.is_none();
         match (available, self.driver.fresh_position(stale)) {
-            (true, Some((pos, at_ms))) => self.node.geo.upsert(self.actor.id, pos, at_ms).await?,
-            _ => self.node.geo.remove(self.actor.id).await?,
+            (true, Some((pos, at_ms))) => {
+                self.node.geo.upsert(self.actor.id, pos, at_ms).await?;
+                self.driver.indexed_at = Some(Instant::now());
+            }
+            _ => {
+                self.node.geo.remove(self.actor.id).await?;
+                self.driver.indexed_at = None;
+            }
         }
         Ok(())
     }
@@ -119,11 +125,13 @@ where
         let received_at = Utc::now();
         self.driver.last = Some((pos, Instant::now(), received_at.timestamp_millis()));
         let Some(driving) = self.driver.driving else {
-            if self.driver.on_duty {
+            let every = self.node.config.dispatch.index_interval;
+            if self.driver.on_duty && self.driver.index_due(every) {
                 self.node
                     .geo
                     .upsert(self.actor.id, pos, received_at.timestamp_millis())
                     .await?;
+                self.driver.indexed_at = Some(Instant::now());
             }
             return Ok(());
         };

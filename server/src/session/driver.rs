@@ -18,6 +18,8 @@ pub struct DriverState {
     /// Last position and when it arrived.
     pub last: Option<(Position, Instant, i64)>,
     pub driving: Option<DrivingTrip>,
+    /// When this driver's position last went into the geo index.
+    pub indexed_at: Option<Instant>,
 }
 
 /// What a trip change means for this driver's availability.
@@ -50,6 +52,13 @@ impl DriverState {
             return Change::StoppedDriving;
         }
         Change::None
+    }
+
+    /// Whether a new position should be written to the geo index now: at
+    /// most once per `every` (dispatch needs a fresh position, not every
+    /// one; a car at 10 Hz would otherwise cost ten index writes a second).
+    pub fn index_due(&self, every: std::time::Duration) -> bool {
+        self.indexed_at.is_none_or(|at| at.elapsed() >= every)
     }
 
     /// The last position if newer than `max_age`.
@@ -113,6 +122,17 @@ mod tests {
             Change::StoppedDriving
         );
         assert!(s.driving.is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn index_writes_are_throttled() {
+        let every = std::time::Duration::from_secs(1);
+        let mut s = DriverState::default();
+        assert!(s.index_due(every));
+        s.indexed_at = Some(Instant::now());
+        assert!(!s.index_due(every));
+        tokio::time::advance(every).await;
+        assert!(s.index_due(every));
     }
 
     #[test]
