@@ -51,8 +51,17 @@ for s in "${scenarios[@]}"; do
     city)        "$H" city --url $N1 --drivers 500 --riders 50 --gps-interval 1 --trip-rate 5 --duration 30 --json $OUT/city.json || status=1 ;;
     gps)         "$H" city --url $N1 --drivers ${GPS_DRIVERS:-5000} --riders ${GPS_RIDERS:-500} --gps-interval ${GPS_INTERVAL:-0.1} --trip-rate 50 --duration 30 --grace 60 --speed 60 --json $OUT/gps.json || status=1 ;;
     dispatch)    "$H" city --url $N1 --drivers 10000 --riders 200 --gps-interval 4 --trip-rate 20 --duration 30 --grace 60 --speed 60 --json $OUT/dispatch.json || status=1 ;;
+    connections6)
+      # 100,000 idle sockets over six nodes (each node under its 20,000-file limit).
+      for port in 18183 18184 18185 18186; do start_node $port; done
+      "$H" connections --url $N1 --url $N2 --url http://127.0.0.1:18183 --url http://127.0.0.1:18184 \
+        --url http://127.0.0.1:18185 --url http://127.0.0.1:18186 --count ${CONNECTIONS6:-100000} --hold 10 \
+        --per-account 500 --pid "${PIDS[0]}" --pid "${PIDS[1]}" --pid "${PIDS[2]}" --pid "${PIDS[3]}" \
+        --pid "${PIDS[4]}" --pid "${PIDS[5]}" --json $OUT/connections6.json || status=1 ;;
     connections) "$H" connections --url $N1 --count ${CONNECTIONS:-19000} --hold 10 --pid "${PIDS[0]}" --json $OUT/connections.json || status=1 ;;
     *) echo "unknown scenario $s" >&2; status=2 ;;
   esac
+  # The server's own view: its latency histograms and counters.
+  curl -fs $N1/metrics > "$OUT/$s.metrics" 2>/dev/null || true
 done
 exit $status

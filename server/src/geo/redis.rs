@@ -8,6 +8,9 @@ use hail_protocol::{Position, UserId};
 use redis::aio::ConnectionManager;
 use std::collections::HashSet;
 
+/// The first circle searched; each next one is 4x wider, up to the round's.
+const FIRST_SEARCH_RADIUS_M: f64 = 250.0;
+
 pub struct RedisGeo {
     keys: Keys,
     con: ConnectionManager,
@@ -76,21 +79,32 @@ impl GeoIndex for RedisGeo {
         // Ask for enough to fill `limit` after dropping the excluded ones;
         // stale ones (rare: the sweep removes them) may leave a round short.
         let count = limit + exclude.len();
-        let found: Vec<(String, f64)> = redis::cmd("GEOSEARCH")
-            .arg(self.keys.drivers_geo())
-            .arg("FROMLONLAT")
-            .arg(center.lng)
-            .arg(center.lat)
-            .arg("BYRADIUS")
-            .arg(radius_m)
-            .arg("m")
-            .arg("ASC")
-            .arg("COUNT")
-            .arg(count)
-            .arg("WITHDIST")
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
+        // GEOSEARCH sorts every member inside the radius: with thousands of
+        // drivers in a 3 km circle that is milliseconds per search. Search
+        // growing circles instead and stop at the first that holds enough:
+        // the nearest `count` within a smaller circle are the nearest overall.
+        let mut r = FIRST_SEARCH_RADIUS_M.min(radius_m);
+        let found: Vec<(String, f64)> = loop {
+            let found: Vec<(String, f64)> = redis::cmd("GEOSEARCH")
+                .arg(self.keys.drivers_geo())
+                .arg("FROMLONLAT")
+                .arg(center.lng)
+                .arg(center.lat)
+                .arg("BYRADIUS")
+                .arg(r)
+                .arg("m")
+                .arg("ASC")
+                .arg("COUNT")
+                .arg(count)
+                .arg("WITHDIST")
+                .query_async(&mut con)
+                .await
+                .map_err(unavailable)?;
+            if found.len() >= count || r >= radius_m {
+                break found;
+            }
+            r = (r * 4.0).min(radius_m);
+        };
         let found: Vec<(UserId, f64)> = found
             .into_iter()
             .filter_map(|(id, d)| id.parse().ok().map(|id| (id, d)))
