@@ -104,6 +104,28 @@ pub enum OfferStatus {
     Ended(OfferEnd),
 }
 
+impl OfferStatus {
+    /// From the `outcome` column (both stores write the same words).
+    pub fn parse(outcome: &str) -> Self {
+        match outcome {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "declined" => Self::Ended(OfferEnd::Declined),
+            "lost" => Self::Ended(OfferEnd::Lost),
+            "expired" => Self::Ended(OfferEnd::Expired),
+            _ => Self::Ended(OfferEnd::Withdrawn),
+        }
+    }
+}
+
+/// The trip columns both stores select, in the order their row mappers
+/// read them (rider and driver names joined from `users`).
+pub(crate) const TRIP_SELECT: &str = "SELECT t.id, t.status, t.rider_id, r.name, t.driver_id, d.name, \
+     t.pickup_lat, t.pickup_lng, t.pickup_address, t.dropoff_lat, t.dropoff_lng, t.dropoff_address, \
+     t.requested_at, t.accepted_at, t.arrived_at, t.started_at, t.completed_at, t.cancelled_at, \
+     t.cancelled_by, t.expired_at \
+     FROM trips t JOIN users r ON r.id = t.rider_id LEFT JOIN users d ON d.id = t.driver_id";
+
 pub use crate::geo::Candidate;
 
 /// A GPS point to persist.

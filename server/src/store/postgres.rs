@@ -17,12 +17,6 @@ mod embedded {
 /// Arbitrary constant: serialises `migrate` across nodes starting together.
 const MIGRATION_LOCK: i64 = 0x4841_494c; // "HAIL"
 
-const TRIP_SELECT: &str = "SELECT t.id, t.status, t.rider_id, r.name, t.driver_id, d.name, \
-     t.pickup_lat, t.pickup_lng, t.pickup_address, t.dropoff_lat, t.dropoff_lng, t.dropoff_address, \
-     t.requested_at, t.accepted_at, t.arrived_at, t.started_at, t.completed_at, t.cancelled_at, \
-     t.cancelled_by, t.expired_at \
-     FROM trips t JOIN users r ON r.id = t.rider_id LEFT JOIN users d ON d.id = t.driver_id";
-
 const ACTIVE: &str = "('requested', 'accepted', 'arrived', 'in_progress')";
 
 pub struct PgStore {
@@ -568,14 +562,7 @@ impl Store for PgStore {
             .query_opt(&stmt, &[&trip.0, &driver.0])
             .await
             .map_err(map_err)?;
-        Ok(row.map(|r| match r.get::<_, &str>(0) {
-            "pending" => OfferStatus::Pending,
-            "accepted" => OfferStatus::Accepted,
-            "declined" => OfferStatus::Ended(OfferEnd::Declined),
-            "lost" => OfferStatus::Ended(OfferEnd::Lost),
-            "expired" => OfferStatus::Ended(OfferEnd::Expired),
-            _ => OfferStatus::Ended(OfferEnd::Withdrawn),
-        }))
+        Ok(row.map(|r| OfferStatus::parse(r.get::<_, &str>(0))))
     }
 
     async fn create_offers(

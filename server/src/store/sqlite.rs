@@ -13,12 +13,6 @@ mod embedded {
     refinery::embed_migrations!("migrations/sqlite");
 }
 
-const TRIP_SELECT: &str = "SELECT t.id, t.status, t.rider_id, r.name, t.driver_id, d.name, \
-     t.pickup_lat, t.pickup_lng, t.pickup_address, t.dropoff_lat, t.dropoff_lng, t.dropoff_address, \
-     t.requested_at, t.accepted_at, t.arrived_at, t.started_at, t.completed_at, t.cancelled_at, \
-     t.cancelled_by, t.expired_at \
-     FROM trips t JOIN users r ON r.id = t.rider_id LEFT JOIN users d ON d.id = t.driver_id";
-
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
@@ -497,14 +491,7 @@ impl Store for SqliteStore {
                 )?
                 .query_row([trip.to_string(), driver.to_string()], |r| r.get(0))
                 .optional()?;
-            Ok(outcome.map(|o| match o.as_str() {
-                "pending" => OfferStatus::Pending,
-                "accepted" => OfferStatus::Accepted,
-                "declined" => OfferStatus::Ended(OfferEnd::Declined),
-                "lost" => OfferStatus::Ended(OfferEnd::Lost),
-                "expired" => OfferStatus::Ended(OfferEnd::Expired),
-                _ => OfferStatus::Ended(OfferEnd::Withdrawn),
-            }))
+            Ok(outcome.map(|o| OfferStatus::parse(&o)))
         })
         .await
     }
