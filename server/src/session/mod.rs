@@ -161,13 +161,18 @@ where
         let mut heartbeat =
             tokio::time::interval_at(Instant::now() + cfg.ping_interval, cfg.ping_interval);
         let mut last_heard = Instant::now();
+        // Armed once, not per message: re-creating them on every loop turn
+        // showed up in the profile (docs/benchmarks.md).
+        let shutting_down = shutdown.cancelled();
+        let kicked = kick.cancelled();
+        tokio::pin!(shutting_down, kicked);
         loop {
             if self.broken {
                 return End::Gone;
             }
             tokio::select! {
-                _ = shutdown.cancelled() => return End::Close(close::GOING_AWAY, "server shutting down"),
-                _ = kick.cancelled() => return End::Close(close::SLOW_CONSUMER, "slow consumer"),
+                _ = &mut shutting_down => return End::Close(close::GOING_AWAY, "server shutting down"),
+                _ = &mut kicked => return End::Close(close::SLOW_CONSUMER, "slow consumer"),
                 Some(msg) = rx.recv() => {
                     self.on_event(&msg).await;
                     if self.write(&msg).await.is_err() {
