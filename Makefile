@@ -1,7 +1,7 @@
 # Hail: the commands in the README. `make test` is what CI runs.
 CARGO ?= cargo
 
-.PHONY: run test services fmt lint bench compose-check build
+.PHONY: run test services fmt lint bench compose-check build client-test
 
 ## Run Hail on http://127.0.0.1:8080 on its embedded default: no Postgres
 ## or Redis needed; data in ./data/hail.db, kept across restarts.
@@ -14,7 +14,12 @@ test: services
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
+	$(MAKE) client-test
 	bash compose/check.sh
+
+## The client's own checks: install (from package-lock.json), types, Vitest, build.
+client-test:
+	cd client && npm ci --no-audit --no-fund && npm run typecheck && npm test && npm run build
 
 ## Start local Postgres and Redis when they are not answering.
 services:

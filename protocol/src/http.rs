@@ -9,7 +9,7 @@ pub struct SignupRequest {
     pub username: String,
     pub password: String,
     pub role: Role,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
