@@ -31,9 +31,14 @@ fn every_fixture_parses_and_round_trips() {
             continue;
         }
         files += 1;
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let text = std::fs::read_to_string(&path).expect("readable");
-        let examples: Vec<Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: not a JSON array: {e}"));
+        let examples: Vec<Value> =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: not a JSON array: {e}"));
         assert!(!examples.is_empty(), "{name}: no examples");
         for (i, example) in examples.iter().enumerate() {
             let (back, expected) = if name.starts_with("server-") {
@@ -66,7 +71,8 @@ fn every_fixture_parses_and_round_trips() {
             } else {
                 panic!("{name}: no Rust type is mapped to this fixture file; add one here");
             };
-            let back = back.unwrap_or_else(|e| panic!("{name}[{i}]: does not parse: {e}\n{example}"));
+            let back =
+                back.unwrap_or_else(|e| panic!("{name}[{i}]: does not parse: {e}\n{example}"));
             assert_eq!(back, expected, "{name}[{i}]: does not round-trip");
         }
     }
