@@ -214,6 +214,7 @@ impl Config {
         let ws = WsConfig {
             ping_interval: env.secs("HAIL_WS_PING_SECS", 20)?,
             pong_timeout: env.secs("HAIL_WS_PONG_TIMEOUT_SECS", 20)?,
+            write_timeout: env.secs("HAIL_WS_WRITE_TIMEOUT_SECS", 10)?,
             outbox: env.get("HAIL_WS_OUTBOX", 256)?,
             rate_per_sec: env.get("HAIL_WS_RATE_PER_SEC", 20)?,
             burst: env.get("HAIL_WS_BURST", 50)?,

@@ -342,3 +342,87 @@ on_both_backends! {
     still_works(&mut ws, Role::Driver).await;
 }
 }
+
+/// A rider that stops reading while its driver streams GPS: its outbox
+/// overflows and it is cut off; the driver is never slowed and carries on.
+#[tokio::test]
+async fn a_slow_consumer_is_disconnected_without_stalling_the_sender() {
+    let settings = Settings::default()
+        .set("HAIL_WS_OUTBOX", 4)
+        .set("HAIL_WS_WRITE_TIMEOUT_SECS", 2)
+        .set("HAIL_WS_RATE_PER_SEC", 1_000_000)
+        .set("HAIL_WS_BURST", 1_000_000);
+    let app = spawn_with(Backend::Embedded, settings).await;
+    let (_d, mut dws) = driver_online(&app, near(100.0)).await;
+    let (_r, mut rws) = app.connect(Role::Rider).await;
+    let trip = rws.ok(request_at_centre()).await.expect("trip");
+    dws.offer_for(trip.id).await;
+    dws.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
+    // The rider reads nothing from here on. Stream until the server has
+    // cut it off (its socket buffers fill, then its outbox).
+    let started = std::time::Instant::now();
+    let mut sent = 0;
+    let cut_off = loop {
+        for _ in 0..500 {
+            dws.send(location(near(50.0))).await;
+        }
+        sent += 500;
+        let metrics = app
+            .http()
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("text");
+        let overflowed = metrics
+            .lines()
+            .find(|l| l.starts_with("hail_outbox_overflow_total"))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        if overflowed > 0.0 {
+            break true;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            break false;
+        }
+    };
+    assert!(
+        cut_off,
+        "the slow rider was never cut off after {sent} updates"
+    );
+    // The driver was not stalled: it still gets answers at once.
+    let answered = tokio::time::timeout(Duration::from_secs(2), dws.ok(location(near(40.0)))).await;
+    assert!(
+        answered.is_ok(),
+        "the sender was stalled by the slow consumer"
+    );
+    // And the slow rider's session is gone within the write timeout.
+    let connections = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("hail_connections{role=\"rider\"}"))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(-1.0)
+    };
+    let mut riders = -1.0;
+    for _ in 0..50 {
+        let text = app
+            .http()
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("text");
+        riders = connections(&text);
+        if riders == 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(riders, 0.0, "the slow rider's session ended");
+}
