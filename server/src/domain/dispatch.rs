@@ -66,14 +66,6 @@ impl DispatchPlan {
         self.finished
     }
 
-    pub fn rounds(&self) -> u32 {
-        self.rounds
-    }
-
-    pub fn expires_at(&self) -> Instant {
-        self.expires_at
-    }
-
     /// When [`poll`](Self::poll) next has something to do.
     pub fn deadline(&self) -> Instant {
         let mut at = self.expires_at;
@@ -167,10 +159,6 @@ impl DispatchPlan {
         self.finished = true;
         self.next_round_at = None;
         self.live.drain().map(|(d, _)| d).collect()
-    }
-
-    pub fn live_offers(&self) -> impl Iterator<Item = &UserId> {
-        self.live.keys()
     }
 }
 

@@ -31,13 +31,12 @@ pub struct GpsQueue {
 impl GpsQueue {
     /// Queues a point, waiting while the queue is full.
     pub async fn push(&self, point: GpsPoint) -> Result<(), WriterGone> {
-        let result = self
-            .tx
+        // The depth gauge is set by the writer after each batch, not here
+        // on the hot path.
+        self.tx
             .send(Item::Point(point))
             .await
-            .map_err(|_| WriterGone);
-        m::gps_queue_depth(self.tx.max_capacity() - self.tx.capacity());
-        result
+            .map_err(|_| WriterGone)
     }
 
     /// Resolves when every point queued before this call is persisted.

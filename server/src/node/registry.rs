@@ -81,23 +81,6 @@ impl Registry {
         }
     }
 
-    /// Local sessions (all roles) and dispatchers, for logs and gauges.
-    pub fn counts(&self) -> (usize, usize) {
-        let sessions = self
-            .sessions
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .map(Vec::len)
-            .sum();
-        let dispatchers = self
-            .dispatchers
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .len();
-        (sessions, dispatchers)
-    }
-
     /// Queues `msg` on every local session of `user`.
     pub fn deliver_to_user(&self, user: UserId, msg: Arc<ServerMessage>) {
         let map = self.sessions.read().unwrap_or_else(|e| e.into_inner());

@@ -227,15 +227,7 @@ on_both_backends! {
     assert_eq!(ready.status(), 200);
     let (_d, mut ws) = app.connect(Role::Driver).await;
     ws.ok(location(CENTRE)).await;
-    let text = app
-        .http()
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics_text().await;
     assert!(
         text.contains("hail_connections{role=\"driver\"} 1"),
         "{text}"

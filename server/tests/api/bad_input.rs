@@ -367,20 +367,9 @@ async fn a_slow_consumer_is_disconnected_without_stalling_the_sender() {
             dws.send(location(near(50.0))).await;
         }
         sent += 500;
-        let metrics = app
-            .http()
-            .get(app.url("/metrics"))
-            .send()
+        let overflowed = app
+            .metric("hail_outbox_overflow_total")
             .await
-            .expect("GET")
-            .text()
-            .await
-            .expect("text");
-        let overflowed = metrics
-            .lines()
-            .find(|l| l.starts_with("hail_outbox_overflow_total"))
-            .and_then(|l| l.split_whitespace().last())
-            .and_then(|v| v.parse::<f64>().ok())
             .unwrap_or(0.0);
         if overflowed > 0.0 {
             break true;
@@ -400,25 +389,12 @@ async fn a_slow_consumer_is_disconnected_without_stalling_the_sender() {
         "the sender was stalled by the slow consumer"
     );
     // And the slow rider's session is gone within the write timeout.
-    let connections = |text: &str| {
-        text.lines()
-            .find(|l| l.starts_with("hail_connections{role=\"rider\"}"))
-            .and_then(|l| l.split_whitespace().last())
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(-1.0)
-    };
     let mut riders = -1.0;
     for _ in 0..50 {
-        let text = app
-            .http()
-            .get(app.url("/metrics"))
-            .send()
+        riders = app
+            .metric("hail_connections{role=\"rider\"}")
             .await
-            .expect("GET")
-            .text()
-            .await
-            .expect("text");
-        riders = connections(&text);
+            .unwrap_or(-1.0);
         if riders == 0.0 {
             break;
         }

@@ -54,17 +54,7 @@ on_both_backends! {
         ws.offer_for(trip.id).await;
     }
     // All accept at once.
-    let results = futures_util::future::join_all(drivers.iter_mut().map(|(_, ws)| async move {
-        ws.request(ClientMessage::TripAccept { trip_id: trip.id })
-            .await
-    }))
-    .await;
-    let winners: Vec<usize> = results
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| matches!(r, ServerMessage::Ok { .. }))
-        .map(|(i, _)| i)
-        .collect();
+    let (results, winners) = accept_race(&mut drivers, trip.id).await;
     assert_eq!(winners.len(), 1, "exactly one winner: {results:?}");
     let winner = winners[0];
     for (i, r) in results.iter().enumerate() {

@@ -341,6 +341,28 @@ impl TestApp {
         (u, ws)
     }
 
+    /// The node's `/metrics` text.
+    pub async fn metrics_text(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
+    /// The value of the first metric line starting with `series`, if any.
+    pub async fn metric(&self, series: &str) -> Option<f64> {
+        self.metrics_text()
+            .await
+            .lines()
+            .find(|l| l.starts_with(series))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse().ok())
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))
@@ -585,10 +607,6 @@ impl Ws {
         self.closed
     }
 
-    pub fn pending(&self) -> &VecDeque<ServerMessage> {
-        &self.pending
-    }
-
     pub async fn offer_for(&mut self, trip: TripId) -> ServerMessage {
         self.recv_until(|m| matches!(m, ServerMessage::TripOffer { trip: t, .. } if t.id == trip))
             .await
@@ -661,4 +679,24 @@ pub async fn driver_online(app: &TestApp, pos: (f64, f64)) -> (TestUser, Ws) {
 
 pub fn is_offer(m: &ServerMessage) -> bool {
     matches!(m, ServerMessage::TripOffer { .. })
+}
+
+/// All drivers of a race accept `trip` at once; returns every reply and the
+/// indices of the winners.
+pub async fn accept_race(
+    drivers: &mut [(TestUser, Ws)],
+    trip: TripId,
+) -> (Vec<ServerMessage>, Vec<usize>) {
+    let results = futures_util::future::join_all(drivers.iter_mut().map(|(_, ws)| async move {
+        ws.request(ClientMessage::TripAccept { trip_id: trip })
+            .await
+    }))
+    .await;
+    let winners = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r, ServerMessage::Ok { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    (results, winners)
 }

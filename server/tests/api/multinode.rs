@@ -84,18 +84,7 @@ async fn the_accept_race_across_two_nodes_has_one_winner() {
         for (_, ws) in drivers.iter_mut() {
             ws.offer_for(trip.id).await;
         }
-        let results =
-            futures_util::future::join_all(drivers.iter_mut().map(|(_, ws)| async move {
-                ws.request(ClientMessage::TripAccept { trip_id: trip.id })
-                    .await
-            }))
-            .await;
-        let winners: Vec<usize> = results
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| matches!(r, ServerMessage::Ok { .. }))
-            .map(|(i, _)| i)
-            .collect();
+        let (results, winners) = accept_race(&mut drivers, trip.id).await;
         assert_eq!(winners.len(), 1, "round {round}: {results:?}");
         assert!(results
             .iter()
