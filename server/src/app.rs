@@ -215,7 +215,8 @@ impl Application {
         let node = self.state.node.clone();
         let shutdown = node.shutdown.clone();
         let with_metrics = self.metrics_listener.is_none();
-        let router = app(self.state.clone(), with_metrics);
+        let client_dir = client_build(&node.config.client_dir);
+        let router = app(self.state.clone(), with_metrics, client_dir.as_deref());
         let http = tokio::spawn(
             axum::serve(self.listener, router)
                 .with_graceful_shutdown(shutdown.clone().cancelled_owned())
@@ -300,6 +301,22 @@ fn spawn_metrics_upkeep(handle: PrometheusHandle, stop: CancellationToken, track
             }
         }
     });
+}
+
+/// The client build to serve, if there is one: without it the API still
+/// works and `/` answers 404, so say how to get the apps.
+fn client_build(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    if dir.join("index.html").is_file() {
+        tracing::info!(dir = %dir.display(), "serving the browser apps at /, /rider/, /driver/");
+        Some(dir.to_path_buf())
+    } else {
+        tracing::warn!(
+            dir = %dir.display(),
+            "no client build here (HAIL_CLIENT_DIR): the API runs, the apps are not served; \
+             build them with `make client` or `cd client && npm ci && npm run build`"
+        );
+        None
+    }
 }
 
 #[cfg(test)]

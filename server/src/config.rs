@@ -156,6 +156,9 @@ pub struct Config {
     pub gps: GpsConfig,
     /// How long SIGTERM may take to drain sessions and flush GPS.
     pub shutdown_timeout: Duration,
+    /// The built browser apps (`npm run build` in `client/`), served at `/`,
+    /// `/rider/` and `/driver/`. Relative to the working directory.
+    pub client_dir: std::path::PathBuf,
 }
 
 /// Reads the environment through a lookup function so tests need not touch
@@ -259,6 +262,10 @@ impl Config {
             ws,
             gps,
             shutdown_timeout: env.secs("HAIL_SHUTDOWN_TIMEOUT_SECS", 10)?,
+            client_dir: env
+                .opt("HAIL_CLIENT_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::path::PathBuf::from("client/dist")),
         };
         config.validate()?;
         Ok(config)

@@ -4,11 +4,13 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod static_files;
 pub mod trips;
 
 use crate::node::Node;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -18,8 +20,9 @@ pub struct AppState {
 }
 
 /// Every public route. `/metrics` is included unless it has its own
-/// listener (`HAIL_METRICS_BIND`).
-pub fn app(state: AppState, with_metrics: bool) -> Router {
+/// listener (`HAIL_METRICS_BIND`); the browser apps are served from
+/// `client_dir` when it holds a build.
+pub fn app(state: AppState, with_metrics: bool, client_dir: Option<&Path>) -> Router {
     let mut router = Router::new()
         .nest("/api", auth::router().merge(trips::router()))
         .route("/ws", axum::routing::get(crate::ws::upgrade::handler))
@@ -27,8 +30,11 @@ pub fn app(state: AppState, with_metrics: bool) -> Router {
     if with_metrics {
         router = router.merge(health::metrics_router());
     }
+    router = match client_dir {
+        Some(dir) => router.merge(static_files::router(dir)),
+        None => router.fallback(|| async { error::ApiError::NotFound }),
+    };
     router
-        .fallback(|| async { error::ApiError::NotFound })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(state)

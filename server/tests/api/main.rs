@@ -13,3 +13,4 @@ mod lifecycle;
 mod multinode;
 mod restart;
 mod shutdown;
+mod static_files;

@@ -1,0 +1,102 @@
+//! The browser apps are served from `HAIL_CLIENT_DIR` beside the API,
+//! without shadowing it.
+
+use crate::helpers::*;
+use reqwest::header::CACHE_CONTROL;
+use reqwest::StatusCode;
+
+fn client_build() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |path: &str, body: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, body).expect("write");
+    };
+    write("index.html", "<title>landing</title>");
+    write("rider/index.html", "<title>rider</title>");
+    write("driver/index.html", "<title>driver</title>");
+    write("assets/app-3f9a.js", "console.log('hail')");
+    dir
+}
+
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.http().get(app.url(path)).send().await.expect("request")
+}
+
+#[tokio::test]
+async fn pages_and_assets_are_served_beside_the_api() {
+    let dir = client_build();
+    let app = spawn_with(
+        Backend::Embedded,
+        Settings::default().set("HAIL_CLIENT_DIR", dir.path().display()),
+    )
+    .await;
+
+    for (path, title) in [
+        ("/", "landing"),
+        ("/rider/", "rider"),
+        ("/driver/", "driver"),
+    ] {
+        let res = get(&app, path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()[CACHE_CONTROL], "no-cache", "{path}");
+        assert!(res.text().await.expect("body").contains(title), "{path}");
+    }
+
+    let asset = get(&app, "/assets/app-3f9a.js").await;
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert!(asset.headers()[CACHE_CONTROL]
+        .to_str()
+        .expect("ascii")
+        .contains("immutable"));
+
+    // `/rider` without the slash: the browser is sent to the page.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = no_redirects
+        .get(app.url("/rider"))
+        .send()
+        .await
+        .expect("request");
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers()["location"], "/rider/");
+
+    // The API is not shadowed, and misses answer the API's JSON 404.
+    assert_eq!(get(&app, "/healthz").await.status(), StatusCode::OK);
+    for path in [
+        "/api/nope",
+        "/nope.html",
+        "/assets/missing.js",
+        "/../Cargo.toml",
+    ] {
+        let res = get(&app, path).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            res.headers().get(CACHE_CONTROL).is_none(),
+            "a miss must not be cached: {path}"
+        );
+        let body: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+    let post = app
+        .http()
+        .post(app.url("/rider/"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(post.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn without_a_client_build_the_api_still_runs() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let app = spawn_with(
+        Backend::Embedded,
+        Settings::default().set("HAIL_CLIENT_DIR", empty.path().display()),
+    )
+    .await;
+    assert_eq!(get(&app, "/").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, "/healthz").await.status(), StatusCode::OK);
+}
