@@ -8,12 +8,14 @@
 //! - `ws`       WebSocket frames: client commands and server messages
 //! - `http`     HTTP request and response bodies
 //! - `error`    the error codes shared by HTTP and WebSocket
+//! - `monitor`  the admin monitor API (an extension)
 
 pub mod error;
 pub mod geo;
 pub mod http;
 pub mod ids;
 pub mod model;
+pub mod monitor;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

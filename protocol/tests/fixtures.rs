@@ -6,6 +6,7 @@ use hail_protocol::http::{
     LoginRequest, RefreshRequest, SignupRequest, TokenResponse, TrackResponse, TripResponse,
     TripsResponse, UserResponse,
 };
+use hail_protocol::monitor::{DispatchDetail, DispatchesResponse, Overview, TasksResponse};
 use hail_protocol::{ClientMessage, ErrorBody, ServerMessage};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -50,6 +51,14 @@ fn every_fixture_parses_and_round_trips() {
                     obj.remove("ref");
                 }
                 (round_trip::<ClientMessage>(example), without_ref)
+            } else if name.starts_with("http-monitor-overview") {
+                (round_trip::<Overview>(example), example.clone())
+            } else if name.starts_with("http-monitor-dispatches") {
+                (round_trip::<DispatchesResponse>(example), example.clone())
+            } else if name.starts_with("http-monitor-dispatch-detail") {
+                (round_trip::<DispatchDetail>(example), example.clone())
+            } else if name.starts_with("http-monitor-tasks") {
+                (round_trip::<TasksResponse>(example), example.clone())
             } else if name.starts_with("http-token-response") {
                 (round_trip::<TokenResponse>(example), example.clone())
             } else if name.starts_with("http-trips-response") {

@@ -12,9 +12,13 @@ use crate::geo::redis::RedisGeo;
 use crate::geo::GeoIndex;
 use crate::http::{app, AppState};
 use crate::keys::Keys;
+use crate::monitor::stats::{Task, LIVE};
 use crate::node::registry::Registry;
 use crate::node::subscriptions::Subscriptions;
 use crate::node::{gps, Node};
+use crate::presence::memory::MemoryPresence;
+use crate::presence::redis::RedisPresence;
+use crate::presence::Presence;
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
@@ -91,10 +95,11 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
 
 /// The bus and geo index: Redis when `HAIL_REDIS_URL` is set (many nodes),
 /// else in-process (one node). Redis not answering is an error.
-async fn open_bus(
-    config: &Config,
-    inbound: Arc<dyn Inbound>,
-) -> Result<(Arc<dyn Bus>, Arc<dyn GeoIndex>), StartError> {
+/// The backends that come with the bus choice: Redis for a cluster, all
+/// in-process for one node.
+type Backends = (Arc<dyn Bus>, Arc<dyn GeoIndex>, Arc<dyn Presence>);
+
+async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends, StartError> {
     let Some(redis_url) = &config.redis_url else {
         tracing::info!(
             "bus and geo index: in-process (a single node; set HAIL_REDIS_URL to run several)"
@@ -102,6 +107,7 @@ async fn open_bus(
         return Ok((
             Arc::new(MemoryBus::new(inbound)),
             Arc::new(MemoryGeo::new()),
+            Arc::new(MemoryPresence::new()),
         ));
     };
     let shown = redact(redis_url);
@@ -118,7 +124,12 @@ async fn open_bus(
         .await
         .map_err(|e| bus_err(e.to_string()))?;
     tracing::info!(prefix = %config.redis_prefix, "bus and geo index: Redis at {shown}");
-    Ok((Arc::new(bus), Arc::new(RedisGeo::new(keys, geo_con))))
+    let presence = RedisPresence::new(keys.clone(), geo_con.clone());
+    Ok((
+        Arc::new(bus),
+        Arc::new(RedisGeo::new(keys, geo_con)),
+        Arc::new(presence),
+    ))
 }
 
 pub struct Application {
@@ -138,7 +149,7 @@ impl Application {
         let store = open_store(&config).await?;
         let registry = Arc::new(Registry::default());
         let inbound: Arc<dyn Inbound> = registry.clone();
-        let (bus, geo) = open_bus(&config, inbound).await?;
+        let (bus, geo, presence) = open_bus(&config, inbound).await?;
 
         let background = TaskTracker::new();
         let stop_background = CancellationToken::new();
@@ -164,6 +175,7 @@ impl Application {
             store,
             bus,
             geo,
+            presence,
             registry,
             subs,
             gps,
@@ -187,6 +199,15 @@ impl Application {
             ),
             None => None,
         };
+        let address = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        background.spawn(crate::monitor::heartbeat::run(
+            node.clone(),
+            address,
+            stop_background.clone(),
+        ));
         Ok(Self {
             listener,
             metrics_listener,
@@ -280,8 +301,12 @@ fn spawn_sweeper(
                 _ = tick.tick() => {}
                 _ = stop.cancelled() => return,
             }
+            let began = std::time::Instant::now();
             let cutoff = chrono::Utc::now() - chrono::Duration::from_std(stale).unwrap_or_default();
-            match geo.sweep(cutoff.timestamp_millis()).await {
+            let result = geo.sweep(cutoff.timestamp_millis()).await;
+            LIVE.task(Task::StaleDriverSweep)
+                .record(began.elapsed(), &result);
+            match result {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(removed = n, "stale drivers swept"),
                 Err(e) => tracing::warn!("stale sweep failed: {e}"),

@@ -159,6 +159,16 @@ pub struct Config {
     /// The built browser apps (`npm run build` in `client/`), served at `/`,
     /// `/rider/` and `/driver/`. Relative to the working directory.
     pub client_dir: std::path::PathBuf,
+    /// How often this node announces itself to the monitor; a node silent
+    /// for three of these shows as down.
+    pub heartbeat: Duration,
+}
+
+impl Config {
+    /// A node whose last heartbeat is older than this is down.
+    pub fn heartbeat_window(&self) -> Duration {
+        self.heartbeat * 3
+    }
 }
 
 /// Reads the environment through a lookup function so tests need not touch
@@ -266,6 +276,7 @@ impl Config {
                 .opt("HAIL_CLIENT_DIR")
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::path::PathBuf::from("client/dist")),
+            heartbeat: Duration::from_millis(env.get("HAIL_HEARTBEAT_MS", 1000)?),
         };
         config.validate()?;
         Ok(config)
@@ -295,6 +306,9 @@ impl Config {
                 "HAIL_OFFER_LIMIT, HAIL_WS_OUTBOX, HAIL_GPS_QUEUE and HAIL_GPS_BATCH must be > 0"
                     .into(),
             ));
+        }
+        if self.heartbeat.is_zero() {
+            return Err(ConfigError::Invalid("HAIL_HEARTBEAT_MS must be > 0".into()));
         }
         if self.ws.rate_per_sec == 0 || self.ws.burst == 0 {
             return Err(ConfigError::Invalid(

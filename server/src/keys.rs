@@ -35,6 +35,11 @@ impl Keys {
         format!("{}drivers:seen", self.prefix)
     }
 
+    /// Hash: node id -> its last heartbeat (JSON), read by the monitor.
+    pub fn nodes(&self) -> String {
+        format!("{}nodes", self.prefix)
+    }
+
     pub fn channel(&self, topic: Topic) -> String {
         match topic {
             Topic::User(id) => format!("{}user:{id}", self.prefix),

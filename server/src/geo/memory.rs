@@ -126,4 +126,13 @@ impl GeoIndex for MemoryGeo {
         }
         Ok(stale.len())
     }
+
+    async fn count(&self, fresh_since_ms: i64) -> Result<usize, GeoError> {
+        let inner = self.lock();
+        Ok(inner
+            .drivers
+            .values()
+            .filter(|(_, seen)| *seen >= fresh_since_ms)
+            .count())
+    }
 }

@@ -40,4 +40,7 @@ pub trait GeoIndex: Send + Sync + 'static {
     ) -> Result<Vec<Candidate>, GeoError>;
     /// Drops drivers last seen before `cutoff_ms`; returns how many.
     async fn sweep(&self, cutoff_ms: i64) -> Result<usize, GeoError>;
+    /// How many drivers are indexed with a position seen at or after
+    /// `fresh_since_ms` (the monitor's "available drivers").
+    async fn count(&self, fresh_since_ms: i64) -> Result<usize, GeoError>;
 }

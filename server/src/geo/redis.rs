@@ -136,6 +136,17 @@ impl GeoIndex for RedisGeo {
             .collect())
     }
 
+    async fn count(&self, fresh_since_ms: i64) -> Result<usize, GeoError> {
+        let mut con = self.con.clone();
+        redis::cmd("ZCOUNT")
+            .arg(self.keys.drivers_seen())
+            .arg(fresh_since_ms)
+            .arg("+inf")
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)
+    }
+
     async fn sweep(&self, cutoff_ms: i64) -> Result<usize, GeoError> {
         let mut con = self.con.clone();
         let stale: Vec<String> = redis::cmd("ZRANGEBYSCORE")

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod monitor;
 pub mod static_files;
 pub mod trips;
 
@@ -24,7 +25,12 @@ pub struct AppState {
 /// `client_dir` when it holds a build.
 pub fn app(state: AppState, with_metrics: bool, client_dir: Option<&Path>) -> Router {
     let mut router = Router::new()
-        .nest("/api", auth::router().merge(trips::router()))
+        .nest(
+            "/api",
+            auth::router()
+                .merge(trips::router())
+                .merge(monitor::router()),
+        )
         .route("/ws", axum::routing::get(crate::ws::upgrade::handler))
         .merge(health::router());
     if with_metrics {

@@ -7,7 +7,8 @@ use super::Node;
 use crate::domain::dispatch::{DispatchPlan, Step};
 use crate::keys::Topic;
 use crate::metrics as m;
-use crate::store::Transition;
+use crate::monitor::stats::{Task, LIVE};
+use crate::store::{RoundRecord, Transition};
 use chrono::Utc;
 use hail_protocol::{ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
 use serde::{Deserialize, Serialize};
@@ -56,7 +57,11 @@ async fn run(node: &Node, trip: Trip, mut rx: mpsc::Receiver<Signal>, started: s
                     limit,
                     exclude,
                 } => {
+                    let began = std::time::Instant::now();
                     let offered = offer_round(node, &trip, round, radius_m, limit, exclude).await;
+                    LIVE.task(Task::DispatchRound)
+                        .record(began.elapsed(), &offered);
+                    let offered = offered.unwrap_or_default();
                     if first_round {
                         m::dispatch_latency(started.elapsed());
                         first_round = false;
@@ -64,10 +69,16 @@ async fn run(node: &Node, trip: Trip, mut rx: mpsc::Receiver<Signal>, started: s
                     plan.offered(&offered, Instant::now());
                 }
                 Step::ExpireOffers(drivers) => {
+                    let began = std::time::Instant::now();
                     node.withdraw_offers(trip.id, Some(&drivers), WithdrawReason::Expired)
                         .await;
+                    LIVE.task(Task::OfferExpiry).ran(began.elapsed());
                 }
-                Step::ExpireTrip { .. } => expire_trip(node, trip.id).await,
+                Step::ExpireTrip { .. } => {
+                    let began = std::time::Instant::now();
+                    let result = expire_trip(node, trip.id).await;
+                    LIVE.task(Task::TripExpiry).record(began.elapsed(), &result);
+                }
             }
         }
         if plan.is_finished() {
@@ -84,7 +95,8 @@ async fn run(node: &Node, trip: Trip, mut rx: mpsc::Receiver<Signal>, started: s
     }
 }
 
-/// One round: search, record, publish. Returns the drivers offered.
+/// One round: search, record, publish. Returns the drivers offered; an
+/// error (after which the plan simply runs its next round) for the monitor.
 async fn offer_round(
     node: &Node,
     trip: &Trip,
@@ -92,7 +104,7 @@ async fn offer_round(
     radius_m: f64,
     limit: usize,
     exclude: Vec<UserId>,
-) -> Vec<UserId> {
+) -> Result<Vec<UserId>, String> {
     let cfg = &node.config.dispatch;
     let exclude: HashSet<UserId> = exclude.into_iter().collect();
     let fresh_since = Utc::now() - chrono::Duration::from_std(cfg.stale_after).unwrap_or_default();
@@ -110,7 +122,7 @@ async fn offer_round(
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(trip = %trip.id, "geo search failed, retrying next round: {e}");
-            return Vec::new();
+            return Err(e.to_string());
         }
     };
     let offered_at = Utc::now();
@@ -124,9 +136,20 @@ async fn offer_round(
         Ok(o) => o,
         Err(e) => {
             tracing::warn!(trip = %trip.id, "offers not recorded, retrying next round: {e}");
-            return Vec::new();
+            return Err(e.to_string());
         }
     };
+    let record = RoundRecord {
+        trip_id: trip.id,
+        round,
+        radius_m,
+        found: offered.len() as u32,
+        node_id: node.id().to_string(),
+        at: offered_at,
+    };
+    if let Err(e) = node.store.record_round(&record).await {
+        tracing::debug!(trip = %trip.id, "round not recorded for the monitor: {e}");
+    }
     tracing::debug!(trip = %trip.id, round, radius_m, found = candidates.len(), offered = offered.len(), "dispatch round");
     m::offers_sent(offered.len());
     for c in &offered {
@@ -137,12 +160,13 @@ async fn offer_round(
         };
         node.notify(c.driver_id, &msg).await;
     }
-    offered.into_iter().map(|c| c.driver_id).collect()
+    Ok(offered.into_iter().map(|c| c.driver_id).collect())
 }
 
 /// Nobody accepted in time. The store decides (only from `requested`), so
-/// an accept racing the deadline either wins or sees `expired`.
-pub async fn expire_trip(node: &Node, trip_id: TripId) {
+/// an accept racing the deadline either wins or sees `expired`. Fails only
+/// when the store kept failing.
+pub async fn expire_trip(node: &Node, trip_id: TripId) -> Result<(), String> {
     let transition = Transition {
         trip_id,
         from: TripStatus::Requested,
@@ -158,9 +182,10 @@ pub async fn expire_trip(node: &Node, trip_id: TripId) {
     for _ in 0..5 {
         match node.store.transition(&transition).await {
             Ok(Some(expired)) => {
-                return node.after_transition(TripStatus::Requested, &expired).await
+                node.after_transition(TripStatus::Requested, &expired).await;
+                return Ok(());
             }
-            Ok(None) => return, // accepted or cancelled meanwhile
+            Ok(None) => return Ok(()), // accepted or cancelled meanwhile
             Err(e) => {
                 tracing::warn!(trip = %trip_id, "could not expire trip, retrying: {e}");
                 tokio::time::sleep(backoff).await;
@@ -169,6 +194,7 @@ pub async fn expire_trip(node: &Node, trip_id: TripId) {
         }
     }
     tracing::error!(trip = %trip_id, "trip left requested past its timeout");
+    Err("the store kept failing; the stranded-trip sweep retries".into())
 }
 
 /// Safety net for trips whose dispatcher died with its node: expire any
@@ -183,16 +209,24 @@ pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::Cancellatio
             _ = tick.tick() => {}
             _ = stop.cancelled() => return,
         }
+        let began = std::time::Instant::now();
         let cutoff = Utc::now() - chrono::Duration::from_std(timeout + grace).unwrap_or_default();
-        match node.store.stranded_requests(cutoff, 100).await {
+        let result = match node.store.stranded_requests(cutoff, 100).await {
             Ok(ids) => {
+                let mut result = Ok(());
                 for id in ids {
                     tracing::info!(trip = %id, "expiring a trip whose dispatcher is gone");
-                    expire_trip(&node, id).await;
+                    result = result.and(expire_trip(&node, id).await);
                 }
+                result
             }
-            Err(e) => tracing::warn!("stranded-trip sweep failed: {e}"),
-        }
+            Err(e) => {
+                tracing::warn!("stranded-trip sweep failed: {e}");
+                Err(e.to_string())
+            }
+        };
+        LIVE.task(Task::StrandedTripSweep)
+            .record(began.elapsed(), &result);
     }
 }
 

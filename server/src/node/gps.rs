@@ -121,7 +121,7 @@ async fn flush(
                 points.clear();
             }
             Err(e) => {
-                m::gps_flush_failed();
+                m::gps_flush_failed(started.elapsed(), &e);
                 tracing::warn!(points = points.len(), "GPS write failed, retrying: {e}");
                 // Keep retrying, even while closing: points are never
                 // dropped; the shutdown timeout bounds how long we try.

@@ -65,6 +65,8 @@ pub struct Node {
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn Bus>,
     pub geo: Arc<dyn GeoIndex>,
+    /// Where nodes announce themselves to the monitor.
+    pub presence: Arc<dyn crate::presence::Presence>,
     pub registry: Arc<registry::Registry>,
     pub subs: subscriptions::Subscriptions,
     pub gps: gps::GpsQueue,

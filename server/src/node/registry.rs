@@ -60,6 +60,14 @@ impl Registry {
         map.insert(trip, tx);
     }
 
+    /// Dispatchers running on this node (the monitor's backlog).
+    pub fn dispatcher_count(&self) -> usize {
+        self.dispatchers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
     pub fn remove_dispatcher(&self, trip: TripId) {
         let mut map = self.dispatchers.write().unwrap_or_else(|e| e.into_inner());
         map.remove(&trip);

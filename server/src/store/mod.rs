@@ -1,8 +1,11 @@
 //! Persistence behind one small trait, so Postgres and (later) the embedded
 //! store run the same node code.
 
+pub mod dispatch_log;
 pub mod postgres;
 pub mod sqlite;
+
+pub use dispatch_log::RoundRecord;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -217,4 +220,22 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_points(&self, points: &[GpsPoint]) -> StoreResult<()>;
     /// The trip's points in arrival order.
     async fn track(&self, trip: TripId) -> StoreResult<Vec<TrackPoint>>;
+
+    // The monitor's views (admins only; not on any hot path).
+
+    /// Records one dispatch round (idempotent per trip and round).
+    async fn record_round(&self, round: &RoundRecord) -> StoreResult<()>;
+    /// Trips in each status.
+    async fn trip_counts(&self) -> StoreResult<hail_protocol::monitor::TripCounts>;
+    /// Dispatches newest first, optionally of one outcome.
+    async fn dispatches(
+        &self,
+        outcome: Option<hail_protocol::monitor::DispatchOutcome>,
+        limit: usize,
+    ) -> StoreResult<Vec<hail_protocol::monitor::Dispatch>>;
+    /// One dispatch and its timeline; `None` for an unknown trip.
+    async fn dispatch_detail(
+        &self,
+        trip: TripId,
+    ) -> StoreResult<Option<hail_protocol::monitor::DispatchDetail>>;
 }

@@ -115,6 +115,20 @@ impl TestEnv {
         self.data_dir.as_ref().map(|d| d.path().join("hail.db"))
     }
 
+    /// Points a `hail` command at this test's backends.
+    pub fn configure(&self, cmd: &mut Command) {
+        match &self.data_dir {
+            Some(dir) => {
+                cmd.env("HAIL_DATA_DIR", dir.path());
+            }
+            None => {
+                cmd.env("HAIL_DATABASE_URL", self.database_url())
+                    .env("HAIL_REDIS_URL", REDIS)
+                    .env("HAIL_REDIS_PREFIX", &self.prefix);
+            }
+        }
+    }
+
     pub fn database_url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:5432/{}", self.db)
     }
@@ -222,16 +236,7 @@ pub async fn spawn_node(env: Arc<TestEnv>, settings: &Settings) -> TestApp {
             Stdio::null()
         })
         .kill_on_drop(true);
-    match &env.data_dir {
-        Some(dir) => {
-            cmd.env("HAIL_DATA_DIR", dir.path());
-        }
-        None => {
-            cmd.env("HAIL_DATABASE_URL", env.database_url())
-                .env("HAIL_REDIS_URL", REDIS)
-                .env("HAIL_REDIS_PREFIX", &env.prefix);
-        }
-    }
+    env.configure(&mut cmd);
     for (k, v) in &settings.vars {
         cmd.env(k, v);
     }
@@ -332,6 +337,30 @@ impl TestApp {
         let user = self.signup(role).await;
         let tokens = self.login(&user.username).await;
         TestUser { user, tokens }
+    }
+
+    /// A new admin, made the only way there is (`hail admin create`), logged in.
+    pub async fn admin(&self) -> TestUser {
+        let username = unique("admin");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hail"));
+        cmd.args(["admin", "create", "--username", &username])
+            .args(["--password", "password123", "--name", "Ada Admin"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        self.env.configure(&mut cmd);
+        let out = cmd.output().await.expect("run hail admin create");
+        assert!(
+            out.status.success(),
+            "hail admin create: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let tokens = self.login(&username).await;
+        TestUser {
+            user: tokens.user.clone(),
+            tokens,
+        }
     }
 
     /// A new user, logged in and connected.

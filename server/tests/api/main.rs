@@ -10,6 +10,7 @@ mod bad_input;
 mod dispatch;
 mod harness_smoke;
 mod lifecycle;
+mod monitor;
 mod multinode;
 mod restart;
 mod shutdown;

@@ -112,6 +112,12 @@ async fn contract(geo: &dyn GeoIndex) {
             .len(),
         2
     );
+    assert_eq!(geo.count(0).await.expect("count"), 2);
+    assert_eq!(
+        geo.count(i64::MAX).await.expect("count"),
+        0,
+        "none that fresh"
+    );
 }
 
 #[tokio::test]

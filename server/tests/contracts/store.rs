@@ -434,6 +434,133 @@ async fn contract(store: &dyn Store) {
         .await
         .expect("q")
         .is_empty());
+
+    dispatch_log(store).await;
+}
+
+/// The monitor's views: rounds, offers and status changes of one dispatch.
+async fn dispatch_log(store: &dyn Store) {
+    use hail_protocol::monitor::{DispatchOutcome, TimelineEvent};
+    let rider = user(store, Role::Rider).await;
+    let (d1, d2) = (
+        user(store, Role::Driver).await,
+        user(store, Role::Driver).await,
+    );
+    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
+    // In the past, so the accept (stamped now) comes after all of it.
+    let now = Utc::now() - Duration::seconds(1);
+    let round = |n: u32, radius_m: f64, found: u32, ms: i64| RoundRecord {
+        trip_id: trip.id,
+        round: n,
+        radius_m,
+        found,
+        node_id: "n1".into(),
+        at: now + Duration::milliseconds(ms),
+    };
+    store
+        .record_round(&round(1, 3000.0, 0, 0))
+        .await
+        .expect("round 1");
+    store
+        .record_round(&round(2, 6000.0, 2, 10))
+        .await
+        .expect("round 2");
+    store
+        .record_round(&round(2, 6000.0, 2, 10))
+        .await
+        .expect("recording a round twice is harmless");
+    let at = now + Duration::milliseconds(10);
+    store
+        .create_offers(
+            trip.id,
+            2,
+            &[cand(d1, 100.0), cand(d2, 200.0)],
+            at,
+            at + Duration::seconds(15),
+        )
+        .await
+        .expect("offers");
+    let searching = store
+        .dispatches(Some(DispatchOutcome::Searching), 100)
+        .await
+        .expect("dispatches");
+    assert!(searching.iter().any(|d| d.trip_id == trip.id));
+    store
+        .end_offers(
+            trip.id,
+            Some(&[d2]),
+            OfferEnd::Declined,
+            at + Duration::milliseconds(5),
+        )
+        .await
+        .expect("decline");
+    store
+        .transition(&accept(trip.id, d1))
+        .await
+        .expect("accept");
+
+    let all = store.dispatches(None, 100).await.expect("dispatches");
+    let d = all.iter().find(|d| d.trip_id == trip.id).expect("listed");
+    assert_eq!(d.outcome, DispatchOutcome::Accepted);
+    assert_eq!((d.rounds, d.offered, d.declined), (2, 2, 1));
+    assert_eq!((d.radius_m, d.node.as_str()), (Some(6000.0), "n1"));
+    assert!(d.time_to_accept_ms.is_some());
+    for outcome in [
+        DispatchOutcome::Searching,
+        DispatchOutcome::Expired,
+        DispatchOutcome::Cancelled,
+    ] {
+        let rows = store
+            .dispatches(Some(outcome), 100)
+            .await
+            .expect("filtered");
+        assert!(rows
+            .iter()
+            .all(|r| r.trip_id != trip.id && r.outcome == outcome));
+    }
+    let newest = store.dispatches(None, 1).await.expect("limit");
+    assert_eq!(newest.len(), 1);
+    assert_eq!(newest[0].trip_id, trip.id, "newest first");
+
+    let detail = store
+        .dispatch_detail(trip.id)
+        .await
+        .expect("detail")
+        .expect("known");
+    let rounds: Vec<(u32, u32)> = detail
+        .timeline
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEvent::Round { round, found, .. } => Some((*round, *found)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rounds, [(1, 0), (2, 2)]);
+    let ended: Vec<(bool, &str)> = detail
+        .timeline
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEvent::OfferEnded {
+                driver_id, outcome, ..
+            } => Some((*driver_id == d1, outcome.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended, [(false, "declined"), (true, "accepted")]);
+    assert!(matches!(
+        detail.timeline.last(),
+        Some(TimelineEvent::Status {
+            to: TripStatus::Accepted,
+            ..
+        })
+    ));
+    assert!(store
+        .dispatch_detail(TripId::new())
+        .await
+        .expect("q")
+        .is_none());
+    let counts = store.trip_counts().await.expect("counts");
+    assert!(counts.accepted >= 1);
 }
 
 #[tokio::test]

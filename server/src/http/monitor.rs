@@ -1,0 +1,180 @@
+//! The admin monitor API: overview, dispatches, background tasks, and a
+//! live stream of all three (Server-Sent Events, one snapshot per
+//! heartbeat). Admins only: anyone else with a valid token gets 403.
+
+use super::auth::bearer;
+use super::error::{ApiError, ApiQuery};
+use super::AppState;
+use crate::monitor::view::{self, ViewError};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures_util::stream::{self, Stream, StreamExt};
+use hail_protocol::monitor::{
+    DispatchDetail, DispatchOutcome, DispatchesResponse, Overview, TasksResponse,
+};
+use hail_protocol::{Role, TripId};
+use serde::Deserialize;
+use std::convert::Infallible;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/monitor/overview", get(overview))
+        .route("/monitor/dispatches", get(dispatches))
+        .route("/monitor/dispatches/{trip_id}", get(dispatch))
+        .route("/monitor/tasks", get(tasks))
+        .route("/monitor/stream", get(live))
+}
+
+/// An admin, from `Authorization: Bearer` or, for `EventSource` (which
+/// cannot set headers), a `token` query parameter.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let from_query = || {
+            parts.uri.query().and_then(|q| {
+                q.split('&')
+                    .find_map(|kv| kv.strip_prefix("token="))
+                    .map(str::to_string)
+            })
+        };
+        let token = bearer(&parts.headers)
+            .map(str::to_string)
+            .or_else(from_query)
+            .ok_or(ApiError::Unauthorized("missing bearer token"))?;
+        let claims = state
+            .node
+            .tokens
+            .verify(&token)
+            .map_err(|_| ApiError::Unauthorized("invalid or expired token"))?;
+        if claims.role != Role::Admin {
+            return Err(ApiError::Forbidden("the monitor is for admins"));
+        }
+        Ok(Admin)
+    }
+}
+
+impl From<ViewError> for ApiError {
+    fn from(e: ViewError) -> Self {
+        match e {
+            ViewError::Store(e) => e.into(),
+            ViewError::Presence(e) => ApiError::Unavailable(e.to_string()),
+            ViewError::Geo(e) => ApiError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+async fn overview(State(state): State<AppState>, _: Admin) -> Result<Json<Overview>, ApiError> {
+    Ok(Json(view::overview(&state.node).await?))
+}
+
+async fn tasks(State(state): State<AppState>, _: Admin) -> Result<Json<TasksResponse>, ApiError> {
+    Ok(Json(view::tasks(&state.node).await?))
+}
+
+#[derive(Deserialize)]
+struct DispatchQuery {
+    status: Option<String>,
+    limit: Option<String>,
+}
+
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 500;
+
+async fn dispatches(
+    State(state): State<AppState>,
+    _: Admin,
+    ApiQuery(q): ApiQuery<DispatchQuery>,
+) -> Result<Json<DispatchesResponse>, ApiError> {
+    let outcome = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(DispatchOutcome::parse(s).ok_or_else(|| {
+            ApiError::Malformed(format!(
+                "status: one of searching, accepted, expired, cancelled (got {s:?})"
+            ))
+        })?),
+    };
+    let limit = match q.limit.as_deref().filter(|s| !s.is_empty()) {
+        None => DEFAULT_LIMIT,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(ApiError::Malformed(format!(
+                    "limit: a number from 1 to {MAX_LIMIT}"
+                )))
+            }
+        },
+    };
+    let dispatches = state.node.store.dispatches(outcome, limit).await?;
+    Ok(Json(DispatchesResponse { dispatches }))
+}
+
+async fn dispatch(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(trip_id): Path<String>,
+) -> Result<Json<DispatchDetail>, ApiError> {
+    let id: TripId = trip_id.parse().map_err(|_| ApiError::NotFound)?;
+    match state.node.store.dispatch_detail(id).await? {
+        Some(detail) => Ok(Json(detail)),
+        None => Err(ApiError::NotFound),
+    }
+}
+
+/// One `overview`, `tasks` and `dispatches` event per heartbeat interval;
+/// a failed read becomes an `error` event and the stream goes on. Ends
+/// when the node drains, so shutdown never waits on an open monitor.
+async fn live(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let node = state.node.clone();
+    let every = node.config.heartbeat;
+    let shutdown = node.shutdown.clone().cancelled_owned();
+    let ticks = stream::unfold(
+        (node, tokio::time::interval(every)),
+        |(node, mut tick)| async move {
+            tick.tick().await;
+            let events = snapshot(&node).await;
+            Some((stream::iter(events), (node, tick)))
+        },
+    )
+    .flatten()
+    .take_until(shutdown)
+    .map(Ok);
+    Sse::new(ticks).keep_alive(KeepAlive::default())
+}
+
+async fn snapshot(node: &crate::node::Node) -> Vec<Event> {
+    fn event<T: serde::Serialize>(name: &str, r: Result<T, String>) -> Event {
+        match r.and_then(|v| {
+            Event::default()
+                .event(name)
+                .json_data(v)
+                .map_err(|e| e.to_string())
+        }) {
+            Ok(e) => e,
+            Err(why) => Event::default()
+                .event("error")
+                .data(format!("{name}: {why}")),
+        }
+    }
+    let overview = view::overview(node).await.map_err(|e| e.to_string());
+    let tasks = view::tasks(node).await.map_err(|e| e.to_string());
+    let dispatches = node
+        .store
+        .dispatches(None, DEFAULT_LIMIT)
+        .await
+        .map(|dispatches| DispatchesResponse { dispatches })
+        .map_err(|e| e.to_string());
+    vec![
+        event("overview", overview),
+        event("tasks", tasks),
+        event("dispatches", dispatches),
+    ]
+}

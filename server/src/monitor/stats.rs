@@ -1,0 +1,235 @@
+//! Live figures a node reports in its heartbeat. Prometheus keeps the
+//! machine-readable series; these are the few the monitor shows, kept as
+//! plain atomics because the exporter cannot be read back cheaply.
+
+use chrono::{DateTime, Utc};
+use hail_protocol::monitor::RoleCounts;
+use hail_protocol::Role;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Process-wide, like the metrics recorder: one node per process.
+pub static LIVE: Live = Live::new();
+
+pub struct Live {
+    riders: AtomicI64,
+    drivers: AtomicI64,
+    admins: AtomicI64,
+    messages_in: AtomicU64,
+    messages_out: AtomicU64,
+    outbox_drops: AtomicU64,
+    tasks: [TaskCell; Task::ALL.len()],
+}
+
+impl Live {
+    const fn new() -> Self {
+        Self {
+            riders: AtomicI64::new(0),
+            drivers: AtomicI64::new(0),
+            admins: AtomicI64::new(0),
+            messages_in: AtomicU64::new(0),
+            messages_out: AtomicU64::new(0),
+            outbox_drops: AtomicU64::new(0),
+            tasks: [const { TaskCell::new() }; Task::ALL.len()],
+        }
+    }
+
+    fn role(&self, role: Role) -> &AtomicI64 {
+        match role {
+            Role::Rider => &self.riders,
+            Role::Driver => &self.drivers,
+            Role::Admin => &self.admins,
+        }
+    }
+
+    pub fn connection_opened(&self, role: Role) {
+        self.role(role).fetch_add(1, Relaxed);
+    }
+
+    pub fn connection_closed(&self, role: Role) {
+        self.role(role).fetch_sub(1, Relaxed);
+    }
+
+    pub fn message_in(&self) {
+        self.messages_in.fetch_add(1, Relaxed);
+    }
+
+    pub fn message_out(&self) {
+        self.messages_out.fetch_add(1, Relaxed);
+    }
+
+    pub fn outbox_drop(&self) {
+        self.outbox_drops.fetch_add(1, Relaxed);
+    }
+
+    pub fn connections(&self) -> RoleCounts {
+        let get = |a: &AtomicI64| a.load(Relaxed).max(0) as u64;
+        RoleCounts {
+            rider: get(&self.riders),
+            driver: get(&self.drivers),
+            admin: get(&self.admins),
+        }
+    }
+
+    /// (messages in, messages out, outbox drops) since start.
+    pub fn totals(&self) -> (u64, u64, u64) {
+        (
+            self.messages_in.load(Relaxed),
+            self.messages_out.load(Relaxed),
+            self.outbox_drops.load(Relaxed),
+        )
+    }
+
+    pub fn task(&self, task: Task) -> &TaskCell {
+        &self.tasks[task as usize]
+    }
+}
+
+/// The node's background work, as the monitor lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// One search-and-offer round of a trip's dispatcher.
+    DispatchRound,
+    /// Ending offers whose time ran out.
+    OfferExpiry,
+    /// Ending trips nobody accepted in time.
+    TripExpiry,
+    /// Removing drivers whose position went stale from the geo index.
+    StaleDriverSweep,
+    /// Expiring requested trips whose dispatcher died with its node.
+    StrandedTripSweep,
+    /// Writing queued GPS points in batches.
+    GpsWriter,
+}
+
+impl Task {
+    pub const ALL: [Task; 6] = [
+        Task::DispatchRound,
+        Task::OfferExpiry,
+        Task::TripExpiry,
+        Task::StaleDriverSweep,
+        Task::StrandedTripSweep,
+        Task::GpsWriter,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Task::DispatchRound => "dispatch_round",
+            Task::OfferExpiry => "offer_expiry",
+            Task::TripExpiry => "trip_expiry",
+            Task::StaleDriverSweep => "stale_driver_sweep",
+            Task::StrandedTripSweep => "stranded_trip_sweep",
+            Task::GpsWriter => "gps_writer",
+        }
+    }
+}
+
+/// Counters of one task. Runs are recorded when they finish.
+pub struct TaskCell {
+    runs: AtomicU64,
+    failures: AtomicU64,
+    /// Milliseconds since the epoch; 0: never ran.
+    last_run_ms: AtomicI64,
+    last_duration_us: AtomicU64,
+    total_duration_us: AtomicU64,
+    backlog: AtomicU64,
+    last_error: Mutex<Option<String>>,
+}
+
+impl TaskCell {
+    const fn new() -> Self {
+        Self {
+            runs: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            last_run_ms: AtomicI64::new(0),
+            last_duration_us: AtomicU64::new(0),
+            total_duration_us: AtomicU64::new(0),
+            backlog: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+        }
+    }
+
+    pub fn ran(&self, took: Duration) {
+        let us = took.as_micros().min(u64::MAX as u128) as u64;
+        self.runs.fetch_add(1, Relaxed);
+        self.last_duration_us.store(us, Relaxed);
+        self.total_duration_us.fetch_add(us, Relaxed);
+        self.last_run_ms
+            .store(Utc::now().timestamp_millis(), Relaxed);
+    }
+
+    pub fn failed(&self, took: Duration, error: impl ToString) {
+        self.ran(took);
+        self.failures.fetch_add(1, Relaxed);
+        if let Ok(mut last) = self.last_error.lock() {
+            *last = Some(error.to_string());
+        }
+    }
+
+    /// Records `result` of a run that took `took`.
+    pub fn record<T, E: ToString>(&self, took: Duration, result: &Result<T, E>) {
+        match result {
+            Ok(_) => self.ran(took),
+            Err(e) => self.failed(took, e.to_string()),
+        }
+    }
+
+    pub fn set_backlog(&self, n: u64) {
+        self.backlog.store(n, Relaxed);
+    }
+
+    pub fn add_backlog(&self, delta: i64) {
+        if delta >= 0 {
+            self.backlog.fetch_add(delta as u64, Relaxed);
+        } else {
+            let _ = self.backlog.fetch_update(Relaxed, Relaxed, |b| {
+                Some(b.saturating_sub(delta.unsigned_abs()))
+            });
+        }
+    }
+
+    pub fn snapshot(&self, node: &str, task: Task) -> hail_protocol::monitor::TaskStats {
+        let runs = self.runs.load(Relaxed);
+        let last_ms = self.last_run_ms.load(Relaxed);
+        let ms = |us: u64| us as f64 / 1000.0;
+        hail_protocol::monitor::TaskStats {
+            node: node.to_string(),
+            name: task.as_str().to_string(),
+            runs,
+            failures: self.failures.load(Relaxed),
+            last_run_at: (last_ms > 0)
+                .then(|| DateTime::<Utc>::from_timestamp_millis(last_ms))
+                .flatten(),
+            last_duration_ms: (runs > 0).then(|| ms(self.last_duration_us.load(Relaxed))),
+            mean_duration_ms: (runs > 0)
+                .then(|| ms(self.total_duration_us.load(Relaxed)) / runs as f64),
+            backlog: self.backlog.load(Relaxed),
+            last_error: self.last_error.lock().ok().and_then(|e| e.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_counts_runs_failures_and_timing() {
+        let cell = TaskCell::new();
+        let empty = cell.snapshot("n1", Task::GpsWriter);
+        assert_eq!((empty.runs, empty.last_run_at), (0, None));
+        assert_eq!(empty.mean_duration_ms, None);
+        cell.record::<(), String>(Duration::from_millis(2), &Ok(()));
+        cell.record::<(), String>(Duration::from_millis(4), &Err("db down".into()));
+        cell.set_backlog(5);
+        cell.add_backlog(-7);
+        let s = cell.snapshot("n1", Task::GpsWriter);
+        assert_eq!((s.runs, s.failures, s.backlog), (2, 1, 0));
+        assert_eq!(s.last_duration_ms, Some(4.0));
+        assert_eq!(s.mean_duration_ms, Some(3.0));
+        assert_eq!(s.last_error.as_deref(), Some("db down"));
+        assert_eq!(s.name, "gps_writer");
+        assert!(s.last_run_at.is_some());
+    }
+}
