@@ -47,6 +47,23 @@ env -u HAIL_JWT_SECRET -u RUST_LOG "$dc" -f docker-compose.yml \
     --env-file .env/compose.sample config -q
 echo "docker-compose.yml: ok"
 
+# The Grafana dashboard: valid JSON, and every hail_* series it queries is
+# one the server exports (histograms through _bucket/_sum/_count).
+python3 - <<'PY'
+import json, re, sys
+dash = json.load(open("compose/grafana/dashboards/hail.json"))
+exported = set(re.findall(r'"(hail_[a-z_]+)"', open("server/src/metrics.rs").read()))
+missing = set()
+for panel in dash["panels"]:
+    for target in panel["targets"]:
+        for name in re.findall(r"hail_[a-z_]+", target["expr"]):
+            if re.sub(r"_(bucket|sum|count)$", "", name) not in exported and name not in exported:
+                missing.add(name)
+if missing:
+    sys.exit(f"compose/grafana/dashboards/hail.json queries unknown metrics: {sorted(missing)}")
+print(f"compose/grafana/dashboards/hail.json: ok ({len(dash['panels'])} panels)")
+PY
+
 if command -v nginx >/dev/null 2>&1; then
     # Test a copy: the hail1/hail2 names resolve only inside the compose
     # network, and `resolve` needs nginx >= 1.27.3, which the host may lack.
