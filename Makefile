@@ -1,11 +1,16 @@
 # Hail: the commands in the README. `make test` is what CI runs.
 CARGO ?= cargo
 
-.PHONY: run test services fmt lint bench compose-check build client-test
+.PHONY: run test services fmt lint bench compose-check build client client-test client-e2e
+
+# What the client build depends on: rebuilt by `make run` when any is newer.
+CLIENT_SRC := $(shell find client/src client/public -type f 2>/dev/null) \
+	$(wildcard client/*.html client/rider/*.html client/driver/*.html client/monitor/*.html) \
+	$(wildcard client/package.json client/vite.config.ts client/tsconfig*.json)
 
 ## Run Hail on http://127.0.0.1:8080 on its embedded default: no Postgres
 ## or Redis needed; data in ./data/hail.db, kept across restarts.
-run:
+run: client
 	@echo "Hail: building, then serving on http://$${HAIL_BIND:-127.0.0.1:8080} (embedded store in ./data unless HAIL_DATABASE_URL is set)"
 	HAIL_DEV=1 $(CARGO) run --release -p hail-server --bin hail -- serve
 
@@ -15,11 +20,29 @@ test: services
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
 	$(MAKE) client-test
+	$(MAKE) client-e2e
 	bash compose/check.sh
+
+## The browser apps in client/dist, built when missing or older than their sources.
+client: client/dist/index.html
+
+client/node_modules/.package-lock.json: client/package-lock.json
+	cd client && npm ci --no-audit --no-fund
+
+client/dist/index.html: client/node_modules/.package-lock.json $(CLIENT_SRC)
+	cd client && npm run build
 
 ## The client's own checks: install (from package-lock.json), types, Vitest, build.
 client-test:
 	cd client && npm ci --no-audit --no-fund && npm run typecheck && npm test && npm run build
+
+## End-to-end: the built apps in headless Debian Chromium (installed by
+## .ci/chromium.sh) against real `hail serve` processes; screenshots land in
+## client/e2e/screenshots/.
+client-e2e:
+	bash .ci/chromium.sh
+	$(CARGO) build -p hail-server --bin hail --locked
+	cd client/e2e && npm ci --no-audit --no-fund && npm run typecheck && npm test
 
 ## Start local Postgres and Redis when they are not answering.
 services:

@@ -1,15 +1,22 @@
-// Placeholder landing page until the rider and driver apps exist.
+// The landing page: where to go.
 export function App() {
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: '2rem' }}>
+    <main className="landing">
       <h1>Hail</h1>
-      <nav>
-        <ul>
+      <p>Realtime ride-hailing. Pick your app:</p>
+      <nav aria-label="Apps">
+        <ul className="landing__apps">
           <li>
-            <a href="/rider/">Rider app</a>
+            <a className="landing__app" href="/rider/">
+              Rider app
+            </a>
+            <span className="muted">request a ride and follow your driver live</span>
           </li>
           <li>
-            <a href="/driver/">Driver app</a>
+            <a className="landing__app" href="/driver/">
+              Driver app
+            </a>
+            <span className="muted">go online, take offers and drive</span>
           </li>
         </ul>
       </nav>

@@ -33,6 +33,14 @@ const HTTP_PARSERS: Record<string, (value: unknown) => unknown> = {
   'http-error-body': parseErrorBody,
 };
 
+/**
+ * Fixtures of contract extensions the client does not read yet. Each shows as
+ * a `todo` in the test output (not a silent skip) until it gets a parser here.
+ * The admin monitor API (`/api/monitor/...`, protocol/src/monitor.rs) is
+ * being added on the server side; its page and parsers come with the monitor.
+ */
+const NOT_YET_PARSED_PREFIXES = ['http-monitor-'];
+
 /** Picks the parser for a fixture file by its name; every file must have one. */
 function parserFor(name: string): (value: unknown) => unknown {
   if (name.startsWith('server-')) return (value) => parseServerMessage(JSON.stringify(value));
@@ -62,6 +70,11 @@ describe('protocol fixtures', () => {
       expect(Array.isArray(examples)).toBe(true);
       expect((examples as unknown[]).length).toBeGreaterThan(0);
     });
+
+    if (NOT_YET_PARSED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+      it.todo('parses and round-trips every example (no client parser yet)');
+      return;
+    }
 
     it('parses and round-trips every example', () => {
       const parse = parserFor(name);
@@ -146,7 +159,6 @@ describe('parseServerMessage rejects', () => {
   it('an unknown enum value', () => {
     const e = protocolError(() => parseTrip({ ...trip, status: 'teleported' }));
     expect(e.path).toBe('$.status');
-    expect(() => parseServerMessage('{"type":"error","code":"oops","message":"m"}')).toThrow(ProtocolError);
   });
 
   it('coordinates out of range and bad times', () => {
@@ -156,6 +168,30 @@ describe('parseServerMessage rejects', () => {
 });
 
 describe('parse leniency the contract asks for', () => {
+  it('decodes an error code it does not know as internal, keeping the wire string', () => {
+    expect(parseServerMessage('{"type":"error","ref":"r1","code":"quota_exceeded","message":"slow down"}')).toEqual({
+      type: 'error',
+      ref: 'r1',
+      code: 'internal',
+      unknown_code: 'quota_exceeded',
+      message: 'slow down',
+    });
+    expect(parseErrorBody({ error: { code: 'teapot', message: 'short and stout' } })).toEqual({
+      error: { code: 'internal', unknown_code: 'teapot', message: 'short and stout' },
+    });
+  });
+
+  it('keeps a known error code as it is, without unknown_code', () => {
+    const e = parseServerMessage('{"type":"error","code":"conflict","message":"m"}');
+    expect(e).toEqual({ type: 'error', code: 'conflict', message: 'm' });
+    expect(e).not.toHaveProperty('unknown_code');
+  });
+
+  it('still rejects an error frame whose code is not a string, or that has no message', () => {
+    expect(() => parseServerMessage('{"type":"error","code":7,"message":"m"}')).toThrow(ProtocolError);
+    expect(() => parseServerMessage('{"type":"error","code":"oops"}')).toThrow(ProtocolError);
+  });
+
   it('treats ok with trip null as absent', () => {
     expect(parseServerMessage('{"type":"ok","ref":"a","trip":null}')).toEqual({ type: 'ok', ref: 'a' });
   });

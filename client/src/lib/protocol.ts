@@ -68,6 +68,14 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * What an error code the client does not know decodes to. The contract grows
+ * additively (the server already added `internal`), so a new code must not make
+ * the client drop the error: it is treated as `internal` and the wire string is
+ * kept in `unknown_code`.
+ */
+export const FALLBACK_ERROR_CODE: ErrorCode = 'internal';
+
 export const WITHDRAW_REASONS = ['taken', 'cancelled', 'expired'] as const;
 export type WithdrawReason = (typeof WITHDRAW_REASONS)[number];
 
@@ -198,8 +206,11 @@ export interface OkMessage {
 export interface ErrorMessage {
   type: 'error';
   ref?: string;
+  /** A code this client does not know is `internal` (see `FALLBACK_ERROR_CODE`). */
   code: ErrorCode;
   message: string;
+  /** Client-side only: the wire code when it was not one of `ERROR_CODES`. */
+  unknown_code?: string;
 }
 
 export interface TripOfferMessage {
@@ -296,8 +307,11 @@ export interface TrackResponse {
 }
 
 export interface ErrorDetail {
+  /** A code this client does not know is `internal` (see `FALLBACK_ERROR_CODE`). */
   code: ErrorCode;
   message: string;
+  /** Client-side only: the wire code when it was not one of `ERROR_CODES`. */
+  unknown_code?: string;
 }
 
 export interface ErrorBody {
@@ -305,6 +319,13 @@ export interface ErrorBody {
 }
 
 // ---- Parsers: models ---------------------------------------------------------
+
+/** Reads an error `code`, mapping one this client does not know to `internal`. */
+function parseErrorCode(o: JsonObject, path: string): { code: ErrorCode; unknown_code?: string } {
+  const code = string(o, 'code', path);
+  if ((ERROR_CODES as readonly string[]).includes(code)) return { code: code as ErrorCode };
+  return { code: FALLBACK_ERROR_CODE, unknown_code: code };
+}
 
 function parseCoordinates(o: JsonObject, path: string): Position {
   const lat = number(o, 'lat', path);
@@ -408,13 +429,13 @@ export function decodeServerMessage(value: unknown, path = '$'): ServerMessage {
       return ok;
     }
     case 'error': {
+      const ref = optionalString(o, 'ref', path);
       const error: ErrorMessage = {
         type,
-        code: oneOf(o, 'code', path, ERROR_CODES),
+        ...(ref === undefined ? {} : { ref }),
+        ...parseErrorCode(o, path),
         message: string(o, 'message', path),
       };
-      const ref = optionalString(o, 'ref', path);
-      if (ref !== undefined) error.ref = ref;
       return error;
     }
     case 'trip.offer':
@@ -571,7 +592,8 @@ export function parseErrorBody(value: unknown, path = '$'): ErrorBody {
   const o = object(value, path);
   const detail = field(o, 'error', path, (v, p) => {
     const d = object(v, p);
-    return { code: oneOf(d, 'code', p, ERROR_CODES), message: string(d, 'message', p) };
+    const detail: ErrorDetail = { ...parseErrorCode(d, p), message: string(d, 'message', p) };
+    return detail;
   });
   return { error: detail };
 }

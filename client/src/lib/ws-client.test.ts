@@ -174,6 +174,19 @@ describe('WsClient requests', () => {
     expect(error).toMatchObject({ code: 'trip_taken', message: 'another driver accepted this trip' });
   });
 
+  it('rejects a request whose error code it does not know as internal, not a dropped frame', async () => {
+    const onProtocolError = vi.fn();
+    const { client, socket } = await connected({ onProtocolError });
+    const errors: unknown[] = [];
+    client.on('error', (m) => errors.push(m));
+    const start = client.request({ type: 'trip.start', trip_id: TRIP.id });
+    const ref = socket.sentFrames()[0]!.ref;
+    socket.serverSend({ type: 'error', ref, code: 'surge_pricing', message: 'prices are up' });
+    await expect(start).rejects.toMatchObject({ code: 'internal', message: 'prices are up' });
+    expect(errors).toEqual([{ type: 'error', ref, code: 'internal', unknown_code: 'surge_pricing', message: 'prices are up' }]);
+    expect(onProtocolError).not.toHaveBeenCalled();
+  });
+
   it('times out a request nobody answers', async () => {
     const { client } = await connected({ requestTimeoutMs: 5_000 });
     const request = client.request({ type: 'trip.start', trip_id: TRIP.id });

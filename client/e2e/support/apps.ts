@@ -1,0 +1,65 @@
+import { expect, type Page } from './fixtures.ts';
+
+export const PASSWORD = 'correct horse battery';
+
+/** Signs up on the app at `/rider/` or `/driver/`, then logs out and in again. */
+export async function signUpAndLogIn(page: Page, app: 'rider' | 'driver', name: string, username: string) {
+  await page.goto(`/${app}/`);
+  await page.getByRole('tab', { name: 'Sign up' }).click();
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await logIn(page, username, PASSWORD);
+  await expect(page.getByText(name).first()).toBeVisible();
+}
+
+export async function logIn(page: Page, username: string, password: string) {
+  await page.getByRole('tab', { name: 'Log in' }).click();
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+export function connection(page: Page) {
+  return page.getByLabel('Connection');
+}
+
+export function tripStatus(page: Page) {
+  return page.getByRole('region', { name: 'Trip status' });
+}
+
+export function currentTrip(page: Page) {
+  return page.getByRole('region', { name: 'Current trip' });
+}
+
+export function history(page: Page) {
+  return page.getByRole('region', { name: 'Trip history' });
+}
+
+export function offers(page: Page) {
+  return page.getByRole('article', { name: 'Trip offer' });
+}
+
+/** The rider fills the form and requests a trip; pickup comes from geolocation unless given. */
+export async function requestTrip(page: Page, dropoff: string, pickup?: string) {
+  if (pickup !== undefined) await page.getByLabel('Pickup', { exact: true }).fill(pickup);
+  await page.getByLabel('Dropoff', { exact: true }).fill(dropoff);
+  await page.getByRole('button', { name: 'Request trip' }).click();
+}
+
+/** The driver goes online with simulated driving on, so it streams positions. */
+export async function goOnline(page: Page) {
+  await page.getByLabel('Simulate driving').check();
+  await page.getByRole('button', { name: 'Go online' }).click();
+  await expect(page.getByRole('button', { name: 'Go offline' })).toBeVisible();
+}
+
+/** The driver marker's latest position as drawn on the rider's map. */
+export async function driverMarker(page: Page): Promise<{ lat: number; lng: number }> {
+  const marker = page.getByTestId('driver-marker');
+  const [lat, lng] = await Promise.all([marker.getAttribute('data-lat'), marker.getAttribute('data-lng')]);
+  return { lat: Number(lat), lng: Number(lng) };
+}

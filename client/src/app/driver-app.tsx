@@ -1,0 +1,214 @@
+// The driver app (`/driver/`): log in or sign up as a driver, go on duty,
+// send the car's position (GPS or the simulator), take offers, drive the
+// trip through its statuses, and look back at past trips.
+
+import { useCallback, useRef, useState } from 'react';
+import { AuthScreen } from '../features/auth/auth-screen.tsx';
+import { useAuth, type Auth } from '../features/auth/use-auth.ts';
+import { CurrentTripPanel } from '../features/driver/current-trip-panel.tsx';
+import { simTarget } from '../features/driver/drive-step.ts';
+import { DutyControls } from '../features/driver/duty-controls.tsx';
+import { OfferList } from '../features/driver/offer-list.tsx';
+import { useCarPosition } from '../features/driver/use-car-position.ts';
+import { useLocationSender } from '../features/driver/use-location-sender.ts';
+import { TripHistory } from '../features/history/trip-history.tsx';
+import { useTripHistory } from '../features/history/use-trip-history.ts';
+import { TripMap } from '../features/map/trip-map.tsx';
+import { ToastRegion } from '../features/toasts/toast-region.tsx';
+import { useToasts, type Toasts } from '../features/toasts/use-toasts.ts';
+import type { User } from '../lib/protocol.ts';
+import type { Offer } from '../lib/trip-state.ts';
+import { DRIVER_ACTION_COMMAND, isActive, type DriverAction } from '../lib/trip-status.ts';
+import { commandErrorText, useLiveSession } from '../lib/use-live-session.ts';
+import { WsRequestError, type WsClient } from '../lib/ws-client.ts';
+import { AppHeader } from './app-header.tsx';
+import { ConnectionBadge } from './connection-badge.tsx';
+
+export function DriverApp() {
+  const auth = useAuth('driver');
+  const toasts = useToasts();
+  return (
+    <>
+      {auth.user === null ? (
+        <AuthScreen auth={auth} title="Hail: driver" />
+      ) : (
+        <DriverHome auth={auth} user={auth.user} toasts={toasts} />
+      )}
+      <ToastRegion toasts={toasts.toasts} onDismiss={toasts.dismiss} />
+    </>
+  );
+}
+
+interface HomeProps {
+  auth: Auth;
+  user: User;
+  toasts: Toasts;
+}
+
+/** Accepting failed for good with these: the offer is gone, drop its card. */
+const OFFER_GONE = new Set(['trip_taken', 'conflict', 'forbidden', 'not_found']);
+
+function DriverHome({ auth, user, toasts }: HomeProps) {
+  const { logout } = auth;
+  // Duty is what the driver asked for; the server keeps it per connection, so
+  // every hello (each reconnect) sends it again.
+  const [online, setOnline] = useState(false);
+  const onlineRef = useRef(online);
+  onlineRef.current = online;
+  const [simulate, setSimulate] = useState(false);
+  const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
+  const [busy, setBusy] = useState(false);
+
+  const restoreDuty = useCallback(
+    (client: WsClient) => {
+      if (!onlineRef.current) return;
+      client.request({ type: 'driver.available', available: true }).catch((e: unknown) => {
+        const text = e instanceof WsRequestError ? commandErrorText(e) : String(e);
+        toasts.push({ kind: 'alert', text: `Could not go back online: ${text}` });
+      });
+    },
+    [toasts],
+  );
+
+  const live = useLiveSession({
+    tokens: auth.tokens,
+    api: auth.api,
+    role: 'driver',
+    onNotice: toasts.push,
+    onHello: restoreDuty,
+    onSessionEnd: logout,
+  });
+  const { state, command, dispatch, client } = live;
+  const trip = state.trip;
+  const connected = live.connection.state === 'open';
+  const onTrip = trip !== null && isActive(trip.status);
+
+  const car = useCarPosition(simulate, simTarget(trip));
+  useLocationSender(client, connected, car.position, online || onTrip);
+
+  const history = useTripHistory(auth.api, `${live.helloCount}:${trip?.id ?? ''}:${trip?.status ?? ''}`, logout);
+
+  const toggleDuty = useCallback(async () => {
+    const next = !onlineRef.current;
+    setOnline(next);
+    onlineRef.current = next;
+    // Offline now: the next hello sends it (see restoreDuty).
+    if (!connected) return;
+    const result = await command(
+      { type: 'driver.available', available: next },
+      next ? 'Could not go online' : 'Could not go offline',
+    );
+    if (!result.ok && result.error.code !== 'not_connected' && result.error.code !== 'disconnected') {
+      setOnline(!next);
+      onlineRef.current = !next;
+    }
+  }, [command, connected]);
+
+  const markPending = (tripId: string, on: boolean) =>
+    setPending((set) => {
+      const next = new Set(set);
+      if (on) next.add(tripId);
+      else next.delete(tripId);
+      return next;
+    });
+
+  const accept = useCallback(
+    async (offer: Offer) => {
+      markPending(offer.trip.id, true);
+      const result = await command({ type: 'trip.accept', trip_id: offer.trip.id }, 'Could not accept the trip');
+      markPending(offer.trip.id, false);
+      if (!result.ok && OFFER_GONE.has(result.error.code)) dispatch({ type: 'offer.dismissed', tripId: offer.trip.id });
+    },
+    [command, dispatch],
+  );
+
+  const decline = useCallback(
+    async (offer: Offer) => {
+      dispatch({ type: 'offer.dismissed', tripId: offer.trip.id });
+      await command({ type: 'trip.decline', trip_id: offer.trip.id }, 'Could not decline the trip');
+    },
+    [command, dispatch],
+  );
+
+  const act = useCallback(
+    async (action: DriverAction) => {
+      if (trip === null) return;
+      setBusy(true);
+      await command({ type: DRIVER_ACTION_COMMAND[action], trip_id: trip.id }, `Could not ${actionVerb(action)}`);
+      setBusy(false);
+    },
+    [command, trip],
+  );
+
+  const shownOffer = trip === null ? (state.offers[0] ?? null) : null;
+  const selectedTrack = history.track.state === 'ready' ? history.track.points : null;
+  const pickup = trip?.pickup ?? shownOffer?.trip.pickup ?? null;
+  const dropoff = trip?.dropoff ?? shownOffer?.trip.dropoff ?? null;
+
+  return (
+    <div className="app">
+      <AppHeader
+        title="Driver"
+        userName={user.name}
+        badge={<ConnectionBadge connection={live.connection} changedAt={live.connectionChangedAt} />}
+        onLogout={() => logout()}
+      />
+      <main className="layout">
+        <div className="layout__side">
+          <DutyControls
+            online={online}
+            connected={connected}
+            simulate={simulate}
+            position={car.position}
+            gpsError={car.gpsError}
+            moving={car.moving}
+            onToggleDuty={() => void toggleDuty()}
+            onSimulate={setSimulate}
+          />
+          <CurrentTripPanel
+            trip={trip}
+            car={car.position}
+            online={online}
+            busy={busy}
+            onAction={(action) => void act(action)}
+            onDismiss={() => dispatch({ type: 'trip.dismissed' })}
+          />
+          <OfferList
+            offers={state.offers}
+            clockOffsetMs={state.clockOffsetMs}
+            online={online}
+            pending={pending}
+            onAccept={(offer) => void accept(offer)}
+            onDecline={(offer) => void decline(offer)}
+          />
+          <TripHistory history={history} viewer="driver" />
+        </div>
+        <div className="layout__map">
+          <TripMap
+            pickup={pickup}
+            dropoff={dropoff}
+            driver={car.position}
+            track={selectedTrack}
+            onMapClick={simulate ? car.place : undefined}
+            fitKey={`${trip?.id ?? shownOffer?.trip.id ?? 'idle'}:${trip?.status ?? ''}:${car.position !== null}:${history.selectedId ?? ''}:${selectedTrack?.length ?? 0}`}
+            softKey={`${car.position?.lat},${car.position?.lng}`}
+            hint={simulate ? 'Click the map to place the car' : undefined}
+          />
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function actionVerb(action: DriverAction): string {
+  switch (action) {
+    case 'arrive':
+      return 'mark the arrival';
+    case 'start':
+      return 'start the trip';
+    case 'complete':
+      return 'complete the trip';
+    case 'cancel':
+      return 'cancel the trip';
+  }
+}
