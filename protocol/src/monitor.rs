@@ -1,6 +1,7 @@
 //! The admin monitor API (`/api/monitor/...`), an additive extension of the
 //! contract: what every node reports, the dispatches, the background tasks.
 
+use crate::geo::Position;
 use crate::ids::{TripId, UserId};
 use crate::model::TripStatus;
 use chrono::{DateTime, Utc};
@@ -258,4 +259,39 @@ pub struct TaskStats {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TasksResponse {
     pub tasks: Vec<TaskStats>,
+}
+
+/// An available driver where the geo index has it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapDriver {
+    pub driver_id: UserId,
+    pub lat: f64,
+    pub lng: f64,
+}
+
+/// The latest persisted GPS point of a trip's driver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapPoint {
+    pub lat: f64,
+    pub lng: f64,
+    pub at: DateTime<Utc>,
+}
+
+/// A trip that is not over, where it goes and where its driver is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapTrip {
+    pub trip_id: TripId,
+    pub status: TripStatus,
+    pub pickup: Position,
+    pub dropoff: Position,
+    /// `None` until the driver's first point on this trip is written.
+    pub driver: Option<MapPoint>,
+}
+
+/// `GET /api/monitor/map`: available drivers and active trips (each list
+/// capped; freshest first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorMap {
+    pub drivers: Vec<MapDriver>,
+    pub trips: Vec<MapTrip>,
 }

@@ -6,7 +6,9 @@ use hail_protocol::http::{
     LoginRequest, RefreshRequest, SignupRequest, TokenResponse, TrackResponse, TripResponse,
     TripsResponse, UserResponse,
 };
-use hail_protocol::monitor::{DispatchDetail, DispatchesResponse, Overview, TasksResponse};
+use hail_protocol::monitor::{
+    DispatchDetail, DispatchesResponse, MonitorMap, Overview, TasksResponse,
+};
 use hail_protocol::{ClientMessage, ErrorBody, ServerMessage};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -57,6 +59,8 @@ fn every_fixture_parses_and_round_trips() {
                 (round_trip::<DispatchesResponse>(example), example.clone())
             } else if name.starts_with("http-monitor-dispatch-detail") {
                 (round_trip::<DispatchDetail>(example), example.clone())
+            } else if name.starts_with("http-monitor-map") {
+                (round_trip::<MonitorMap>(example), example.clone())
             } else if name.starts_with("http-monitor-tasks") {
                 (round_trip::<TasksResponse>(example), example.clone())
             } else if name.starts_with("http-token-response") {

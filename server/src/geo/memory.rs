@@ -127,6 +127,26 @@ impl GeoIndex for MemoryGeo {
         Ok(stale.len())
     }
 
+    async fn positions(
+        &self,
+        fresh_since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<(UserId, Position)>, GeoError> {
+        let inner = self.lock();
+        let mut fresh: Vec<(i64, UserId, [f64; 2])> = inner
+            .drivers
+            .iter()
+            .filter(|(_, (_, seen))| *seen >= fresh_since_ms)
+            .map(|(d, (point, seen))| (*seen, *d, *point))
+            .collect();
+        fresh.sort_by(|a, b| b.0.cmp(&a.0));
+        Ok(fresh
+            .into_iter()
+            .take(limit)
+            .map(|(_, d, [lng, lat])| (d, Position { lat, lng }))
+            .collect())
+    }
+
     async fn count(&self, fresh_since_ms: i64) -> Result<usize, GeoError> {
         let inner = self.lock();
         Ok(inner

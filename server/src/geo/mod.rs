@@ -43,4 +43,11 @@ pub trait GeoIndex: Send + Sync + 'static {
     /// How many drivers are indexed with a position seen at or after
     /// `fresh_since_ms` (the monitor's "available drivers").
     async fn count(&self, fresh_since_ms: i64) -> Result<usize, GeoError>;
+    /// Up to `limit` indexed drivers seen at or after `fresh_since_ms`,
+    /// most recently seen first, with their positions (the monitor's map).
+    async fn positions(
+        &self,
+        fresh_since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<(UserId, Position)>, GeoError>;
 }

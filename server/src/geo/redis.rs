@@ -136,6 +136,43 @@ impl GeoIndex for RedisGeo {
             .collect())
     }
 
+    async fn positions(
+        &self,
+        fresh_since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<(UserId, Position)>, GeoError> {
+        let mut con = self.con.clone();
+        let ids: Vec<String> = redis::cmd("ZRANGE")
+            .arg(self.keys.drivers_seen())
+            .arg("+inf")
+            .arg(fresh_since_ms)
+            .arg("BYSCORE")
+            .arg("REV")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(limit)
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let positions: Vec<Option<(f64, f64)>> = redis::cmd("GEOPOS")
+            .arg(self.keys.drivers_geo())
+            .arg(&ids)
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        Ok(ids
+            .iter()
+            .zip(positions)
+            .filter_map(|(id, pos)| {
+                let (lng, lat) = pos?;
+                Some((id.parse().ok()?, Position { lat, lng }))
+            })
+            .collect())
+    }
+
     async fn count(&self, fresh_since_ms: i64) -> Result<usize, GeoError> {
         let mut con = self.con.clone();
         redis::cmd("ZCOUNT")

@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::stream::{self, Stream, StreamExt};
 use hail_protocol::monitor::{
-    DispatchDetail, DispatchOutcome, DispatchesResponse, Overview, TasksResponse,
+    DispatchDetail, DispatchOutcome, DispatchesResponse, MonitorMap, Overview, TasksResponse,
 };
 use hail_protocol::{Role, TripId};
 use serde::Deserialize;
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/monitor/dispatches", get(dispatches))
         .route("/monitor/dispatches/{trip_id}", get(dispatch))
         .route("/monitor/tasks", get(tasks))
+        .route("/monitor/map", get(map))
         .route("/monitor/stream", get(live))
 }
 
@@ -77,6 +78,10 @@ async fn tasks(State(state): State<AppState>, _: Admin) -> Result<Json<TasksResp
     Ok(Json(view::tasks(&state.node).await?))
 }
 
+async fn map(State(state): State<AppState>, _: Admin) -> Result<Json<MonitorMap>, ApiError> {
+    Ok(Json(view::map(&state.node).await?))
+}
+
 #[derive(Deserialize)]
 struct DispatchQuery {
     status: Option<String>,
@@ -126,7 +131,7 @@ async fn dispatch(
     }
 }
 
-/// One `overview`, `tasks` and `dispatches` event per heartbeat interval;
+/// One `overview`, `tasks`, `dispatches` and `map` event per heartbeat interval;
 /// a failed read becomes an `error` event and the stream goes on. Ends
 /// when the node drains, so shutdown never waits on an open monitor.
 async fn live(
@@ -172,9 +177,11 @@ async fn snapshot(node: &crate::node::Node) -> Vec<Event> {
         .await
         .map(|dispatches| DispatchesResponse { dispatches })
         .map_err(|e| e.to_string());
+    let map = view::map(node).await.map_err(|e| e.to_string());
     vec![
         event("overview", overview),
         event("tasks", tasks),
         event("dispatches", dispatches),
+        event("map", map),
     ]
 }

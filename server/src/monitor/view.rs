@@ -7,8 +7,12 @@ use crate::presence::{Heartbeat, PresenceError};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use hail_protocol::monitor::{
-    DriverCounts, NodeOverview, NodeStatus, Overview, RoleCounts, TaskStats, TasksResponse, Totals,
+    DriverCounts, MapDriver, MonitorMap, NodeOverview, NodeStatus, Overview, RoleCounts, TaskStats,
+    TasksResponse, Totals,
 };
+
+/// The map shows at most this many drivers and trips.
+pub const MAP_LIMIT: usize = 2_000;
 
 /// Nodes silent this long are dropped from the list altogether.
 const FORGET_AFTER: chrono::Duration = chrono::Duration::minutes(10);
@@ -103,4 +107,25 @@ pub async fn tasks(node: &Node) -> Result<TasksResponse, ViewError> {
     let nodes = nodes(node, Utc::now()).await?;
     let tasks: Vec<TaskStats> = nodes.into_iter().flat_map(|(beat, _)| beat.tasks).collect();
     Ok(TasksResponse { tasks })
+}
+
+/// Available drivers (freshest first) and active trips (newest first).
+pub async fn map(node: &Node) -> Result<MonitorMap, ViewError> {
+    let stale = chrono::Duration::from_std(node.config.dispatch.stale_after).unwrap_or_default();
+    let fresh_since = (Utc::now() - stale).timestamp_millis();
+    let drivers = node
+        .geo
+        .positions(fresh_since, MAP_LIMIT)
+        .await?
+        .into_iter()
+        .map(|(driver_id, p)| MapDriver {
+            driver_id,
+            lat: p.lat,
+            lng: p.lng,
+        })
+        .collect();
+    Ok(MonitorMap {
+        drivers,
+        trips: node.store.active_trips(MAP_LIMIT).await?,
+    })
 }

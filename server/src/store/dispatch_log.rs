@@ -26,6 +26,16 @@ pub(crate) const DISPATCH_SELECT: &str = "SELECT t.id, t.status, t.requested_at,
      (SELECT count(*) FROM trip_offers o WHERE o.trip_id = t.id AND o.outcome = 'declined') \
      FROM trips t";
 
+/// Active trips with their driver's latest point; the three subqueries
+/// each walk `gps_points_trip` backwards one row.
+pub(crate) const ACTIVE_TRIPS: &str = "SELECT t.id, t.status, t.pickup_lat, t.pickup_lng, \
+     t.dropoff_lat, t.dropoff_lng, \
+     (SELECT p.lat FROM gps_points p WHERE p.trip_id = t.id ORDER BY p.id DESC LIMIT 1), \
+     (SELECT p.lng FROM gps_points p WHERE p.trip_id = t.id ORDER BY p.id DESC LIMIT 1), \
+     (SELECT p.at FROM gps_points p WHERE p.trip_id = t.id ORDER BY p.id DESC LIMIT 1) \
+     FROM trips t WHERE t.status IN ('requested', 'accepted', 'arrived', 'in_progress') \
+     ORDER BY t.id DESC";
+
 /// The WHERE condition selecting one outcome, matching [`DispatchOutcome::of`].
 pub(crate) fn outcome_clause(outcome: DispatchOutcome) -> &'static str {
     match outcome {

@@ -233,6 +233,10 @@ pub trait Store: Send + Sync + 'static {
         outcome: Option<hail_protocol::monitor::DispatchOutcome>,
         limit: usize,
     ) -> StoreResult<Vec<hail_protocol::monitor::Dispatch>>;
+    /// Trips not yet over, newest first, each with its driver's latest
+    /// persisted point.
+    async fn active_trips(&self, limit: usize)
+        -> StoreResult<Vec<hail_protocol::monitor::MapTrip>>;
     /// One dispatch and its timeline; `None` for an unknown trip.
     async fn dispatch_detail(
         &self,

@@ -764,6 +764,42 @@ impl Store for PgStore {
         rows.iter().map(dispatch_from_row).collect()
     }
 
+    async fn active_trips(
+        &self,
+        limit: usize,
+    ) -> StoreResult<Vec<hail_protocol::monitor::MapTrip>> {
+        let client = self.client().await?;
+        let sql = format!("{} LIMIT $1", dispatch_log::ACTIVE_TRIPS);
+        let stmt = client.prepare_cached(&sql).await.map_err(map_err)?;
+        let rows = client
+            .query(&stmt, &[&(limit as i64)])
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some(hail_protocol::monitor::MapTrip {
+                    trip_id: TripId(r.get(0)),
+                    status: TripStatus::parse(r.get(1))?,
+                    pickup: hail_protocol::Position {
+                        lat: r.get(2),
+                        lng: r.get(3),
+                    },
+                    dropoff: hail_protocol::Position {
+                        lat: r.get(4),
+                        lng: r.get(5),
+                    },
+                    driver: match (r.get(6), r.get(7), r.get(8)) {
+                        (Some(lat), Some(lng), Some(at)) => {
+                            Some(hail_protocol::monitor::MapPoint { lat, lng, at })
+                        }
+                        _ => None,
+                    },
+                })
+            })
+            .collect())
+    }
+
     async fn dispatch_detail(
         &self,
         trip: TripId,

@@ -696,6 +696,53 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn active_trips(
+        &self,
+        limit: usize,
+    ) -> StoreResult<Vec<hail_protocol::monitor::MapTrip>> {
+        let sql = format!("{} LIMIT ?1", dispatch_log::ACTIVE_TRIPS);
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map([limit as i64], |r| {
+                let status: String = r.get(1)?;
+                let Some(status) = TripStatus::parse(&status) else {
+                    return Ok(None);
+                };
+                let driver = match (
+                    r.get::<_, Option<f64>>(6)?,
+                    r.get::<_, Option<f64>>(7)?,
+                    r.get::<_, Option<i64>>(8)?,
+                ) {
+                    (Some(lat), Some(lng), Some(at)) => Some(hail_protocol::monitor::MapPoint {
+                        lat,
+                        lng,
+                        at: time(at),
+                    }),
+                    _ => None,
+                };
+                Ok(Some(hail_protocol::monitor::MapTrip {
+                    trip_id: TripId(uuid_col(r, 0)?),
+                    status,
+                    pickup: hail_protocol::Position {
+                        lat: r.get(2)?,
+                        lng: r.get(3)?,
+                    },
+                    dropoff: hail_protocol::Position {
+                        lat: r.get(4)?,
+                        lng: r.get(5)?,
+                    },
+                    driver,
+                }))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.extend(row?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn dispatch_detail(
         &self,
         trip: TripId,

@@ -4,8 +4,8 @@
 
 use crate::helpers::*;
 use hail_protocol::monitor::{
-    DispatchDetail, DispatchOutcome, DispatchesResponse, NodeStatus, Overview, RoleCounts,
-    TasksResponse, TimelineEvent,
+    DispatchDetail, DispatchOutcome, DispatchesResponse, MonitorMap, NodeStatus, Overview,
+    RoleCounts, TasksResponse, TimelineEvent,
 };
 use hail_protocol::{ClientMessage, Role, TripStatus};
 use std::time::Duration;
@@ -195,6 +195,39 @@ async fn the_monitor_reports_what_a_two_node_scenario_did() {
         );
     }
 
+    // The map: the available driver, and both active trips with where
+    // their driver is (trip 1's after it streamed a point).
+    d1ws.send(location(near(150.0))).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let map = loop {
+        let map: MonitorMap = get_json(b, "/api/monitor/map", token).await;
+        let t1_driver = map
+            .trips
+            .iter()
+            .find(|t| t.trip_id == t1.id)
+            .and_then(|t| t.driver.clone());
+        if t1_driver.is_some() || tokio::time::Instant::now() > deadline {
+            break map;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(map.drivers.len(), 1, "only d2 is available: {map:?}");
+    assert_eq!(map.drivers[0].driver_id, _d2.user.id);
+    let trips: Vec<_> = map.trips.iter().map(|t| (t.trip_id, t.status)).collect();
+    assert_eq!(
+        trips,
+        [
+            (t2.id, TripStatus::Requested),
+            (t1.id, TripStatus::Accepted)
+        ]
+    );
+    let at = map.trips[1]
+        .driver
+        .as_ref()
+        .expect("trip 1's driver position");
+    assert_eq!((at.lat, at.lng), near(150.0));
+    assert!(map.trips[0].driver.is_none());
+
     // Kill -9 node B: it shows as down within its window, its connections gone.
     nodes[1].kill().await;
     let started = tokio::time::Instant::now();
@@ -225,6 +258,7 @@ on_both_backends! {
             "/api/monitor/dispatches".to_string(),
             format!("/api/monitor/dispatches/{trip}"),
             "/api/monitor/tasks".to_string(),
+            "/api/monitor/map".to_string(),
             "/api/monitor/stream".to_string(),
         ];
         for path in &paths {
@@ -269,5 +303,6 @@ on_both_backends! {
         assert_eq!(overview.nodes.len(), 1);
         assert!(seen.contains("event: tasks\n"), "{seen}");
         assert!(seen.contains("event: dispatches\n"), "{seen}");
+        assert!(seen.contains("event: map\n"), "{seen}");
     }
 }

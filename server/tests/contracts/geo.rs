@@ -113,6 +113,17 @@ async fn contract(geo: &dyn GeoIndex) {
         2
     );
     assert_eq!(geo.count(0).await.expect("count"), 2);
+    let listed = geo.positions(0, 10).await.expect("positions");
+    assert_eq!(listed.len(), 2);
+    let (id, pos) = listed.iter().find(|(id, _)| *id == a).expect("a is listed");
+    assert_eq!(*id, a);
+    assert!((pos.lat - centre.lat).abs() < 0.01, "{pos:?}");
+    assert_eq!(geo.positions(0, 1).await.expect("positions").len(), 1);
+    assert!(geo
+        .positions(i64::MAX, 10)
+        .await
+        .expect("positions")
+        .is_empty());
     assert_eq!(
         geo.count(i64::MAX).await.expect("count"),
         0,
