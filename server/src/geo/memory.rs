@@ -139,7 +139,7 @@ impl GeoIndex for MemoryGeo {
             .filter(|(_, (_, seen))| *seen >= fresh_since_ms)
             .map(|(d, (point, seen))| (*seen, *d, *point))
             .collect();
-        fresh.sort_by(|a, b| b.0.cmp(&a.0));
+        fresh.sort_by_key(|e| std::cmp::Reverse(e.0));
         Ok(fresh
             .into_iter()
             .take(limit)
