@@ -183,6 +183,10 @@ impl Application {
             shutdown: CancellationToken::new(),
         });
 
+        background.spawn(crate::node::dispatcher::take_over(
+            node.clone(),
+            stop_background.clone(),
+        ));
         background.spawn(crate::node::dispatcher::sweep_stranded(
             node.clone(),
             stop_background.clone(),

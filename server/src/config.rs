@@ -44,6 +44,10 @@ pub struct DispatchConfig {
     /// An available driver's position is written to the geo index at most
     /// this often (the latest one wins); GPS during a trip is never throttled.
     pub index_interval: Duration,
+    /// A node holds each requested trip's dispatch under a lease this long,
+    /// renewed at a third of it; when the node dies another takes the trip
+    /// over once the lease has run out.
+    pub lease: Duration,
 }
 
 impl Default for DispatchConfig {
@@ -57,6 +61,7 @@ impl Default for DispatchConfig {
             empty_round_retry: Duration::from_secs(3),
             stale_after: Duration::from_secs(30),
             index_interval: Duration::from_millis(1000),
+            lease: Duration::from_secs(5),
         }
     }
 }
@@ -223,6 +228,7 @@ impl Config {
             empty_round_retry: env.secs("HAIL_EMPTY_ROUND_RETRY_SECS", 3)?,
             stale_after: env.secs("HAIL_STALE_SECS", 30)?,
             index_interval: Duration::from_millis(env.get("HAIL_GEO_INDEX_MS", 1000)?),
+            lease: Duration::from_millis(env.get("HAIL_DISPATCH_LEASE_MS", 5000)?),
         };
         let ws = WsConfig {
             ping_interval: env.secs("HAIL_WS_PING_SECS", 20)?,
@@ -305,6 +311,11 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "HAIL_OFFER_LIMIT, HAIL_WS_OUTBOX, HAIL_GPS_QUEUE and HAIL_GPS_BATCH must be > 0"
                     .into(),
+            ));
+        }
+        if d.lease < Duration::from_millis(300) {
+            return Err(ConfigError::Invalid(
+                "HAIL_DISPATCH_LEASE_MS must be at least 300".into(),
             ));
         }
         if self.heartbeat.is_zero() {

@@ -61,6 +61,11 @@ pub fn trip_ended(status: &'static str) {
     counter!("hail_trips_ended_total", "status" => status).increment(1);
 }
 
+/// This node resumed a trip whose dispatching node died or drained.
+pub fn dispatch_takeover() {
+    counter!("hail_dispatch_takeovers_total").increment(1);
+}
+
 pub fn trip_requested() {
     counter!("hail_trips_requested_total").increment(1);
 }

@@ -62,6 +62,18 @@ impl DispatchPlan {
         }
     }
 
+    /// The plan of a trip another node was dispatching: `rounds_done`
+    /// rounds already ran, so numbering and the radius carry on from there;
+    /// the trip still expires `trip_timeout` after `requested_at`.
+    pub fn resume(cfg: DispatchConfig, requested_at: Instant, rounds_done: u32) -> Self {
+        let mut plan = Self::new(cfg, requested_at);
+        plan.rounds = rounds_done;
+        for _ in 0..rounds_done.min(64) {
+            plan.radius_m = (plan.radius_m * 2.0).min(plan.cfg.max_radius_m);
+        }
+        plan
+    }
+
     pub fn is_finished(&self) -> bool {
         self.finished
     }
@@ -191,6 +203,27 @@ mod tests {
         assert!(
             plan.poll(Instant::now()).is_empty(),
             "a round is not repeated"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_resumed_plan_carries_on_numbering_radius_and_deadline() {
+        let requested = Instant::now();
+        tokio::time::advance(Duration::from_secs(20)).await;
+        let mut plan = DispatchPlan::resume(cfg(), requested, 2);
+        let steps = plan.poll(Instant::now());
+        assert_eq!(
+            round(&steps),
+            Some((3, 12000.0, vec![])),
+            "round 3 at 4x, capped"
+        );
+        plan.offered(&[], Instant::now());
+        // Expiry stays at requested + 60 s, not 60 s from the takeover.
+        tokio::time::sleep_until(requested + Duration::from_secs(60)).await;
+        let steps = plan.poll(Instant::now());
+        assert!(
+            steps.iter().any(|s| matches!(s, Step::ExpireTrip { .. })),
+            "{steps:?}"
         );
     }
 

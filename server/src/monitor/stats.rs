@@ -95,6 +95,8 @@ pub enum Task {
     OfferExpiry,
     /// Ending trips nobody accepted in time.
     TripExpiry,
+    /// Claiming requested trips whose dispatching node died.
+    DispatchTakeover,
     /// Removing drivers whose position went stale from the geo index.
     StaleDriverSweep,
     /// Expiring requested trips whose dispatcher died with its node.
@@ -104,10 +106,11 @@ pub enum Task {
 }
 
 impl Task {
-    pub const ALL: [Task; 6] = [
+    pub const ALL: [Task; 7] = [
         Task::DispatchRound,
         Task::OfferExpiry,
         Task::TripExpiry,
+        Task::DispatchTakeover,
         Task::StaleDriverSweep,
         Task::StrandedTripSweep,
         Task::GpsWriter,
@@ -118,6 +121,7 @@ impl Task {
             Task::DispatchRound => "dispatch_round",
             Task::OfferExpiry => "offer_expiry",
             Task::TripExpiry => "trip_expiry",
+            Task::DispatchTakeover => "dispatch_takeover",
             Task::StaleDriverSweep => "stale_driver_sweep",
             Task::StrandedTripSweep => "stranded_trip_sweep",
             Task::GpsWriter => "gps_writer",

@@ -1,14 +1,17 @@
-//! One task per requested trip, on the node that took the request: it runs
-//! the [`DispatchPlan`]'s rounds against the geo index, records offers in
-//! the store, publishes them to the drivers' nodes, expires offers and the
-//! trip. Other nodes reach it through the trip's bus topic ([`Signal`]).
+//! One task per requested trip, on the node that holds the trip's dispatch
+//! lease (at first the node that took the request): it runs the
+//! [`DispatchPlan`]'s rounds against the geo index, records offers in the
+//! store, publishes them to the drivers' nodes, expires offers and the trip.
+//! Other nodes reach it through the trip's bus topic ([`Signal`]). The lease
+//! is renewed as it runs; when its node dies, [`take_over`] on another node
+//! claims the trip once the lease runs out and resumes its rounds.
 
 use super::Node;
 use crate::domain::dispatch::{DispatchPlan, Step};
 use crate::keys::Topic;
 use crate::metrics as m;
 use crate::monitor::stats::{Task, LIVE};
-use crate::store::{RoundRecord, Transition};
+use crate::store::{RoundRecord, TakenOver, Transition};
 use chrono::Utc;
 use hail_protocol::{ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
 use serde::{Deserialize, Serialize};
@@ -28,7 +31,17 @@ pub enum Signal {
     Closed,
 }
 
+/// Starts dispatching a trip just requested on this node.
 pub fn spawn(node: Arc<Node>, trip: Trip) {
+    start(node, trip, 0);
+}
+
+/// Resumes dispatching a trip this node took over from a dead one.
+pub fn resume(node: Arc<Node>, taken: TakenOver) {
+    start(node, taken.trip, taken.rounds_done);
+}
+
+fn start(node: Arc<Node>, trip: Trip, rounds_done: u32) {
     let (tx, rx) = mpsc::channel(64);
     node.registry.add_dispatcher(trip.id, tx);
     let tasks = node.tasks.clone();
@@ -38,16 +51,31 @@ pub fn spawn(node: Arc<Node>, trip: Trip) {
         if let Err(e) = node.subs.sync(Topic::Trip(trip_id)).await {
             tracing::warn!(trip = %trip_id, "dispatcher runs without its signal topic: {e}");
         }
-        run(&node, trip, rx, started).await;
+        run(&node, trip, rx, started, rounds_done).await;
         node.registry.remove_dispatcher(trip_id);
         node.subs.sync_later(Topic::Trip(trip_id));
     });
 }
 
-async fn run(node: &Node, trip: Trip, mut rx: mpsc::Receiver<Signal>, started: std::time::Instant) {
+async fn run(
+    node: &Node,
+    trip: Trip,
+    mut rx: mpsc::Receiver<Signal>,
+    started: std::time::Instant,
+    rounds_done: u32,
+) {
     let cfg = node.config.dispatch.clone();
-    let mut plan = DispatchPlan::new(cfg.clone(), Instant::now());
-    let mut first_round = true;
+    // The plan runs on the monotonic clock; a resumed trip keeps its
+    // original deadline, measured from when it was requested.
+    let age = (Utc::now() - trip.requested_at)
+        .to_std()
+        .unwrap_or_default();
+    let requested_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+    let mut plan = DispatchPlan::resume(cfg.clone(), requested_at, rounds_done);
+    let mut first_round = rounds_done == 0;
+    let mut renew = tokio::time::interval(cfg.lease / 3);
+    renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    renew.tick().await; // the first tick is immediate; the lease is fresh
     loop {
         for step in plan.poll(Instant::now()) {
             match step {
@@ -90,7 +118,23 @@ async fn run(node: &Node, trip: Trip, mut rx: mpsc::Receiver<Signal>, started: s
                 Some(Signal::Declined { driver }) => plan.declined(driver, Instant::now()),
                 Some(Signal::Closed) | None => return,
             },
-            _ = node.shutdown.cancelled() => return,
+            _ = renew.tick() => {
+                let until = Utc::now() + chrono::Duration::from_std(cfg.lease).unwrap_or_default();
+                match node.store.renew_lease(trip.id, node.id(), until).await {
+                    Ok(true) => {}
+                    // Accepted, cancelled or expired meanwhile, or another
+                    // node took over while this one could not renew.
+                    Ok(false) => return,
+                    Err(e) => tracing::warn!(trip = %trip.id, "dispatch lease not renewed: {e}"),
+                }
+            }
+            _ = node.shutdown.cancelled() => {
+                // Draining: hand the trip over now rather than after the lease.
+                if let Err(e) = node.store.release_lease(trip.id, node.id(), Utc::now()).await {
+                    tracing::warn!(trip = %trip.id, "dispatch lease not released: {e}");
+                }
+                return;
+            }
         }
     }
 }
@@ -227,6 +271,41 @@ pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::Cancellatio
         };
         LIVE.task(Task::StrandedTripSweep)
             .record(began.elapsed(), &result);
+    }
+}
+
+/// Claims requested trips whose dispatch lease ran out (their node died or
+/// drained) and resumes them here. Runs on every node; the store gives each
+/// trip to one claimant.
+pub async fn take_over(node: Arc<Node>, stop: tokio_util::sync::CancellationToken) {
+    let lease = node.config.dispatch.lease;
+    let mut tick = tokio::time::interval((lease / 5).max(Duration::from_millis(100)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.cancelled() => return,
+            _ = node.shutdown.cancelled() => return,
+        }
+        let began = std::time::Instant::now();
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let result = node.store.take_over(node.id(), now, until, 50).await;
+        LIVE.task(Task::DispatchTakeover)
+            .record(began.elapsed(), &result);
+        match result {
+            Ok(taken) => {
+                for t in taken {
+                    if node.registry.has_dispatcher(t.trip.id) {
+                        continue; // our own, late renewing: it carries on
+                    }
+                    tracing::info!(trip = %t.trip.id, rounds_done = t.rounds_done, "taking over a trip's dispatch");
+                    m::dispatch_takeover();
+                    resume(node.clone(), t);
+                }
+            }
+            Err(e) => tracing::warn!("dispatch takeover sweep failed: {e}"),
+        }
     }
 }
 

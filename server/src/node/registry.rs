@@ -60,6 +60,13 @@ impl Registry {
         map.insert(trip, tx);
     }
 
+    pub fn has_dispatcher(&self, trip: TripId) -> bool {
+        self.dispatchers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&trip)
+    }
+
     /// Dispatchers running on this node (the monitor's backlog).
     pub fn dispatcher_count(&self) -> usize {
         self.dispatchers

@@ -23,6 +23,7 @@ impl Node {
         pickup: Place,
         dropoff: Place,
     ) -> Result<Trip, CommandError> {
+        let now = Utc::now();
         let trip = self
             .store
             .create_trip(NewTrip {
@@ -30,8 +31,10 @@ impl Node {
                 rider_id: rider.id,
                 pickup,
                 dropoff,
-                requested_at: Utc::now(),
+                requested_at: now,
                 node_id: self.id().to_string(),
+                lease_until: now
+                    + chrono::Duration::from_std(self.config.dispatch.lease).unwrap_or_default(),
             })
             .await?;
         m::trip_requested();

@@ -52,6 +52,16 @@ pub struct NewTrip {
     pub dropoff: Place,
     pub requested_at: DateTime<Utc>,
     pub node_id: String,
+    /// The requesting node holds the trip's dispatch until then (renewed).
+    pub lease_until: DateTime<Utc>,
+}
+
+/// A requested trip whose dispatch this node just took over.
+#[derive(Debug, Clone)]
+pub struct TakenOver {
+    pub trip: Trip,
+    /// Rounds the previous holder ran (numbering continues after them).
+    pub rounds_done: u32,
 }
 
 /// A trip and the ids needed to authorise commands on it.
@@ -194,6 +204,26 @@ pub trait Store: Send + Sync + 'static {
         cutoff: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<TripId>>;
+
+    /// Extends `node`'s lease on a requested trip's dispatch; `false` when
+    /// the trip left `requested` or another node holds it now.
+    async fn renew_lease(
+        &self,
+        trip: TripId,
+        node: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Ends `node`'s lease now (a draining node), so another takes over.
+    async fn release_lease(&self, trip: TripId, node: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Claims up to `limit` requested trips whose lease ran out before
+    /// `now` for `node` until `until`; each is claimed by one node only.
+    async fn take_over(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<TakenOver>>;
 
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>>;
     /// Records offers for the trip if it is still requested, skipping

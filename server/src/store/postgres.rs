@@ -343,8 +343,9 @@ impl Store for PgStore {
         let insert = tx
             .prepare_cached(
                 "INSERT INTO trips (id, rider_id, status, pickup_lat, pickup_lng, pickup_address, \
-                 dropoff_lat, dropoff_lng, dropoff_address, requested_at, node_id) \
-                 VALUES ($1, $2, 'requested', $3, $4, $5, $6, $7, $8, $9, $10)",
+                 dropoff_lat, dropoff_lng, dropoff_address, requested_at, node_id, \
+                 dispatch_node, dispatch_lease_until) \
+                 VALUES ($1, $2, 'requested', $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
             )
             .await
             .map_err(map_err)?;
@@ -361,6 +362,7 @@ impl Store for PgStore {
                 &trip.dropoff.address,
                 &trip.requested_at,
                 &trip.node_id,
+                &trip.lease_until,
             ],
         )
         .await
@@ -550,6 +552,81 @@ impl Store for PgStore {
             .await
             .map_err(map_err)?;
         Ok(rows.iter().map(|r| TripId(r.get(0))).collect())
+    }
+
+    async fn renew_lease(
+        &self,
+        trip: TripId,
+        node: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "UPDATE trips SET dispatch_lease_until = $3 \
+                 WHERE id = $1 AND status = 'requested' AND dispatch_node = $2",
+            )
+            .await
+            .map_err(map_err)?;
+        let n = client
+            .execute(&stmt, &[&trip.0, &node, &until])
+            .await
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    async fn release_lease(&self, trip: TripId, node: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "UPDATE trips SET dispatch_lease_until = $3 \
+                 WHERE id = $1 AND status = 'requested' AND dispatch_node = $2",
+            )
+            .await
+            .map_err(map_err)?;
+        client
+            .execute(&stmt, &[&trip.0, &node, &now])
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn take_over(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<TakenOver>> {
+        let client = self.client().await?;
+        // SKIP LOCKED: two nodes sweeping at once claim different trips.
+        let stmt = client
+            .prepare_cached(
+                "UPDATE trips SET dispatch_node = $1, dispatch_lease_until = $3 \
+                 WHERE id IN (SELECT id FROM trips WHERE status = 'requested' \
+                   AND dispatch_lease_until < $2 ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 AND status = 'requested' \
+                 RETURNING id, (SELECT coalesce(max(round), 0) FROM dispatch_rounds r WHERE r.trip_id = trips.id)",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = client
+            .query(&stmt, &[&node, &now, &until, &(limit as i64)])
+            .await
+            .map_err(map_err)?;
+        drop(client);
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = TripId(row.get(0));
+            let rounds_done = row.get::<_, i32>(1).max(0) as u32;
+            if let Some(record) = self.trip(id).await? {
+                out.push(TakenOver {
+                    trip: record.trip,
+                    rounds_done,
+                });
+            }
+        }
+        Ok(out)
     }
 
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>> {

@@ -319,8 +319,9 @@ impl Store for SqliteStore {
             let tx = c.transaction()?;
             tx.prepare_cached(
                 "INSERT INTO trips (id, rider_id, status, pickup_lat, pickup_lng, pickup_address, \
-                 dropoff_lat, dropoff_lng, dropoff_address, requested_at, node_id) \
-                 VALUES (?1, ?2, 'requested', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 dropoff_lat, dropoff_lng, dropoff_address, requested_at, node_id, \
+                 dispatch_node, dispatch_lease_until) \
+                 VALUES (?1, ?2, 'requested', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
             )?
             .execute(params![
                 trip.id.to_string(),
@@ -332,7 +333,8 @@ impl Store for SqliteStore {
                 trip.dropoff.lng,
                 trip.dropoff.address,
                 us(trip.requested_at),
-                trip.node_id
+                trip.node_id,
+                us(trip.lease_until)
             ])?;
             insert_event(
                 &tx,
@@ -481,6 +483,64 @@ impl Store for SqliteStore {
             rows.collect()
         })
         .await
+    }
+
+    async fn renew_lease(
+        &self,
+        trip: TripId,
+        node: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let node = node.to_string();
+        self.run(move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE trips SET dispatch_lease_until = ?3 \
+                     WHERE id = ?1 AND status = 'requested' AND dispatch_node = ?2",
+                )?
+                .execute(params![trip.to_string(), node, us(until)])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn release_lease(&self, trip: TripId, node: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.renew_lease(trip, node, now).await.map(|_| ())
+    }
+
+    async fn take_over(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<TakenOver>> {
+        let node = node.to_string();
+        let claimed: Vec<(TripId, u32)> = self
+            .run(move |c| {
+                // One connection, one writer: the UPDATE claims atomically.
+                let mut stmt = c.prepare_cached(
+                    "UPDATE trips SET dispatch_node = ?1, dispatch_lease_until = ?3 \
+                     WHERE id IN (SELECT id FROM trips WHERE status = 'requested' \
+                       AND dispatch_lease_until < ?2 ORDER BY id LIMIT ?4) \
+                     RETURNING id, (SELECT coalesce(max(round), 0) FROM dispatch_rounds r WHERE r.trip_id = trips.id)",
+                )?;
+                let rows = stmt.query_map(params![node, us(now), us(until), limit as i64], |r| {
+                    Ok((TripId(uuid_col(r, 0)?), r.get::<_, i64>(1)?.max(0) as u32))
+                })?;
+                rows.collect()
+            })
+            .await?;
+        let mut out = Vec::with_capacity(claimed.len());
+        for (id, rounds_done) in claimed {
+            if let Some(record) = self.trip(id).await? {
+                out.push(TakenOver {
+                    trip: record.trip,
+                    rounds_done,
+                });
+            }
+        }
+        Ok(out)
     }
 
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>> {

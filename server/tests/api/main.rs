@@ -8,6 +8,7 @@ mod helpers;
 mod auth;
 mod bad_input;
 mod dispatch;
+mod faults;
 mod harness_smoke;
 mod lifecycle;
 mod monitor;

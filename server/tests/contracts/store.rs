@@ -35,6 +35,7 @@ fn new_trip(rider: UserId) -> NewTrip {
         dropoff: place(52.6),
         requested_at: Utc::now(),
         node_id: "n1".into(),
+        lease_until: Utc::now() + Duration::seconds(5),
     }
 }
 
@@ -436,6 +437,105 @@ async fn contract(store: &dyn Store) {
         .is_empty());
 
     dispatch_log(store).await;
+    dispatch_lease(store).await;
+}
+
+/// A requested trip's dispatch belongs to one node at a time, under a lease.
+async fn dispatch_lease(store: &dyn Store) {
+    let rider = user(store, Role::Rider).await;
+    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
+    let now = Utc::now();
+    let later = |s: i64| now + Duration::seconds(s);
+    assert!(store
+        .renew_lease(trip.id, "n1", later(5))
+        .await
+        .expect("renew"));
+    assert!(
+        !store
+            .renew_lease(trip.id, "n2", later(5))
+            .await
+            .expect("renew"),
+        "only the holder renews"
+    );
+    let held = |v: &[TakenOver]| v.iter().any(|t| t.trip.id == trip.id);
+    assert!(!held(
+        &store
+            .take_over("n2", now, later(5), 100)
+            .await
+            .expect("sweep")
+    ));
+    store
+        .record_round(&RoundRecord {
+            trip_id: trip.id,
+            round: 2,
+            radius_m: 6000.0,
+            found: 0,
+            node_id: "n1".into(),
+            at: now,
+        })
+        .await
+        .expect("round");
+
+    // n1 died: once its lease ran out, one sweeper claims the trip.
+    let taken = store
+        .take_over("n2", later(6), later(11), 100)
+        .await
+        .expect("sweep");
+    let t = taken
+        .iter()
+        .find(|t| t.trip.id == trip.id)
+        .expect("claimed");
+    assert_eq!((t.rounds_done, t.trip.status), (2, TripStatus::Requested));
+    assert!(!held(
+        &store
+            .take_over("n3", later(6), later(11), 100)
+            .await
+            .expect("sweep")
+    ));
+    assert!(
+        !store
+            .renew_lease(trip.id, "n1", later(11))
+            .await
+            .expect("renew"),
+        "n1 lost it"
+    );
+    assert!(store
+        .renew_lease(trip.id, "n2", later(11))
+        .await
+        .expect("renew"));
+
+    // A draining holder releases it at once.
+    store
+        .release_lease(trip.id, "n2", later(7))
+        .await
+        .expect("release");
+    assert!(held(
+        &store
+            .take_over("n3", later(8), later(13), 100)
+            .await
+            .expect("sweep")
+    ));
+
+    // A trip that left `requested` is nobody's to dispatch.
+    let driver = user(store, Role::Driver).await;
+    store
+        .create_offers(trip.id, 3, &[cand(driver, 10.0)], now, later(15))
+        .await
+        .expect("offer");
+    store
+        .transition(&accept(trip.id, driver))
+        .await
+        .expect("accept");
+    assert!(!store
+        .renew_lease(trip.id, "n3", later(20))
+        .await
+        .expect("renew"));
+    assert!(!held(
+        &store
+            .take_over("n4", later(60), later(65), 100)
+            .await
+            .expect("sweep")
+    ));
 }
 
 /// The monitor's views: rounds, offers and status changes of one dispatch.
