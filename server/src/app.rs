@@ -181,7 +181,9 @@ impl Application {
             gps,
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
+            resync: std::sync::Mutex::new(CancellationToken::new()),
         });
+        background.spawn(resync_after_bus_loss(node.clone(), stop_background.clone()));
 
         background.spawn(crate::node::dispatcher::take_over(
             node.clone(),
@@ -317,6 +319,24 @@ fn spawn_sweeper(
             }
         }
     });
+}
+
+/// When the bus comes back after losing its connection, messages published
+/// meanwhile are gone: every local client is asked to reconnect and is
+/// whole again from `hello`, rather than left on a socket that missed them.
+async fn resync_after_bus_loss(node: Arc<Node>, stop: CancellationToken) {
+    let mut recoveries = node.bus.recoveries();
+    loop {
+        tokio::select! {
+            changed = recoveries.changed() => if changed.is_err() { return },
+            _ = stop.cancelled() => return,
+        }
+        tracing::warn!(
+            "the bus is back after a loss: closing local sessions (1012) so clients resync"
+        );
+        crate::metrics::bus_recovered();
+        node.resync_all();
+    }
 }
 
 /// Histograms in the Prometheus exporter need periodic upkeep.

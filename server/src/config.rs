@@ -119,6 +119,9 @@ pub struct GpsConfig {
     pub batch: usize,
     /// Longest a point waits for a write.
     pub flush_interval: Duration,
+    /// Longest a driver's point waits for room in a full queue before it is
+    /// refused with `unavailable`.
+    pub push_timeout: Duration,
 }
 
 impl Default for GpsConfig {
@@ -127,6 +130,7 @@ impl Default for GpsConfig {
             queue: 65_536,
             batch: 2_000,
             flush_interval: Duration::from_millis(20),
+            push_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -243,6 +247,7 @@ impl Config {
             queue: env.get("HAIL_GPS_QUEUE", 65_536)?,
             batch: env.get("HAIL_GPS_BATCH", 2_000)?,
             flush_interval: Duration::from_millis(env.get("HAIL_GPS_FLUSH_MS", 20)?),
+            push_timeout: Duration::from_millis(env.get("HAIL_GPS_PUSH_TIMEOUT_MS", 2000)?),
         };
         let config = Self {
             bind: env.get("HAIL_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,

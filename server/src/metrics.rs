@@ -66,6 +66,11 @@ pub fn dispatch_takeover() {
     counter!("hail_dispatch_takeovers_total").increment(1);
 }
 
+/// The bus reconnected after a loss (sessions were asked to resync).
+pub fn bus_recovered() {
+    counter!("hail_bus_recoveries_total").increment(1);
+}
+
 pub fn trip_requested() {
     counter!("hail_trips_requested_total").increment(1);
 }
@@ -84,6 +89,12 @@ pub fn gps_flushed(points: usize, took: Duration) {
     LIVE.task(Task::GpsWriter).ran(took);
     counter!("hail_gps_points_written_total").increment(points as u64);
     histogram!("hail_gps_flush_seconds").record(took.as_secs_f64());
+}
+
+/// A point the queue could not take in time: the driver was told
+/// `unavailable` (so it may resend); never dropped silently.
+pub fn gps_point_refused() {
+    counter!("hail_gps_points_refused_total").increment(1);
 }
 
 pub fn gps_point_in() {

@@ -29,4 +29,10 @@ pub trait Bus: Send + Sync + 'static {
     async fn unsubscribe(&self, topics: &[Topic]) -> Result<(), BusError>;
     /// Answers when the backend does (for `/readyz`).
     async fn ping(&self) -> Result<(), BusError>;
+    /// Changes each time the bus is back after losing its connection (and
+    /// with it, messages). A bus that cannot lose any never changes: its
+    /// sender is dropped.
+    fn recoveries(&self) -> tokio::sync::watch::Receiver<u64> {
+        tokio::sync::watch::channel(0).1
+    }
 }

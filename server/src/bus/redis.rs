@@ -16,6 +16,14 @@ pub struct RedisBus {
     cmd: ConnectionManager,
     /// Subscriptions only, so a burst of publishes never delays them.
     sub: ConnectionManager,
+    recovered: tokio::sync::watch::Receiver<u64>,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RedisBus {
+    fn drop(&mut self) {
+        self.watcher.abort();
+    }
 }
 
 /// A RESP3 client for `url` (pub/sub pushes need RESP3).
@@ -56,7 +64,13 @@ impl RedisBus {
             .await
             .map_err(unavailable)?;
         let push_keys = keys.clone();
+        let lost = Arc::new(tokio::sync::Notify::new());
+        let on_loss = lost.clone();
         let push = move |info: PushInfo| -> Result<(), ()> {
+            if info.kind == PushKind::Disconnection {
+                on_loss.notify_one();
+                return Ok(());
+            }
             if info.kind != PushKind::Message {
                 return Ok(());
             }
@@ -78,7 +92,15 @@ impl RedisBus {
             )
             .await
             .map_err(unavailable)?;
-        Ok(Self { keys, cmd, sub })
+        let (recovered_tx, recovered) = tokio::sync::watch::channel(0u64);
+        let watcher = tokio::spawn(watch_recovery(sub.clone(), lost, recovered_tx));
+        Ok(Self {
+            keys,
+            cmd,
+            sub,
+            recovered,
+            watcher,
+        })
     }
 
     fn channels(&self, topics: &[Topic]) -> Vec<String> {
@@ -119,6 +141,10 @@ impl Bus for RedisBus {
             .map_err(unavailable)
     }
 
+    fn recoveries(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.recovered.clone()
+    }
+
     async fn ping(&self) -> Result<(), BusError> {
         let mut con = self.cmd.clone();
         redis::cmd("PING")
@@ -126,5 +152,32 @@ impl Bus for RedisBus {
             .await
             .map(drop)
             .map_err(unavailable)
+    }
+}
+
+/// After the subscription connection drops, pings it (which makes the
+/// manager reconnect and resubscribe) until it answers, then reports the
+/// recovery once.
+async fn watch_recovery(
+    sub: ConnectionManager,
+    lost: Arc<tokio::sync::Notify>,
+    recovered: tokio::sync::watch::Sender<u64>,
+) {
+    loop {
+        lost.notified().await;
+        tracing::warn!("Redis subscription connection lost; reconnecting");
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let mut con = sub.clone();
+            if redis::cmd("PING")
+                .query_async::<Value>(&mut con)
+                .await
+                .is_ok()
+            {
+                break;
+            }
+        }
+        tracing::info!("Redis subscription connection is back (resubscribed)");
+        recovered.send_modify(|n| *n += 1);
     }
 }

@@ -1,8 +1,10 @@
 //! GPS persistence: a bounded queue and one batching writer (COPY BINARY).
 //!
 //! Sessions `push` and wait when the queue is full, so a slow Postgres slows
-//! the drivers' sockets (TCP backpressure) instead of losing points. A failed
-//! write is retried until it lands. A `barrier` waits until every point
+//! the drivers' sockets (TCP backpressure) instead of losing points; past
+//! `push_timeout` the point is refused and the driver told `unavailable`
+//! (counted, never silent). A failed write is retried until it lands, so an
+//! outage shorter than the queue's worth of points loses nothing. A `barrier` waits until every point
 //! queued before it is written, so a trip's track is complete when the
 //! driver's `trip.complete` is answered.
 
@@ -23,20 +25,42 @@ enum Item {
 #[error("the GPS writer has stopped")]
 pub struct WriterGone;
 
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error(
+        "GPS points are not being stored right now (the buffer is full); send this one again later"
+    )]
+    Full,
+    #[error(transparent)]
+    Gone(#[from] WriterGone),
+}
+
 #[derive(Clone)]
 pub struct GpsQueue {
     tx: mpsc::Sender<Item>,
+    push_timeout: Duration,
 }
 
 impl GpsQueue {
-    /// Queues a point, waiting while the queue is full.
-    pub async fn push(&self, point: GpsPoint) -> Result<(), WriterGone> {
+    /// Queues a point, waiting up to `push_timeout` while the queue is full.
+    pub async fn push(&self, point: GpsPoint) -> Result<(), PushError> {
         // The depth gauge is set by the writer after each batch, not here
         // on the hot path.
-        self.tx
-            .send(Item::Point(point))
+        match self
+            .tx
+            .send_timeout(Item::Point(point), self.push_timeout)
             .await
-            .map_err(|_| WriterGone)
+        {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
+                m::gps_point_refused();
+                Err(PushError::Full)
+            }
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => {
+                m::gps_point_refused();
+                Err(WriterGone.into())
+            }
+        }
     }
 
     /// Resolves when every point queued before this call is persisted.
@@ -58,8 +82,9 @@ pub fn spawn(
     close: CancellationToken,
 ) -> (GpsQueue, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(cfg.queue);
+    let push_timeout = cfg.push_timeout;
     let writer = tokio::spawn(run(store, cfg, rx, close));
-    (GpsQueue { tx }, writer)
+    (GpsQueue { tx, push_timeout }, writer)
 }
 
 async fn run(

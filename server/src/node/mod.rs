@@ -75,11 +75,29 @@ pub struct Node {
     pub tasks: TaskTracker,
     /// Cancelled on SIGTERM: sessions close with 1001, dispatchers stop.
     pub shutdown: CancellationToken,
+    /// Cancelled (and replaced) when the bus comes back after a loss:
+    /// every session open then closes with 1012 so its client resyncs.
+    pub resync: std::sync::Mutex<CancellationToken>,
 }
 
 impl Node {
     pub fn id(&self) -> &str {
         &self.config.node_id
+    }
+
+    /// The token a session watches for [`resync_all`](Self::resync_all).
+    pub fn resync_token(&self) -> CancellationToken {
+        self.resync
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Closes every open session with 1012: the bus lost messages while it
+    /// was away, and a client is whole again only from a fresh `hello`.
+    pub fn resync_all(&self) {
+        let old = std::mem::take(&mut *self.resync.lock().unwrap_or_else(|e| e.into_inner()));
+        old.cancel();
     }
 
     /// Publishes `msg` to every connection of `user`, on any node.

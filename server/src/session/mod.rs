@@ -23,12 +23,15 @@ use tokio_util::sync::CancellationToken;
 
 /// Close codes. 1001: server going away (reconnect elsewhere); 1008: the
 /// user no longer exists; 1009: a frame over the size limit; 1011: a
-/// backend failed while opening; 4008: slow consumer (reconnect).
+/// backend failed while opening; 1012: the node lost its bus and is back,
+/// events may have been missed (reconnect: `hello` makes you whole); 4008:
+/// slow consumer (reconnect).
 pub mod close {
     pub const GOING_AWAY: u16 = 1001;
     pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
     pub const INTERNAL: u16 = 1011;
+    pub const RESYNC: u16 = 1012;
     pub const SLOW_CONSUMER: u16 = 4008;
 }
 
@@ -158,6 +161,7 @@ where
     ) -> End {
         let cfg = self.node.config.ws.clone();
         let shutdown = self.node.shutdown.clone();
+        let resync = self.node.resync_token();
         let mut heartbeat =
             tokio::time::interval_at(Instant::now() + cfg.ping_interval, cfg.ping_interval);
         let mut last_heard = Instant::now();
@@ -165,7 +169,8 @@ where
         // showed up in the profile (docs/benchmarks.md).
         let shutting_down = shutdown.cancelled();
         let kicked = kick.cancelled();
-        tokio::pin!(shutting_down, kicked);
+        let resynced = resync.cancelled();
+        tokio::pin!(shutting_down, kicked, resynced);
         loop {
             if self.broken {
                 return End::Gone;
@@ -173,6 +178,7 @@ where
             tokio::select! {
                 _ = &mut shutting_down => return End::Close(close::GOING_AWAY, "server shutting down"),
                 _ = &mut kicked => return End::Close(close::SLOW_CONSUMER, "slow consumer"),
+                _ = &mut resynced => return End::Close(close::RESYNC, "events may have been missed: reconnect"),
                 Some(msg) = rx.recv() => {
                     self.on_event(&msg).await;
                     if self.write(&msg).await.is_err() {

@@ -13,6 +13,8 @@ mod harness_smoke;
 mod lifecycle;
 mod monitor;
 mod multinode;
+mod outages;
+mod proxy;
 mod restart;
 mod shutdown;
 mod static_files;

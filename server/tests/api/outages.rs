@@ -1,0 +1,250 @@
+//! Backend outages, simulated with a proxy between the node and the
+//! machine's Postgres: commands that need the store answer `unavailable`,
+//! `/readyz` says so, GPS points wait in the buffer (or are refused with a
+//! reply, never dropped silently) and are all in the track afterwards.
+
+use crate::helpers::*;
+use crate::proxy::{PrivateRedis, TcpProxy};
+use hail_protocol::http::TrackResponse;
+use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripId, TripStatus};
+use std::time::Duration;
+
+/// One node whose Postgres connection runs through `proxy`.
+async fn node_behind(proxy: &TcpProxy, settings: Settings) -> TestApp {
+    let env = TestEnv::create(Backend::External).await;
+    let url = format!("postgres://postgres@127.0.0.1:{}/{}", proxy.port, env.db);
+    let settings = settings
+        .set("HAIL_DATABASE_URL", url)
+        .set("HAIL_DB_TIMEOUT_SECS", 1);
+    spawn_node(env, &settings).await
+}
+
+async fn ready(app: &TestApp) -> u16 {
+    match app.http().get(app.url("/readyz")).send().await {
+        Ok(res) => res.status().as_u16(),
+        Err(_) => 0,
+    }
+}
+
+async fn readyz_becomes(app: &TestApp, status: u16) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while ready(app).await != status {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "/readyz never {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A rider and a driver on an accepted trip.
+async fn accepted_trip(app: &TestApp) -> (TestUser, Ws, Ws, TripId) {
+    let (rider, mut rws) = app.connect(Role::Rider).await;
+    let (_driver, mut dws) = driver_online(app, near(300.0)).await;
+    let trip = rws.ok(request_at_centre()).await.expect("trip");
+    dws.offer_for(trip.id).await;
+    dws.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
+    rws.update_to(trip.id, TripStatus::Accepted).await;
+    (rider, rws, dws, trip.id)
+}
+
+/// A point of the drive, `i` steps along.
+fn point(i: usize) -> (f64, f64) {
+    near(300.0 - i as f64 * 5.0)
+}
+
+/// Retries a trip command the way a client would until the store is back.
+async fn until_ok(ws: &mut Ws, cmd: ClientMessage) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match ws.request(cmd.clone()).await {
+            ServerMessage::Ok { .. } => return,
+            ServerMessage::Error {
+                code: ErrorCode::Unavailable,
+                ..
+            } => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the store never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn finish_and_track(
+    app: &TestApp,
+    rider: &TestUser,
+    dws: &mut Ws,
+    trip: TripId,
+) -> Vec<(f64, f64)> {
+    until_ok(dws, ClientMessage::TripArrive { trip_id: trip }).await;
+    until_ok(dws, ClientMessage::TripStart { trip_id: trip }).await;
+    until_ok(dws, ClientMessage::TripComplete { trip_id: trip }).await;
+    let track: TrackResponse = app
+        .get(&format!("/api/trips/{trip}/track"), rider.token())
+        .await
+        .json()
+        .await
+        .expect("track");
+    track.points.iter().map(|p| (p.lat, p.lng)).collect()
+}
+
+#[tokio::test]
+async fn a_postgres_outage_costs_trip_commands_but_no_gps_point() {
+    let proxy = TcpProxy::start("127.0.0.1:5432").await;
+    let app = node_behind(&proxy, Settings::default()).await;
+    let (rider, mut rws, mut dws, trip) = accepted_trip(&app).await;
+    let mut sent = Vec::new();
+    for i in 0..5 {
+        dws.ok(location(point(i))).await;
+        sent.push(point(i));
+        rws.recv_until(|m| matches!(m, ServerMessage::DriverLocation { .. }))
+            .await;
+    }
+
+    proxy.cut();
+    readyz_becomes(&app, 503).await;
+    assert_eq!(
+        dws.err(ClientMessage::TripArrive { trip_id: trip }).await,
+        ErrorCode::Unavailable,
+        "a trip command answers unavailable instead of hanging"
+    );
+    // The drive goes on: points are taken into the buffer, and the rider
+    // still sees each one live (Redis is up).
+    for i in 5..25 {
+        dws.ok(location(point(i))).await;
+        sent.push(point(i));
+        let got = rws
+            .recv_until(|m| matches!(m, ServerMessage::DriverLocation { .. }))
+            .await;
+        let ServerMessage::DriverLocation { lat, lng, .. } = got else {
+            unreachable!()
+        };
+        assert_eq!((lat, lng), point(i));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    proxy.restore();
+    readyz_becomes(&app, 200).await;
+
+    let track = finish_and_track(&app, &rider, &mut dws, trip).await;
+    assert_eq!(track.len(), sent.len(), "every point sent is in the track");
+    assert_eq!(track, sent, "in order");
+    assert_eq!(app.metric("hail_gps_points_in_total").await, Some(25.0));
+    assert_eq!(
+        app.metric("hail_gps_points_written_total").await,
+        Some(25.0)
+    );
+    assert!(
+        app.metric("hail_gps_flush_failures_total")
+            .await
+            .unwrap_or(0.0)
+            >= 1.0
+    );
+}
+
+#[tokio::test]
+async fn when_the_gps_buffer_is_full_drivers_are_told_and_nothing_is_dropped_silently() {
+    let proxy = TcpProxy::start("127.0.0.1:5432").await;
+    let settings = Settings::default()
+        .set("HAIL_GPS_QUEUE", 8)
+        .set("HAIL_GPS_BATCH", 4)
+        .set("HAIL_GPS_PUSH_TIMEOUT_MS", 200);
+    let app = node_behind(&proxy, settings).await;
+    let (rider, _rws, mut dws, trip) = accepted_trip(&app).await;
+
+    proxy.cut();
+    readyz_becomes(&app, 503).await;
+    let (mut taken, mut refused) = (Vec::new(), 0);
+    for i in 0..30 {
+        match dws.request(location(point(i))).await {
+            ServerMessage::Ok { .. } => taken.push(point(i)),
+            ServerMessage::Error {
+                code: ErrorCode::Unavailable,
+                ..
+            } => refused += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(refused > 0, "a full buffer refuses, with a reply");
+    assert!(
+        taken.len() >= 8,
+        "the buffer's worth was taken: {}",
+        taken.len()
+    );
+    proxy.restore();
+    readyz_becomes(&app, 200).await;
+
+    let track = finish_and_track(&app, &rider, &mut dws, trip).await;
+    assert_eq!(track, taken, "exactly the points that were answered ok");
+    assert_eq!(
+        app.metric("hail_gps_points_refused_total").await,
+        Some(refused as f64)
+    );
+    assert_eq!(
+        app.metric("hail_gps_points_written_total").await,
+        Some(taken.len() as f64)
+    );
+}
+
+#[tokio::test]
+async fn a_redis_restart_mid_trip_is_survived() {
+    let mut redis = PrivateRedis::start().await;
+    let env = TestEnv::create(Backend::External).await;
+    let settings = Settings::default().set("HAIL_REDIS_URL", redis.url());
+    let a = spawn_node(env.clone(), &settings).await;
+    let b = spawn_node(env, &settings).await;
+    let (rider, mut rws) = a.connect(Role::Rider).await;
+    let (driver, mut dws) = driver_online(&b, near(300.0)).await;
+    let trip = rws.ok(request_at_centre()).await.expect("trip");
+    dws.offer_for(trip.id).await;
+    dws.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
+    rws.update_to(trip.id, TripStatus::Accepted).await;
+
+    redis.kill().await;
+    readyz_becomes(&a, 503).await;
+    readyz_becomes(&b, 503).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    redis.restart().await;
+    readyz_becomes(&a, 200).await;
+    readyz_becomes(&b, 200).await;
+
+    // Messages published while Redis was away are gone, so each node asks
+    // its clients to reconnect (1012) instead of leaving them on sockets
+    // that missed them; `hello` makes them whole.
+    assert_eq!(rws.wait_closed().await, Some(1012));
+    assert_eq!(dws.wait_closed().await, Some(1012));
+    let mut rws = Ws::connect(&b, rider.token()).await;
+    let mut dws = Ws::connect(&a, driver.token()).await;
+    assert_eq!(
+        rws.hello_trip().map(|t| t.status),
+        Some(TripStatus::Accepted)
+    );
+    assert_eq!(dws.hello_trip().map(|t| t.id), Some(trip.id));
+
+    // The trip goes on across the nodes, over the new Redis.
+    dws.ok(location(near(100.0))).await;
+    let got = rws
+        .recv_until(|m| matches!(m, ServerMessage::DriverLocation { .. }))
+        .await;
+    assert!(matches!(got, ServerMessage::DriverLocation { trip_id, .. } if trip_id == trip.id));
+    for (cmd, status) in [
+        (
+            ClientMessage::TripArrive { trip_id: trip.id },
+            TripStatus::Arrived,
+        ),
+        (
+            ClientMessage::TripStart { trip_id: trip.id },
+            TripStatus::InProgress,
+        ),
+        (
+            ClientMessage::TripComplete { trip_id: trip.id },
+            TripStatus::Completed,
+        ),
+    ] {
+        dws.ok(cmd).await;
+        rws.update_to(trip.id, status).await;
+    }
+    assert!(a.metric("hail_bus_recoveries_total").await >= Some(1.0));
+}
