@@ -17,7 +17,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 enum Item {
-    Point(GpsPoint),
+    /// A point, and who to tell once it is written.
+    Point(GpsPoint, Option<oneshot::Sender<()>>),
     Barrier(oneshot::Sender<()>),
 }
 
@@ -44,13 +45,21 @@ pub struct GpsQueue {
 impl GpsQueue {
     /// Queues a point, waiting up to `push_timeout` while the queue is full.
     pub async fn push(&self, point: GpsPoint) -> Result<(), PushError> {
+        self.send(Item::Point(point, None)).await
+    }
+
+    /// Like [`push`](Self::push), and returns what resolves once the point
+    /// is written: how a `location` with a `ref` is answered only when its
+    /// point is durable, without the session waiting for it.
+    pub async fn push_acked(&self, point: GpsPoint) -> Result<oneshot::Receiver<()>, PushError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Item::Point(point, Some(tx))).await.map(|()| rx)
+    }
+
+    async fn send(&self, item: Item) -> Result<(), PushError> {
         // The depth gauge is set by the writer after each batch, not here
         // on the hot path.
-        match self
-            .tx
-            .send_timeout(Item::Point(point), self.push_timeout)
-            .await
-        {
+        match self.tx.send_timeout(item, self.push_timeout).await {
             Ok(()) => Ok(()),
             Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
                 m::gps_point_refused();
@@ -133,7 +142,10 @@ async fn flush(
 ) {
     for item in items.drain(..) {
         match item {
-            Item::Point(p) => points.push(p),
+            Item::Point(p, ack) => {
+                points.push(p);
+                barriers.extend(ack);
+            }
             Item::Barrier(b) => barriers.push(b),
         }
     }

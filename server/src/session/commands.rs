@@ -17,10 +17,13 @@ where
     S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    /// Runs a parsed command; the trip it touched goes into the `ok`.
+    /// Runs a parsed command; the trip it touched goes into the `ok`. A
+    /// command that answers later takes the `reference` (the caller then
+    /// sends nothing now).
     pub(super) async fn execute(
         &mut self,
         msg: ClientMessage,
+        reference: &mut Option<String>,
     ) -> Result<Option<Trip>, CommandError> {
         let node = self.node.clone();
         let trip = match msg {
@@ -32,7 +35,7 @@ where
                 at,
             } => {
                 let pos = Position { lat, lng };
-                self.location(pos, heading, speed, at.unwrap_or_else(Utc::now))
+                self.location(pos, heading, speed, at.unwrap_or_else(Utc::now), reference)
                     .await?;
                 return Ok(None);
             }
@@ -121,6 +124,7 @@ where
         heading: Option<f64>,
         speed: Option<f64>,
         at: chrono::DateTime<Utc>,
+        reference: &mut Option<String>,
     ) -> Result<(), CommandError> {
         let received_at = Utc::now();
         self.driver.last = Some((pos, Instant::now(), received_at.timestamp_millis()));
@@ -137,20 +141,28 @@ where
         };
         m::gps_point_in();
         // Persist first: a point the rider saw is a point in the track.
-        self.node
-            .gps
-            .push(GpsPoint {
-                trip_id: driving.id,
-                driver_id: self.actor.id,
-                lat: pos.lat,
-                lng: pos.lng,
-                heading,
-                speed,
-                at,
-                received_at,
-            })
-            .await
-            .map_err(|e| CommandError::Unavailable(e.to_string()))?;
+        let point = GpsPoint {
+            trip_id: driving.id,
+            driver_id: self.actor.id,
+            lat: pos.lat,
+            lng: pos.lng,
+            heading,
+            speed,
+            at,
+            received_at,
+        };
+        let gps = &self.node.gps;
+        let unavailable = |e: crate::node::gps::PushError| CommandError::Unavailable(e.to_string());
+        if reference.is_none() {
+            gps.push(point).await.map_err(unavailable)?;
+        } else {
+            // A refused point is answered now (the reference stays for the
+            // error); a taken one once it is written.
+            let written = gps.push_acked(point).await.map_err(unavailable)?;
+            if let Some(reference) = reference.take() {
+                self.answer_when_written(reference, written);
+            }
+        }
         let msg = ServerMessage::DriverLocation {
             trip_id: driving.id,
             lat: pos.lat,
@@ -160,5 +172,26 @@ where
         };
         self.node.send_to(driving.rider, &msg).await?;
         Ok(())
+    }
+
+    /// A driver that asked for an answer (`ref`) gets `ok` once the point
+    /// is written, so an acknowledged point survives even a `kill -9` of
+    /// this node; the session goes on meanwhile.
+    fn answer_when_written(&self, reference: String, written: tokio::sync::oneshot::Receiver<()>) {
+        let outbox = self.outbox.clone();
+        tokio::spawn(async move {
+            let answer = match written.await {
+                Ok(()) => ServerMessage::Ok {
+                    reference,
+                    trip: None,
+                },
+                Err(_) => ServerMessage::Error {
+                    reference: Some(reference),
+                    code: hail_protocol::ErrorCode::Unavailable,
+                    message: "the node stopped before the point was written".into(),
+                },
+            };
+            let _ = outbox.send(std::sync::Arc::new(answer)).await;
+        });
     }
 }

@@ -51,6 +51,9 @@ pub struct Session<S> {
     driver: DriverState,
     /// A write failed or timed out: the socket is done.
     broken: bool,
+    /// This session's own queue, for answers that come later (a location
+    /// is answered once its point is persisted).
+    outbox: mpsc::Sender<Arc<ServerMessage>>,
 }
 
 /// Runs a session for an authenticated user until it ends.
@@ -76,7 +79,7 @@ where
     let handle = SessionHandle {
         id: node.registry.session_id(),
         role: actor.role,
-        outbox: tx,
+        outbox: tx.clone(),
         kick: kick.clone(),
     };
     let session_id = handle.id;
@@ -89,6 +92,7 @@ where
         limiter: RateLimiter::direct(quota),
         driver: DriverState::default(),
         broken: false,
+        outbox: tx,
     };
     let end = session.open_and_serve(rx, kick).await;
     if let End::Close(code, reason) = end {
@@ -258,8 +262,9 @@ where
                 m::message_in(parsed.message.kind().as_str());
                 // Boxed: the command futures are large, and inline they would
                 // make every idle connection's task as big as the largest.
-                let result = Box::pin(self.execute(parsed.message)).await;
-                match (result, parsed.reference) {
+                let mut reference = parsed.reference;
+                let result = Box::pin(self.execute(parsed.message, &mut reference)).await;
+                match (result, reference) {
                     (Ok(trip), Some(reference)) => {
                         let _ = self.write(&ServerMessage::Ok { reference, trip }).await;
                     }

@@ -120,3 +120,27 @@ async fn a_draining_node_hands_its_dispatch_over_at_once() {
         "node B carries on well before the 30 s lease ends"
     );
 }
+
+#[tokio::test]
+async fn an_acknowledged_point_survives_a_kill_of_its_node() {
+    let mut nodes = spawn_cluster(2, Settings::default()).await;
+    let (rider, mut rws) = nodes[0].connect(Role::Rider).await;
+    let (_driver, mut dws) = driver_online(&nodes[1], near(300.0)).await;
+    let trip = rws.ok(request_at_centre()).await.expect("trip");
+    dws.offer_for(trip.id).await;
+    dws.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
+    // `ok` to a location means written: nothing acknowledged is in memory only.
+    let points: Vec<(f64, f64)> = (0..20).map(|i| near(300.0 - i as f64 * 10.0)).collect();
+    for p in &points {
+        dws.ok(location(*p)).await;
+    }
+    nodes[1].kill().await;
+    let track: hail_protocol::http::TrackResponse = nodes[0]
+        .get(&format!("/api/trips/{}/track", trip.id), rider.token())
+        .await
+        .json()
+        .await
+        .expect("track");
+    let got: Vec<(f64, f64)> = track.points.iter().map(|p| (p.lat, p.lng)).collect();
+    assert_eq!(got, points);
+}

@@ -535,19 +535,24 @@ impl Ws {
 
     /// Waits for the reply with `reference`, keeping other frames.
     pub async fn reply(&mut self, reference: &str) -> ServerMessage {
+        let is_reply = |msg: &ServerMessage| match msg {
+            ServerMessage::Ok { reference: r, .. } => r == reference,
+            ServerMessage::Error {
+                reference: Some(r), ..
+            } => r == reference,
+            _ => false,
+        };
+        // Answers that come later (a location's, once written) may arrive
+        // out of order: one read while waiting for another is kept.
+        if let Some(pos) = self.pending.iter().position(is_reply) {
+            return self.pending.remove(pos).expect("position is valid");
+        }
         loop {
             let msg = self
                 .read()
                 .await
                 .unwrap_or_else(|| panic!("closed before reply {reference}"));
-            let matches = match &msg {
-                ServerMessage::Ok { reference: r, .. } => r == reference,
-                ServerMessage::Error {
-                    reference: Some(r), ..
-                } => r == reference,
-                _ => false,
-            };
-            if matches {
+            if is_reply(&msg) {
                 return msg;
             }
             self.pending.push_back(msg);

@@ -53,6 +53,16 @@ fn point(i: usize) -> (f64, f64) {
     near(300.0 - i as f64 * 5.0)
 }
 
+/// Sends point `i` with `ref` "p{i}", without waiting for the answer.
+async fn send_point(ws: &mut Ws, i: usize) {
+    let (lat, lng) = point(i);
+    ws.send_text(
+        serde_json::json!({"type": "location", "lat": lat, "lng": lng, "ref": format!("p{i}")})
+            .to_string(),
+    )
+    .await;
+}
+
 /// Retries a trip command the way a client would until the store is back.
 async fn until_ok(ws: &mut Ws, cmd: ClientMessage) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -112,9 +122,10 @@ async fn a_postgres_outage_costs_trip_commands_but_no_gps_point() {
         "a trip command answers unavailable instead of hanging"
     );
     // The drive goes on: points are taken into the buffer, and the rider
-    // still sees each one live (Redis is up).
+    // still sees each one live (Redis is up); their `ok` waits until they
+    // are written.
     for i in 5..25 {
-        dws.ok(location(point(i))).await;
+        send_point(&mut dws, i).await;
         sent.push(point(i));
         let got = rws
             .recv_until(|m| matches!(m, ServerMessage::DriverLocation { .. }))
@@ -125,8 +136,22 @@ async fn a_postgres_outage_costs_trip_commands_but_no_gps_point() {
         assert_eq!((lat, lng), point(i));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        !dws.sees(Duration::from_millis(200), |m| matches!(
+            m,
+            ServerMessage::Ok { .. }
+        ))
+        .await,
+        "no point is acknowledged before it is written"
+    );
     proxy.restore();
     readyz_becomes(&app, 200).await;
+    for i in 5..25 {
+        assert!(
+            matches!(dws.reply(&format!("p{i}")).await, ServerMessage::Ok { .. }),
+            "point {i} acknowledged once written"
+        );
+    }
 
     let track = finish_and_track(&app, &rider, &mut dws, trip).await;
     assert_eq!(track.len(), sent.len(), "every point sent is in the track");
@@ -156,31 +181,52 @@ async fn when_the_gps_buffer_is_full_drivers_are_told_and_nothing_is_dropped_sil
 
     proxy.cut();
     readyz_becomes(&app, 503).await;
-    let (mut taken, mut refused) = (Vec::new(), 0);
+    // Thirty points, each with a `ref`: the buffer takes what fits (answered
+    // once written), the rest is refused at once with `unavailable`.
     for i in 0..30 {
-        match dws.request(location(point(i))).await {
+        send_point(&mut dws, i).await;
+    }
+    let mut refused = Vec::new();
+    let last = dws.reply("p29").await;
+    assert!(
+        matches!(
+            last,
+            ServerMessage::Error {
+                code: ErrorCode::Unavailable,
+                ..
+            }
+        ),
+        "a full buffer refuses, with a reply: {last:?}"
+    );
+    proxy.restore();
+    readyz_becomes(&app, 200).await;
+    let mut taken = Vec::new();
+    for i in 0..30 {
+        let reply = if i == 29 {
+            last.clone()
+        } else {
+            dws.reply(&format!("p{i}")).await
+        };
+        match reply {
             ServerMessage::Ok { .. } => taken.push(point(i)),
             ServerMessage::Error {
                 code: ErrorCode::Unavailable,
                 ..
-            } => refused += 1,
+            } => refused.push(i),
             other => panic!("{other:?}"),
         }
     }
-    assert!(refused > 0, "a full buffer refuses, with a reply");
     assert!(
         taken.len() >= 8,
         "the buffer's worth was taken: {}",
         taken.len()
     );
-    proxy.restore();
-    readyz_becomes(&app, 200).await;
 
     let track = finish_and_track(&app, &rider, &mut dws, trip).await;
     assert_eq!(track, taken, "exactly the points that were answered ok");
     assert_eq!(
         app.metric("hail_gps_points_refused_total").await,
-        Some(refused as f64)
+        Some(refused.len() as f64)
     );
     assert_eq!(
         app.metric("hail_gps_points_written_total").await,
