@@ -5,8 +5,8 @@ import react from '@vitejs/plugin-react';
 
 const page = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-// Three pages, one per app: `/` (landing), `/rider/`, `/driver/`. `hail serve`
-// serves `dist/` with the API on the same origin.
+// Four pages, one per app: `/` (landing), `/rider/`, `/driver/`, `/monitor/`.
+// `hail serve` serves `dist/` with the API on the same origin.
 export default defineConfig({
   base: '/',
   plugins: [react()],
@@ -16,6 +16,7 @@ export default defineConfig({
         main: page('./index.html'),
         rider: page('./rider/index.html'),
         driver: page('./driver/index.html'),
+        monitor: page('./monitor/index.html'),
       },
     },
   },

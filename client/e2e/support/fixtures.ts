@@ -23,6 +23,8 @@ interface Fixtures {
   server: HailServer;
   rider: Person;
   driver: Person;
+  /** A third browser for the admin monitor (`/monitor/`). */
+  monitor: Person;
 }
 
 async function person(
@@ -84,6 +86,11 @@ export const test = base.extend<Fixtures>({
   },
   driver: async ({ browser, server }, use, testInfo) => {
     const { person: p, close } = await person(browser, server, testInfo, 'driver', DRIVER_START);
+    await use(p);
+    await close();
+  },
+  monitor: async ({ browser, server }, use, testInfo) => {
+    const { person: p, close } = await person(browser, server, testInfo, 'monitor', PICKUP);
     await use(p);
     await close();
   },

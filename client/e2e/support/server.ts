@@ -24,7 +24,7 @@ export class HailServer {
   port = 0;
 
   private constructor(
-    private readonly dataDir: string,
+    private readonly dir: string,
     private readonly env: Record<string, string>,
   ) {}
 
@@ -44,6 +44,11 @@ export class HailServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The server's `HAIL_DATA_DIR` (its SQLite store), e.g. for `hail admin create`. */
+  get dataDir(): string {
+    return this.dir;
+  }
+
   /** What the server logged, for a failing test's report. */
   get output(): string {
     return this.log.join('\n');
@@ -55,7 +60,7 @@ export class HailServer {
         PATH: process.env.PATH ?? '',
         RUST_LOG: process.env.RUST_LOG ?? 'info',
         HAIL_DEV: '1',
-        HAIL_DATA_DIR: this.dataDir,
+        HAIL_DATA_DIR: this.dir,
         HAIL_CLIENT_DIR: CLIENT_DIR,
         HAIL_BIND: `127.0.0.1:${this.port}`,
         HAIL_SHUTDOWN_TIMEOUT_SECS: '3',
@@ -106,6 +111,6 @@ export class HailServer {
 
   async dispose(): Promise<void> {
     await this.stop();
-    rmSync(this.dataDir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -18,6 +18,12 @@ export function App() {
             </a>
             <span className="muted">go online, take offers and drive</span>
           </li>
+          <li>
+            <a className="landing__app" href="/monitor/">
+              Monitor
+            </a>
+            <span className="muted">for admins: nodes, dispatches, background tasks and the fleet, live</span>
+          </li>
         </ul>
       </nav>
     </main>

@@ -1,4 +1,5 @@
-// The HTTP half of the contract: sign-up, log-in, history and tracks.
+// The HTTP half of the contract: sign-up, log-in, history and tracks, and
+// `get` for a feature's own authenticated reads (the monitor's endpoints).
 //
 // Every failure becomes an `ApiError` carrying the server's own `code` and
 // `message` (the apps show that message), or a local one for a network
@@ -63,6 +64,8 @@ export interface Api {
   trips(query?: TripsQuery): Promise<TripsResponse>;
   trip(id: string): Promise<Trip>;
   track(id: string): Promise<TrackResponse>;
+  /** An authenticated GET of `path` (with its query), the body read by `parse`. */
+  get<T>(path: string, parse: (value: unknown) => T): Promise<T>;
 }
 
 export function createApi(options: ApiOptions): Api {
@@ -164,6 +167,7 @@ export function createApi(options: ApiOptions): Api {
     track(id) {
       return authed(`/api/trips/${encodeURIComponent(id)}/track`, parseTrackResponse);
     },
+    get: authed,
   };
 }
 

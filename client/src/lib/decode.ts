@@ -143,3 +143,32 @@ export function nullable<T>(
   const value = o[key];
   return value === undefined || value === null ? null : parse(value, `${path}.${key}`);
 }
+
+/** A Rust `u32`/`u64`: a non-negative integer. */
+export function count(o: JsonObject, key: string, path: string): number {
+  const value = number(o, key, path);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ProtocolError(`${path}.${key}`, 'expected a non-negative integer');
+  }
+  return value;
+}
+
+/** An `Option<f64>` the server always writes (`null` when empty). */
+export function nullableNumber(o: JsonObject, key: string, path: string): number | null {
+  return nullable(o, key, path, checkNumber);
+}
+
+/** An `Option<u64>` the server always writes (`null` when empty). */
+export function nullableCount(o: JsonObject, key: string, path: string): number | null {
+  return o[key] === undefined || o[key] === null ? null : count(o, key, path);
+}
+
+/** An `Option<String>` the server always writes (`null` when empty). */
+export function nullableString(o: JsonObject, key: string, path: string): string | null {
+  return nullable(o, key, path, checkString);
+}
+
+/** An `Option<DateTime>` the server always writes (`null` when empty). */
+export function nullableTime(o: JsonObject, key: string, path: string): string | null {
+  return nullable(o, key, path, checkTime);
+}

@@ -18,6 +18,13 @@ import {
   parseTripsResponse,
   parseUserResponse,
 } from './protocol.ts';
+import {
+  parseDispatchDetail,
+  parseDispatchesResponse,
+  parseMonitorMap,
+  parseOverview,
+  parseTasksResponse,
+} from './monitor-protocol.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../protocol/fixtures');
 
@@ -31,15 +38,13 @@ const HTTP_PARSERS: Record<string, (value: unknown) => unknown> = {
   'http-trips-response': parseTripsResponse,
   'http-track-response': parseTrackResponse,
   'http-error-body': parseErrorBody,
+  // The admin monitor extension (protocol/src/monitor.rs, lib/monitor-protocol.ts).
+  'http-monitor-overview': parseOverview,
+  'http-monitor-dispatches': parseDispatchesResponse,
+  'http-monitor-dispatch-detail': parseDispatchDetail,
+  'http-monitor-tasks': parseTasksResponse,
+  'http-monitor-map': parseMonitorMap,
 };
-
-/**
- * Fixtures of contract extensions the client does not read yet. Each shows as
- * a `todo` in the test output (not a silent skip) until it gets a parser here.
- * The admin monitor API (`/api/monitor/...`, protocol/src/monitor.rs) is
- * being added on the server side; its page and parsers come with the monitor.
- */
-const NOT_YET_PARSED_PREFIXES = ['http-monitor-'];
 
 /** Picks the parser for a fixture file by its name; every file must have one. */
 function parserFor(name: string): (value: unknown) => unknown {
@@ -57,7 +62,8 @@ const files = readdirSync(FIXTURES)
 describe('protocol fixtures', () => {
   it('finds the shared fixtures', () => {
     expect(files.length).toBeGreaterThanOrEqual(20);
-    for (const kind of ['server-hello', 'server-ok', 'client-location', 'http-token-response']) {
+    const kinds = ['server-hello', 'server-ok', 'client-location', 'http-token-response', 'http-monitor-overview'];
+    for (const kind of kinds) {
       expect(files).toContain(`${kind}.json`);
     }
   });
@@ -70,11 +76,6 @@ describe('protocol fixtures', () => {
       expect(Array.isArray(examples)).toBe(true);
       expect((examples as unknown[]).length).toBeGreaterThan(0);
     });
-
-    if (NOT_YET_PARSED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
-      it.todo('parses and round-trips every example (no client parser yet)');
-      return;
-    }
 
     it('parses and round-trips every example', () => {
       const parse = parserFor(name);

@@ -5,7 +5,7 @@ import { AuthScreen, type AuthScreenProps } from './auth-screen.tsx';
 
 afterEach(cleanup);
 
-function setup(overrides: Partial<AuthScreenProps['auth']> = {}) {
+function setup(overrides: Partial<AuthScreenProps['auth']> = {}, allowSignup = true) {
   const auth = {
     role: 'rider' as const,
     endedMessage: null,
@@ -13,7 +13,7 @@ function setup(overrides: Partial<AuthScreenProps['auth']> = {}) {
     signup: vi.fn(async () => {}),
     ...overrides,
   };
-  render(<AuthScreen auth={auth} title="Hail: rider" />);
+  render(<AuthScreen auth={auth} title="Hail: rider" allowSignup={allowSignup} />);
   return auth;
 }
 
@@ -67,5 +67,16 @@ describe('AuthScreen', () => {
     fireEvent.keyDown(screen.getByRole('tab', { name: 'Log in' }), { key: 'ArrowRight' });
     expect(screen.getByRole('tab', { name: 'Sign up' }).getAttribute('aria-selected')).toBe('true');
     expect(screen.getByRole('button', { name: 'Create account' })).toBeTruthy();
+  });
+
+  it('offers log-in alone, without tabs, where nobody may sign up (the monitor)', async () => {
+    const auth = setup({ role: 'admin' }, false);
+    expect(screen.queryByRole('tablist')).toBeNull();
+    expect(screen.queryByRole('tab')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Create account' })).toBeNull();
+    fireEvent.change(screen.getByLabelText('Username'), { target: { value: 'ada' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'correct horse' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    await waitFor(() => expect(auth.login).toHaveBeenCalledWith('ada', 'correct horse'));
   });
 });

@@ -1,6 +1,8 @@
 // Log in / sign up: two tabs, one form each. The app decides the role (the
-// rider app signs up riders, the driver app drivers). Errors, the server's
-// message included, show in one role="alert" element.
+// rider app signs up riders, the driver app drivers). Admins cannot sign up
+// (`hail admin create` makes them): the monitor shows the log-in form alone,
+// without tabs. Errors, the server's message included, show in one
+// role="alert" element.
 
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Auth } from './use-auth.ts';
@@ -15,9 +17,11 @@ const TABS: { mode: Mode; label: string }[] = [
 export interface AuthScreenProps {
   auth: Pick<Auth, 'role' | 'login' | 'signup' | 'endedMessage'>;
   title: string;
+  /** `false`: log-in only, no tabs (the monitor). */
+  allowSignup?: boolean;
 }
 
-export function AuthScreen({ auth, title }: AuthScreenProps) {
+export function AuthScreen({ auth, title, allowSignup = true }: AuthScreenProps) {
   const id = useId();
   const [mode, setMode] = useState<Mode>('login');
   const [name, setName] = useState('');
@@ -62,69 +66,79 @@ export function AuthScreen({ auth, title }: AuthScreenProps) {
   const tabId = (m: Mode) => `${id}-tab-${m}`;
   const panelId = `${id}-panel`;
 
+  const form = (
+    <form className="auth__form" onSubmit={submit} noValidate>
+      {mode === 'signup' && (
+        <label>
+          Name
+          <input name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+      )}
+      <label>
+        Username
+        <input
+          name="username"
+          type="text"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
+      </label>
+      {mode === 'signup' && <p className="hint">3–32 letters, digits, “_”, “-” or “.”.</p>}
+      <label>
+        Password
+        <input
+          name="password"
+          type="password"
+          autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+      </label>
+      {mode === 'signup' && <p className="hint">At least 8 characters.</p>}
+      {error !== null && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
+        {mode === 'login' ? 'Log in' : 'Create account'}
+      </button>
+    </form>
+  );
+
   return (
     <main className="auth">
       <h1>{title}</h1>
       {auth.endedMessage !== null && <p className="auth__ended">{auth.endedMessage}</p>}
-      <div role="tablist" aria-label="Account" className="auth__tabs">
-        {TABS.map((tab) => (
-          <button
-            key={tab.mode}
-            id={tabId(tab.mode)}
-            type="button"
-            role="tab"
-            aria-selected={mode === tab.mode}
-            aria-controls={panelId}
-            tabIndex={mode === tab.mode ? 0 : -1}
-            onClick={() => select(tab.mode)}
-            onKeyDown={onTabKey}
-          >
-            {tab.label}
-          </button>
-        ))}
-      </div>
-      <div role="tabpanel" id={panelId} aria-labelledby={tabId(mode)}>
-        <form className="auth__form" onSubmit={submit} noValidate>
-          {mode === 'signup' && (
-            <label>
-              Name
-              <input name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
-            </label>
-          )}
-          <label>
-            Username
-            <input
-              name="username"
-              type="text"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-            />
-          </label>
-          {mode === 'signup' && <p className="hint">3–32 letters, digits, “_”, “-” or “.”.</p>}
-          <label>
-            Password
-            <input
-              name="password"
-              type="password"
-              autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </label>
-          {mode === 'signup' && <p className="hint">At least 8 characters.</p>}
-          {error !== null && (
-            <p role="alert" className="error">
-              {error}
-            </p>
-          )}
-          <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-            {mode === 'login' ? 'Log in' : 'Create account'}
-          </button>
-        </form>
-      </div>
+      {allowSignup ? (
+        <>
+          <div role="tablist" aria-label="Account" className="auth__tabs">
+            {TABS.map((tab) => (
+              <button
+                key={tab.mode}
+                id={tabId(tab.mode)}
+                type="button"
+                role="tab"
+                aria-selected={mode === tab.mode}
+                aria-controls={panelId}
+                tabIndex={mode === tab.mode ? 0 : -1}
+                onClick={() => select(tab.mode)}
+                onKeyDown={onTabKey}
+              >
+                {tab.label}
+              </button>
+            ))}
+          </div>
+          <div role="tabpanel" id={panelId} aria-labelledby={tabId(mode)}>
+            {form}
+          </div>
+        </>
+      ) : (
+        form
+      )}
     </main>
   );
 }

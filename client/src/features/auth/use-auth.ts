@@ -1,16 +1,31 @@
 // The logged-in user of one app, kept in localStorage across reloads.
 //
-// Each app keeps its own session (`hail.session.rider`, `hail.session.driver`):
-// the two apps share an origin, and a rider and a driver may well be open side
-// by side in one browser. A stored session of the wrong role is ignored.
+// Each app keeps its own session (`hail.session.rider`, `hail.session.driver`,
+// `hail.session.admin` for the monitor): the apps share an origin, and a rider,
+// a driver and an admin may well be open side by side in one browser. A stored
+// session of the wrong role is ignored, and logging in with one is refused.
 
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { env } from '../../config/env.ts';
 import { createApi, type Api } from '../../lib/api.ts';
-import type { User } from '../../lib/protocol.ts';
+import type { Role, User } from '../../lib/protocol.ts';
 import { TokenManager, localStorageSessionStore, type SessionStore } from '../../lib/token-refresh.ts';
 
-export type AppRole = 'rider' | 'driver';
+/** The role an app is for: the rider app, the driver app, the monitor (admin). */
+export type AppRole = Role;
+
+const APP_NAME: Record<AppRole, string> = { rider: 'the rider app', driver: 'the driver app', admin: 'the monitor' };
+const APP_PATH: Record<AppRole, string> = { rider: '/rider/', driver: '/driver/', admin: '/monitor/' };
+const ACCOUNT: Record<AppRole, string> = {
+  rider: 'a rider account',
+  driver: 'a driver account',
+  admin: 'an admin account',
+};
+
+/** Why an account of role `other` cannot use the app for `role`, and where to go instead. */
+export function wrongRoleText(role: AppRole, other: AppRole): string {
+  return `This is ${ACCOUNT[other]}: ${APP_NAME[role]} needs ${ACCOUNT[role]}. Use ${APP_NAME[other]} at ${APP_PATH[other]}.`;
+}
 
 export interface Auth {
   role: AppRole;
@@ -56,13 +71,7 @@ export function useAuth(role: AppRole): Auth {
     async (username: string, password: string) => {
       const response = await api.login({ username, password });
       const other = response.user.role;
-      if (other !== role) {
-        throw new Error(
-          other === 'admin'
-            ? `This is an admin account: the ${role} app needs a ${role} account.`
-            : `This is a ${other} account: the ${role} app needs a ${role} account. Use the ${other} app at /${other}/.`,
-        );
-      }
+      if (other !== role) throw new Error(wrongRoleText(role, other));
       tokens.setTokens(response);
       setEndedMessage(null);
       setUser(response.user);

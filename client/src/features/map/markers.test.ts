@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
-import { driverIcon, driverMarkerHtml, pinIcon } from './markers.ts';
+import { driverIcon, driverMarkerHtml, fleetDotHtml, fleetDotIcon, pinIcon } from './markers.ts';
 
 function element(html: string): HTMLElement {
   const host = document.createElement('div');
@@ -28,5 +28,16 @@ describe('pins', () => {
   it('are made once per kind', () => {
     expect(pinIcon('pickup')).toBe(pinIcon('pickup'));
     expect(String(pinIcon('dropoff').options.html)).toContain('data-testid="dropoff-marker"');
+  });
+});
+
+describe('fleet dots', () => {
+  it('carry their test id and position', () => {
+    const el = element(fleetDotHtml('monitor-driver', { lat: 52.5219, lng: 13.4132 }));
+    expect(el.dataset.testid).toBe('monitor-driver');
+    expect(el.dataset.lat).toBe('52.5219');
+    expect(String(fleetDotIcon('monitor-trip-driver', { lat: 1, lng: 2 }).options.html)).toContain(
+      'data-testid="monitor-trip-driver"',
+    );
   });
 });

@@ -54,3 +54,21 @@ export function driverIcon(position: Position, heading?: number): L.DivIcon {
     iconAnchor: [13, 13],
   });
 }
+
+/** A small dot for the monitor's fleet map: an available driver, or a trip's driver. */
+export type FleetDotKind = 'monitor-driver' | 'monitor-trip-driver';
+
+/** The HTML inside a fleet dot (exported for tests): its test id and position, like the car's. */
+export function fleetDotHtml(kind: FleetDotKind, position: Position): string {
+  return `<div class="hail-dot hail-dot--${kind}" data-testid="${kind}" data-lat="${String(position.lat)}" data-lng="${String(position.lng)}"></div>`;
+}
+
+export function fleetDotIcon(kind: FleetDotKind, position: Position): L.DivIcon {
+  const size = kind === 'monitor-trip-driver' ? 18 : 14;
+  return L.divIcon({
+    className: 'hail-icon',
+    html: fleetDotHtml(kind, position),
+    iconSize: [size, size],
+    iconAnchor: [size / 2, size / 2],
+  });
+}

@@ -1,0 +1,91 @@
+// The admin monitor (`/monitor/`): log in with an admin account (made by
+// `hail admin create`; no sign-up here), then watch the service live from
+// one Server-Sent Events stream: counters, nodes, throughput, dispatches and
+// their timelines, the live map and the background tasks.
+
+import { useCallback, useState } from 'react';
+import { AuthScreen } from '../features/auth/auth-screen.tsx';
+import { useAuth, type Auth } from '../features/auth/use-auth.ts';
+import { FleetMap } from '../features/map/fleet-map.tsx';
+import { Counters } from '../features/monitor/counters.tsx';
+import { STREAM_LIMIT, type OutcomeFilter } from '../features/monitor/dispatch-filter.ts';
+import { DispatchTable } from '../features/monitor/dispatch-table.tsx';
+import { DispatchTimeline } from '../features/monitor/dispatch-timeline.tsx';
+import { NodesTable } from '../features/monitor/nodes-table.tsx';
+import { StaleNotice, StreamErrors } from '../features/monitor/stream-errors.tsx';
+import { TasksTable } from '../features/monitor/tasks-table.tsx';
+import { ThroughputCharts } from '../features/monitor/throughput-charts.tsx';
+import { useDispatchDetail, useDispatchList } from '../features/monitor/use-dispatches.ts';
+import { useMonitor } from '../features/monitor/use-monitor.ts';
+import type { User } from '../lib/protocol.ts';
+import { useNow } from '../lib/use-now.ts';
+import { AppHeader } from './app-header.tsx';
+import { ConnectionBadge } from './connection-badge.tsx';
+
+export function MonitorApp() {
+  const auth = useAuth('admin');
+  return auth.user === null ? (
+    <AuthScreen auth={auth} title="Hail: monitor" allowSignup={false} />
+  ) : (
+    <MonitorHome auth={auth} user={auth.user} />
+  );
+}
+
+interface HomeProps {
+  auth: Auth;
+  user: User;
+}
+
+function MonitorHome({ auth, user }: HomeProps) {
+  const { logout } = auth;
+  const monitor = useMonitor({ tokens: auth.tokens, api: auth.api, onSessionEnd: logout });
+  const [filter, setFilter] = useState<OutcomeFilter>('all');
+  const [limit, setLimit] = useState<number>(STREAM_LIMIT);
+  const [selected, setSelected] = useState<string | null>(null);
+  const list = useDispatchList(monitor, filter, limit, logout);
+  const detail = useDispatchDetail(monitor, selected, logout);
+  // Relative times ("3 s ago") on the server's clock, so a skewed laptop clock does not lie.
+  const serverNow = useNow(1_000) + monitor.clockOffsetMs;
+  const select = useCallback((tripId: string) => setSelected(tripId), []);
+  const stale = monitor.connection.state !== 'open' && monitor.overview !== null;
+
+  return (
+    <div className="app">
+      <AppHeader
+        title="Monitor"
+        userName={user.name}
+        badge={<ConnectionBadge connection={monitor.connection} changedAt={monitor.connectionChangedAt} />}
+        onLogout={() => logout()}
+      />
+      <main className={`monitor${stale ? ' monitor--stale' : ''}`}>
+        <StreamErrors fatal={monitor.fatal} errors={monitor.errors} />
+        {stale && <StaleNotice at={monitor.overview?.at ?? null} />}
+        <Counters overview={monitor.overview} />
+        <NodesTable overview={monitor.overview} />
+        <ThroughputCharts samples={monitor.samples} />
+        <div className={`monitor__dispatches${selected === null ? '' : ' monitor__dispatches--open'}`}>
+          <DispatchTable
+            rows={list.data}
+            filter={filter}
+            limit={limit}
+            onFilter={setFilter}
+            onLimit={setLimit}
+            selectedId={selected}
+            onSelect={select}
+            error={list.error}
+          />
+          {selected !== null && (
+            <DispatchTimeline
+              tripId={selected}
+              detail={detail.data}
+              error={detail.error}
+              onClose={() => setSelected(null)}
+            />
+          )}
+        </div>
+        <FleetMap map={monitor.map} selectedTripId={selected} onSelectTrip={select} />
+        <TasksTable tasks={monitor.tasks} serverNow={serverNow} />
+      </main>
+    </div>
+  );
+}

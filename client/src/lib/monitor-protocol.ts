@@ -1,0 +1,404 @@
+// The admin monitor API (`/api/monitor/...`) as TypeScript types and runtime
+// parsers: an additive extension of the wire contract, mirroring
+// `protocol/src/monitor.rs` the way `protocol.ts` mirrors the rest. Checked
+// against `protocol/fixtures/http-monitor-*.json` by `protocol.test.ts`.
+//
+// Rust `Option`s without `skip_serializing_if` are always written, `null`
+// when empty, and stay `T | null` here so a parsed body serializes back to
+// what the server sent. Counts (`u32`/`u64`) must be non-negative integers.
+
+import {
+  ProtocolError,
+  array,
+  count,
+  field,
+  nullable,
+  nullableCount,
+  nullableNumber,
+  nullableString,
+  nullableTime,
+  number,
+  object,
+  oneOf,
+  optionalOneOf,
+  string,
+  time,
+  type JsonObject,
+} from './decode.ts';
+import { TRIP_STATUSES, parsePosition, type Id, type Position, type Timestamp, type TripStatus } from './protocol.ts';
+
+// ---- Overview ------------------------------------------------------------------
+
+/** Open connections, by the role of who holds them. */
+export interface RoleCounts {
+  rider: number;
+  driver: number;
+  admin: number;
+}
+
+export const NODE_STATUSES = ['up', 'down'] as const;
+/** `down`: no heartbeat within `heartbeat_window_secs`. */
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+/** One node as its last heartbeat described it. */
+export interface NodeOverview {
+  id: string;
+  /** Where it listens (`HAIL_BIND` as bound). */
+  address: string;
+  status: NodeStatus;
+  started_at: Timestamp;
+  last_seen: Timestamp;
+  uptime_secs: number;
+  /** All 0 for a node that is down. */
+  connections: RoleCounts;
+  messages_in_per_sec: number;
+  messages_out_per_sec: number;
+  /** Frames dropped because a client's outbox was full, since the node started. */
+  outbox_drops: number;
+}
+
+/** Sums over the nodes that are up. */
+export interface Totals {
+  nodes_up: number;
+  nodes_down: number;
+  connections: RoleCounts;
+  messages_in_per_sec: number;
+  messages_out_per_sec: number;
+  outbox_drops: number;
+}
+
+/** Trips in each of the 7 statuses, all time. */
+export type TripCounts = Record<TripStatus, number>;
+
+export interface DriverCounts {
+  /** Driver connections on the nodes that are up. */
+  online: number;
+  /** Drivers in the geo index: on duty, with a fresh position, no trip. */
+  available: number;
+}
+
+/** `GET /api/monitor/overview` (and the stream's `overview` event). */
+export interface Overview {
+  /** The answering node's clock: the monitor's "now" for relative times. */
+  at: Timestamp;
+  heartbeat_window_secs: number;
+  nodes: NodeOverview[];
+  totals: Totals;
+  trips: TripCounts;
+  drivers: DriverCounts;
+}
+
+// ---- Dispatches ----------------------------------------------------------------
+
+export const DISPATCH_OUTCOMES = ['searching', 'accepted', 'expired', 'cancelled'] as const;
+/** How a dispatch ended, like a task's state in Flower. */
+export type DispatchOutcome = (typeof DISPATCH_OUTCOMES)[number];
+
+/** One trip's dispatch. */
+export interface Dispatch {
+  trip_id: Id;
+  status: TripStatus;
+  outcome: DispatchOutcome;
+  requested_at: Timestamp;
+  /** Search rounds run, including those that found nobody. */
+  rounds: number;
+  /** The widest circle searched; `null` before the first round. */
+  radius_m: number | null;
+  /** Drivers the trip was offered to. */
+  offered: number;
+  declined: number;
+  /** Request to accept, when a driver accepted. */
+  time_to_accept_ms: number | null;
+  /** The node that took the request. */
+  node: string;
+}
+
+/** `GET /api/monitor/dispatches` (and the stream's `dispatches` event: the newest 50). */
+export interface DispatchesResponse {
+  dispatches: Dispatch[];
+}
+
+/** How an offer ended, as the server documents it (the wire field is a free string). */
+export const OFFER_ENDS = ['accepted', 'declined', 'lost', 'expired', 'withdrawn'] as const;
+
+/** One entry of a dispatch's timeline, oldest first. */
+export type TimelineEvent =
+  | {
+      kind: 'status';
+      at: Timestamp;
+      /** Absent on creation. */
+      from?: TripStatus;
+      to: TripStatus;
+      node: string;
+    }
+  | { kind: 'round'; at: Timestamp; round: number; radius_m: number; found: number; node: string }
+  | {
+      kind: 'offered';
+      at: Timestamp;
+      driver_id: Id;
+      driver_name: string;
+      round: number;
+      distance_m: number;
+    }
+  | {
+      kind: 'offer_ended';
+      at: Timestamp;
+      driver_id: Id;
+      driver_name: string;
+      /** One of `OFFER_ENDS`, kept as the wire string. */
+      outcome: string;
+    }
+  /** Client-side only: a kind this client does not know (the contract grows additively). */
+  | { kind: 'unknown'; at: Timestamp; unknown_kind: string };
+
+export type TimelineKind = TimelineEvent['kind'];
+
+/** `GET /api/monitor/dispatches/{trip_id}`. */
+export interface DispatchDetail {
+  dispatch: Dispatch;
+  timeline: TimelineEvent[];
+}
+
+// ---- Background tasks ----------------------------------------------------------
+
+/** One background task on one node. */
+export interface TaskStats {
+  node: string;
+  /** `dispatch_round`, `offer_expiry`, `trip_expiry`, `stale_driver_sweep`, `stranded_trip_sweep`, `gps_writer`. */
+  name: string;
+  runs: number;
+  failures: number;
+  last_run_at: Timestamp | null;
+  last_duration_ms: number | null;
+  /** Mean run time since the node started. */
+  mean_duration_ms: number | null;
+  /** Work waiting (queued GPS points, live dispatchers). */
+  backlog: number;
+  /** Kept after later runs succeed: the wire says nothing of when it happened. */
+  last_error: string | null;
+}
+
+export interface TasksResponse {
+  tasks: TaskStats[];
+}
+
+// ---- Map -----------------------------------------------------------------------
+
+/** An available driver where the geo index has it. */
+export interface MapDriver extends Position {
+  driver_id: Id;
+}
+
+/** The latest persisted GPS point of a trip's driver. */
+export interface MapPoint extends Position {
+  at: Timestamp;
+}
+
+/** A trip that is not over, where it goes and where its driver is. */
+export interface MapTrip {
+  trip_id: Id;
+  status: TripStatus;
+  pickup: Position;
+  dropoff: Position;
+  /** `null` until the driver's first point on this trip is written. */
+  driver: MapPoint | null;
+}
+
+/** `GET /api/monitor/map`: available drivers and active trips, freshest first. */
+export interface MonitorMap {
+  drivers: MapDriver[];
+  trips: MapTrip[];
+}
+
+// ---- Parsers -------------------------------------------------------------------
+
+function list<T>(o: JsonObject, key: string, path: string, parse: (value: unknown, path: string) => T): T[] {
+  return array(o[key], `${path}.${key}`).map((v, i) => parse(v, `${path}.${key}[${i}]`));
+}
+
+function parseRoleCounts(value: unknown, path: string): RoleCounts {
+  const o = object(value, path);
+  return { rider: count(o, 'rider', path), driver: count(o, 'driver', path), admin: count(o, 'admin', path) };
+}
+
+function parseNode(value: unknown, path: string): NodeOverview {
+  const o = object(value, path);
+  return {
+    id: string(o, 'id', path),
+    address: string(o, 'address', path),
+    status: oneOf(o, 'status', path, NODE_STATUSES),
+    started_at: time(o, 'started_at', path),
+    last_seen: time(o, 'last_seen', path),
+    uptime_secs: count(o, 'uptime_secs', path),
+    connections: field(o, 'connections', path, parseRoleCounts),
+    messages_in_per_sec: number(o, 'messages_in_per_sec', path),
+    messages_out_per_sec: number(o, 'messages_out_per_sec', path),
+    outbox_drops: count(o, 'outbox_drops', path),
+  };
+}
+
+function parseTotals(value: unknown, path: string): Totals {
+  const o = object(value, path);
+  return {
+    nodes_up: count(o, 'nodes_up', path),
+    nodes_down: count(o, 'nodes_down', path),
+    connections: field(o, 'connections', path, parseRoleCounts),
+    messages_in_per_sec: number(o, 'messages_in_per_sec', path),
+    messages_out_per_sec: number(o, 'messages_out_per_sec', path),
+    outbox_drops: count(o, 'outbox_drops', path),
+  };
+}
+
+function parseTripCounts(value: unknown, path: string): TripCounts {
+  const o = object(value, path);
+  const counts = {} as TripCounts;
+  for (const status of TRIP_STATUSES) counts[status] = count(o, status, path);
+  return counts;
+}
+
+function parseDriverCounts(value: unknown, path: string): DriverCounts {
+  const o = object(value, path);
+  return { online: count(o, 'online', path), available: count(o, 'available', path) };
+}
+
+export function parseOverview(value: unknown, path = '$'): Overview {
+  const o = object(value, path);
+  return {
+    at: time(o, 'at', path),
+    heartbeat_window_secs: count(o, 'heartbeat_window_secs', path),
+    nodes: list(o, 'nodes', path, parseNode),
+    totals: field(o, 'totals', path, parseTotals),
+    trips: field(o, 'trips', path, parseTripCounts),
+    drivers: field(o, 'drivers', path, parseDriverCounts),
+  };
+}
+
+export function parseDispatch(value: unknown, path = '$'): Dispatch {
+  const o = object(value, path);
+  return {
+    trip_id: string(o, 'trip_id', path),
+    status: oneOf(o, 'status', path, TRIP_STATUSES),
+    outcome: oneOf(o, 'outcome', path, DISPATCH_OUTCOMES),
+    requested_at: time(o, 'requested_at', path),
+    rounds: count(o, 'rounds', path),
+    radius_m: nullableNumber(o, 'radius_m', path),
+    offered: count(o, 'offered', path),
+    declined: count(o, 'declined', path),
+    time_to_accept_ms: nullableCount(o, 'time_to_accept_ms', path),
+    node: string(o, 'node', path),
+  };
+}
+
+export function parseDispatchesResponse(value: unknown, path = '$'): DispatchesResponse {
+  return { dispatches: list(object(value, path), 'dispatches', path, parseDispatch) };
+}
+
+export function parseTimelineEvent(value: unknown, path = '$'): TimelineEvent {
+  const o = object(value, path);
+  const kind = string(o, 'kind', path);
+  const at = time(o, 'at', path);
+  switch (kind) {
+    case 'status': {
+      const from = optionalOneOf(o, 'from', path, TRIP_STATUSES);
+      return {
+        kind,
+        at,
+        ...(from === undefined ? {} : { from }),
+        to: oneOf(o, 'to', path, TRIP_STATUSES),
+        node: string(o, 'node', path),
+      };
+    }
+    case 'round':
+      return {
+        kind,
+        at,
+        round: count(o, 'round', path),
+        radius_m: number(o, 'radius_m', path),
+        found: count(o, 'found', path),
+        node: string(o, 'node', path),
+      };
+    case 'offered':
+      return {
+        kind,
+        at,
+        driver_id: string(o, 'driver_id', path),
+        driver_name: string(o, 'driver_name', path),
+        round: count(o, 'round', path),
+        distance_m: number(o, 'distance_m', path),
+      };
+    case 'offer_ended':
+      return {
+        kind,
+        at,
+        driver_id: string(o, 'driver_id', path),
+        driver_name: string(o, 'driver_name', path),
+        outcome: string(o, 'outcome', path),
+      };
+    default:
+      // A new kind must not hide the rest of the timeline.
+      return { kind: 'unknown', at, unknown_kind: kind };
+  }
+}
+
+export function parseDispatchDetail(value: unknown, path = '$'): DispatchDetail {
+  const o = object(value, path);
+  return {
+    dispatch: field(o, 'dispatch', path, parseDispatch),
+    timeline: list(o, 'timeline', path, parseTimelineEvent),
+  };
+}
+
+function parseTask(value: unknown, path: string): TaskStats {
+  const o = object(value, path);
+  return {
+    node: string(o, 'node', path),
+    name: string(o, 'name', path),
+    runs: count(o, 'runs', path),
+    failures: count(o, 'failures', path),
+    last_run_at: nullableTime(o, 'last_run_at', path),
+    last_duration_ms: nullableNumber(o, 'last_duration_ms', path),
+    mean_duration_ms: nullableNumber(o, 'mean_duration_ms', path),
+    backlog: count(o, 'backlog', path),
+    last_error: nullableString(o, 'last_error', path),
+  };
+}
+
+export function parseTasksResponse(value: unknown, path = '$'): TasksResponse {
+  return { tasks: list(object(value, path), 'tasks', path, parseTask) };
+}
+
+function parseMapDriver(value: unknown, path: string): MapDriver {
+  const o = object(value, path);
+  return { driver_id: string(o, 'driver_id', path), ...parsePosition(o, path) };
+}
+
+function parseMapPoint(value: unknown, path: string): MapPoint {
+  return { ...parsePosition(value, path), at: time(object(value, path), 'at', path) };
+}
+
+function parseMapTrip(value: unknown, path: string): MapTrip {
+  const o = object(value, path);
+  return {
+    trip_id: string(o, 'trip_id', path),
+    status: oneOf(o, 'status', path, TRIP_STATUSES),
+    pickup: field(o, 'pickup', path, parsePosition),
+    dropoff: field(o, 'dropoff', path, parsePosition),
+    driver: nullable(o, 'driver', path, parseMapPoint),
+  };
+}
+
+export function parseMonitorMap(value: unknown, path = '$'): MonitorMap {
+  const o = object(value, path);
+  return { drivers: list(o, 'drivers', path, parseMapDriver), trips: list(o, 'trips', path, parseMapTrip) };
+}
+
+/** Parses one `data:` line of the stream (JSON text) with `parse`. */
+export function parseEventData<T>(text: string, parse: (value: unknown) => T): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('$', 'not JSON');
+  }
+  return parse(value);
+}
