@@ -151,4 +151,14 @@ pub struct Trip {
     /// Additive: when the trip became `expired`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<DateTime<Utc>>,
+    /// Additive: the trip's version, 1 when requested and one more with
+    /// each status change. Every `trip.updated` carries the trip's `seq`, so
+    /// a client keeps the highest it has seen and ignores any older or
+    /// duplicate update (0: a server that does not number trips).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seq: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -125,6 +125,8 @@ export interface Trip {
   cancelled_by?: CancelledBy;
   /** Extension: when the trip became `expired`. */
   expired_at?: Timestamp;
+  /** Extension: the trip's version (1 when requested, +1 per status change). */
+  seq?: number;
 }
 
 // ---- WebSocket: client -> server ---------------------------------------------
@@ -394,6 +396,8 @@ export function parseTrip(value: unknown, path = '$'): Trip {
   if (cancelledBy !== undefined) trip.cancelled_by = cancelledBy;
   const expiredAt = optionalTime(o, 'expired_at', path);
   if (expiredAt !== undefined) trip.expired_at = expiredAt;
+  const seq = optionalNumber(o, 'seq', path);
+  if (seq !== undefined) trip.seq = seq;
   return trip;
 }
 

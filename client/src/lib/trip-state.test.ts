@@ -90,6 +90,15 @@ describe('trip.updated', () => {
     expect(tripReducer(done, updated(trip('in_progress')))).toBe(done);
   });
 
+  it("orders by the trip's seq when both carry one, and drops a replay", () => {
+    const s = fold([updated(trip('arrived', { seq: 3 }))]);
+    expect(tripReducer(s, updated(trip('accepted', { seq: 2 })))).toBe(s);
+    expect(tripReducer(s, updated(trip('arrived', { seq: 3 })))).toBe(s);
+    const next = tripReducer(s, updated(trip('in_progress', { seq: 4 })));
+    expect(next.trip?.status).toBe('in_progress');
+    expect(next.trip?.seq).toBe(4);
+  });
+
   it('ignores a duplicate (the ok of a command and its trip.updated), returning the same state', () => {
     const s = fold([updated(trip('accepted'))]);
     expect(tripReducer(s, updated(trip('accepted')))).toBe(s);

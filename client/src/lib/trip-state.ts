@@ -165,8 +165,15 @@ function foldTrip(state: TripState, trip: Trip): TripState {
   const current = state.trip;
 
   if (current !== null && current.id === trip.id) {
-    const stale = statusRank(trip.status) < statusRank(current.status);
-    const duplicate = statusRank(trip.status) === statusRank(current.status);
+    // The trip's version decides when both carry one; else its status
+    // (which only moves forward) does.
+    const versioned = trip.seq !== undefined && current.seq !== undefined;
+    const stale = versioned
+      ? trip.seq! < current.seq!
+      : statusRank(trip.status) < statusRank(current.status);
+    const duplicate = versioned
+      ? trip.seq === current.seq
+      : statusRank(trip.status) === statusRank(current.status);
     if (stale || duplicate) {
       const syncTripId = state.syncTripId === trip.id ? null : state.syncTripId;
       if (offers === state.offers && syncTripId === state.syncTripId) return state;

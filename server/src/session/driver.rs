@@ -101,6 +101,7 @@ mod tests {
             cancelled_at: None,
             cancelled_by: None,
             expired_at: None,
+            seq: 1,
         }
     }
 

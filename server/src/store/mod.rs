@@ -136,7 +136,7 @@ impl OfferStatus {
 pub(crate) const TRIP_SELECT: &str = "SELECT t.id, t.status, t.rider_id, r.name, t.driver_id, d.name, \
      t.pickup_lat, t.pickup_lng, t.pickup_address, t.dropoff_lat, t.dropoff_lng, t.dropoff_address, \
      t.requested_at, t.accepted_at, t.arrived_at, t.started_at, t.completed_at, t.cancelled_at, \
-     t.cancelled_by, t.expired_at \
+     t.cancelled_by, t.expired_at, t.seq \
      FROM trips t JOIN users r ON r.id = t.rider_id LEFT JOIN users d ON d.id = t.driver_id";
 
 pub use crate::geo::Candidate;

@@ -117,6 +117,7 @@ fn trip_from_row(row: &Row) -> rusqlite::Result<TripRecord> {
         cancelled_at: opt_time(row.get(17)?),
         cancelled_by: cancelled_by.as_deref().and_then(CancelledBy::parse),
         expired_at: opt_time(row.get(19)?),
+        seq: row.get::<_, i64>(20)?.max(0) as u64,
     };
     Ok(TripRecord {
         trip,
@@ -429,7 +430,7 @@ impl Store for SqliteStore {
             let to = t.to.as_str();
             let changed = tx
                 .prepare_cached(
-                    "UPDATE trips SET status = ?3, driver_id = COALESCE(?4, driver_id), \
+                    "UPDATE trips SET status = ?3, driver_id = COALESCE(?4, driver_id), seq = seq + 1, \
                      accepted_at  = CASE WHEN ?3 = 'accepted'    THEN ?5 ELSE accepted_at END, \
                      arrived_at   = CASE WHEN ?3 = 'arrived'     THEN ?5 ELSE arrived_at END, \
                      started_at   = CASE WHEN ?3 = 'in_progress' THEN ?5 ELSE started_at END, \

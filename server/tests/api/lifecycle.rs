@@ -43,6 +43,9 @@ on_both_backends! {
         seen.driver.as_ref().map(|d| d.name.clone()),
         Some(driver.user.name.clone())
     );
+    // The trip's version: 1 when requested, one more per status change.
+    assert_eq!((trip.seq, accepted.seq, seen.seq), (1, 2, 2));
+    let mut seq = seen.seq;
     dws.update_to(trip.id, TripStatus::Accepted).await;
 
     // Every point the driver sends during the trip reaches the rider and
@@ -76,7 +79,9 @@ on_both_backends! {
         }
         let updated = dws.ok(cmd).await.expect("trip");
         assert_eq!(updated.status, status);
-        rws.update_to(trip.id, status).await;
+        seq += 1;
+        assert_eq!(updated.seq, seq);
+        assert_eq!(rws.update_to(trip.id, status).await.seq, seq);
         dws.update_to(trip.id, status).await;
     }
     for pos in &sent {

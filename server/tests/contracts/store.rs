@@ -547,6 +547,7 @@ async fn dispatch_log(store: &dyn Store) {
         user(store, Role::Driver).await,
     );
     let trip = store.create_trip(new_trip(rider)).await.expect("trip");
+    assert_eq!(trip.seq, 1, "a new trip is version 1");
     // In the past, so the accept (stamped now) comes after all of it.
     let now = Utc::now() - Duration::seconds(1);
     let round = |n: u32, radius_m: f64, found: u32, ms: i64| RoundRecord {
@@ -594,10 +595,14 @@ async fn dispatch_log(store: &dyn Store) {
         )
         .await
         .expect("decline");
-    store
+    let accepted = store
         .transition(&accept(trip.id, d1))
         .await
-        .expect("accept");
+        .expect("accept")
+        .expect("applied");
+    assert_eq!(accepted.seq, 2, "each status change is one more version");
+    let read = store.trip(trip.id).await.expect("read").expect("known");
+    assert_eq!(read.trip.seq, 2);
 
     let all = store.dispatches(None, 100).await.expect("dispatches");
     let d = all.iter().find(|d| d.trip_id == trip.id).expect("listed");
