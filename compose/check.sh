@@ -47,6 +47,9 @@ env -u HAIL_JWT_SECRET -u RUST_LOG "$dc" -f docker-compose.yml \
     --env-file .env/compose.sample config -q
 echo "docker-compose.yml: ok"
 
+bash -n compose/rolling-deploy.sh
+echo "compose/rolling-deploy.sh: syntax ok"
+
 # The Grafana dashboard: valid JSON, and every hail_* series it queries is
 # one the server exports (histograms through _bucket/_sum/_count).
 python3 - <<'PY'
