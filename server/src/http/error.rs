@@ -67,6 +67,19 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A `limit` query value: absent or empty is `default`, else 1..=`max`.
+pub fn parse_limit(raw: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::Malformed(format!(
+                "limit: a number from 1 to {max}"
+            ))),
+        },
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

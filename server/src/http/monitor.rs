@@ -3,7 +3,7 @@
 //! heartbeat). Admins only: anyone else with a valid token gets 403.
 
 use super::auth::bearer;
-use super::error::{ApiError, ApiQuery};
+use super::error::{parse_limit, ApiError, ApiQuery};
 use super::AppState;
 use crate::monitor::view::{self, ViewError};
 use axum::extract::{FromRequestParts, Path, State};
@@ -104,17 +104,7 @@ async fn dispatches(
             ))
         })?),
     };
-    let limit = match q.limit.as_deref().filter(|s| !s.is_empty()) {
-        None => DEFAULT_LIMIT,
-        Some(s) => match s.parse::<usize>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                return Err(ApiError::Malformed(format!(
-                    "limit: a number from 1 to {MAX_LIMIT}"
-                )))
-            }
-        },
-    };
+    let limit = parse_limit(q.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let dispatches = state.node.store.dispatches(outcome, limit).await?;
     Ok(Json(DispatchesResponse { dispatches }))
 }

@@ -2,7 +2,7 @@
 //! (admins see all); to anyone else it does not exist (404, not 403).
 
 use super::auth::Caller;
-use super::error::{ApiError, ApiQuery};
+use super::error::{parse_limit, ApiError, ApiQuery};
 use super::AppState;
 use crate::node::Actor;
 use crate::store::{TripFilter, TripRecord};
@@ -42,17 +42,7 @@ async fn list(
                 .ok_or_else(|| ApiError::Malformed(format!("status: unknown status {s:?}")))?,
         ),
     };
-    let limit = match q.limit.as_deref().filter(|s| !s.is_empty()) {
-        None => DEFAULT_LIMIT,
-        Some(s) => match s.parse::<usize>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                return Err(ApiError::Malformed(format!(
-                    "limit: a number from 1 to {MAX_LIMIT}"
-                )))
-            }
-        },
-    };
+    let limit = parse_limit(q.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let before =
         match q.before.as_deref().filter(|s| !s.is_empty()) {
             None => None,

@@ -76,23 +76,7 @@ async fn a_rider_whose_node_dies_reconnects_elsewhere_and_misses_nothing_after()
         };
         assert_eq!((trip_id, lat, lng), (trip.id, p.0, p.1));
     }
-    for (cmd, status) in [
-        (
-            ClientMessage::TripArrive { trip_id: trip.id },
-            TripStatus::Arrived,
-        ),
-        (
-            ClientMessage::TripStart { trip_id: trip.id },
-            TripStatus::InProgress,
-        ),
-        (
-            ClientMessage::TripComplete { trip_id: trip.id },
-            TripStatus::Completed,
-        ),
-    ] {
-        dws.ok(cmd).await;
-        rws.update_to(trip.id, status).await;
-    }
+    drive_to_completion(&mut dws, &mut rws, trip.id).await;
 }
 
 #[tokio::test]

@@ -702,6 +702,29 @@ pub fn request_at_centre() -> ClientMessage {
     }
 }
 
+/// The assigned driver takes an accepted trip to `completed`; the rider
+/// sees each step.
+pub async fn drive_to_completion(dws: &mut Ws, rws: &mut Ws, trip: TripId) {
+    use hail_protocol::TripStatus;
+    for (cmd, status) in [
+        (
+            ClientMessage::TripArrive { trip_id: trip },
+            TripStatus::Arrived,
+        ),
+        (
+            ClientMessage::TripStart { trip_id: trip },
+            TripStatus::InProgress,
+        ),
+        (
+            ClientMessage::TripComplete { trip_id: trip },
+            TripStatus::Completed,
+        ),
+    ] {
+        dws.ok(cmd).await;
+        rws.update_to(trip, status).await;
+    }
+}
+
 /// A driver on duty at `pos`.
 pub async fn driver_online(app: &TestApp, pos: (f64, f64)) -> (TestUser, Ws) {
     let (d, mut ws) = app.connect(Role::Driver).await;

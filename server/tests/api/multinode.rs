@@ -34,23 +34,7 @@ async fn the_trip_flow_across_two_nodes() {
         };
         assert_eq!((lat, lng), *p);
     }
-    for (cmd, status) in [
-        (
-            ClientMessage::TripArrive { trip_id: trip.id },
-            TripStatus::Arrived,
-        ),
-        (
-            ClientMessage::TripStart { trip_id: trip.id },
-            TripStatus::InProgress,
-        ),
-        (
-            ClientMessage::TripComplete { trip_id: trip.id },
-            TripStatus::Completed,
-        ),
-    ] {
-        dws.ok(cmd).await;
-        rws.update_to(trip.id, status).await;
-    }
+    drive_to_completion(&mut dws, &mut rws, trip.id).await;
     // Either node answers for the track.
     let track: TrackResponse = b
         .get(&format!("/api/trips/{}/track", trip.id), rider.token())

@@ -275,22 +275,6 @@ async fn a_redis_restart_mid_trip_is_survived() {
         .recv_until(|m| matches!(m, ServerMessage::DriverLocation { .. }))
         .await;
     assert!(matches!(got, ServerMessage::DriverLocation { trip_id, .. } if trip_id == trip.id));
-    for (cmd, status) in [
-        (
-            ClientMessage::TripArrive { trip_id: trip.id },
-            TripStatus::Arrived,
-        ),
-        (
-            ClientMessage::TripStart { trip_id: trip.id },
-            TripStatus::InProgress,
-        ),
-        (
-            ClientMessage::TripComplete { trip_id: trip.id },
-            TripStatus::Completed,
-        ),
-    ] {
-        dws.ok(cmd).await;
-        rws.update_to(trip.id, status).await;
-    }
+    drive_to_completion(&mut dws, &mut rws, trip.id).await;
     assert!(a.metric("hail_bus_recoveries_total").await >= Some(1.0));
 }
