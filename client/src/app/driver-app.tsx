@@ -3,8 +3,6 @@
 // trip through its statuses, and look back at past trips.
 
 import { useCallback, useRef, useState } from 'react';
-import { AuthScreen } from '../features/auth/auth-screen.tsx';
-import { useAuth, type Auth } from '../features/auth/use-auth.ts';
 import { CurrentTripPanel } from '../features/driver/current-trip-panel.tsx';
 import { simTarget } from '../features/driver/drive-step.ts';
 import { DutyControls } from '../features/driver/duty-controls.tsx';
@@ -14,35 +12,16 @@ import { useLocationSender } from '../features/driver/use-location-sender.ts';
 import { TripHistory } from '../features/history/trip-history.tsx';
 import { useTripHistory } from '../features/history/use-trip-history.ts';
 import { TripMap } from '../features/map/trip-map.tsx';
-import { ToastRegion } from '../features/toasts/toast-region.tsx';
-import { useToasts, type Toasts } from '../features/toasts/use-toasts.ts';
-import type { User } from '../lib/protocol.ts';
 import type { Offer } from '../lib/trip-state.ts';
 import { DRIVER_ACTION_COMMAND, isActive, type DriverAction } from '../lib/trip-status.ts';
 import { commandErrorText, useLiveSession } from '../lib/use-live-session.ts';
 import { WsRequestError, type WsClient } from '../lib/ws-client.ts';
 import { AppHeader } from './app-header.tsx';
+import { AppShell, type HomeProps } from './app-shell.tsx';
 import { ConnectionBadge } from './connection-badge.tsx';
 
 export function DriverApp() {
-  const auth = useAuth('driver');
-  const toasts = useToasts();
-  return (
-    <>
-      {auth.user === null ? (
-        <AuthScreen auth={auth} title="Hail: driver" />
-      ) : (
-        <DriverHome auth={auth} user={auth.user} toasts={toasts} />
-      )}
-      <ToastRegion toasts={toasts.toasts} onDismiss={toasts.dismiss} />
-    </>
-  );
-}
-
-interface HomeProps {
-  auth: Auth;
-  user: User;
-  toasts: Toasts;
+  return <AppShell role="driver" title="Hail: driver" Home={DriverHome} />;
 }
 
 /** Accepting failed for good with these: the offer is gone, drop its card. */

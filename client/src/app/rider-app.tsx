@@ -3,40 +3,20 @@
 // past trips and their tracks.
 
 import { useCallback, useState } from 'react';
-import { AuthScreen } from '../features/auth/auth-screen.tsx';
-import { useAuth, type Auth } from '../features/auth/use-auth.ts';
 import { TripHistory } from '../features/history/trip-history.tsx';
 import { useTripHistory } from '../features/history/use-trip-history.ts';
 import { TripMap } from '../features/map/trip-map.tsx';
 import { RequestForm } from '../features/rider/request-form.tsx';
 import { TripStatusPanel } from '../features/rider/trip-status-panel.tsx';
 import { useRequestDraft } from '../features/rider/use-request-draft.ts';
-import { ToastRegion } from '../features/toasts/toast-region.tsx';
-import { useToasts, type Toasts } from '../features/toasts/use-toasts.ts';
-import type { Place, User } from '../lib/protocol.ts';
+import type { Place } from '../lib/protocol.ts';
 import { useLiveSession } from '../lib/use-live-session.ts';
 import { AppHeader } from './app-header.tsx';
+import { AppShell, type HomeProps } from './app-shell.tsx';
 import { ConnectionBadge } from './connection-badge.tsx';
 
 export function RiderApp() {
-  const auth = useAuth('rider');
-  const toasts = useToasts();
-  return (
-    <>
-      {auth.user === null ? (
-        <AuthScreen auth={auth} title="Hail: rider" />
-      ) : (
-        <RiderHome auth={auth} user={auth.user} toasts={toasts} />
-      )}
-      <ToastRegion toasts={toasts.toasts} onDismiss={toasts.dismiss} />
-    </>
-  );
-}
-
-interface HomeProps {
-  auth: Auth;
-  user: User;
-  toasts: Toasts;
+  return <AppShell role="rider" title="Hail: rider" Home={RiderHome} />;
 }
 
 function RiderHome({ auth, user, toasts }: HomeProps) {
