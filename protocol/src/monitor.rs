@@ -105,6 +105,9 @@ pub struct Overview {
     pub at: DateTime<Utc>,
     /// A node silent for longer than this shows as `down`.
     pub heartbeat_window_secs: u64,
+    /// How often nodes announce themselves (and the stream ticks).
+    #[serde(default)]
+    pub heartbeat_ms: u64,
     pub nodes: Vec<NodeOverview>,
     pub totals: Totals,
     pub trips: TripCounts,

@@ -82,6 +82,8 @@ export interface Overview {
   /** The answering node's clock: the monitor's "now" for relative times. */
   at: Timestamp;
   heartbeat_window_secs: number;
+  /** How often nodes announce themselves and the stream ticks (0: not sent). */
+  heartbeat_ms: number;
   nodes: NodeOverview[];
   totals: Totals;
   trips: TripCounts;
@@ -266,6 +268,7 @@ export function parseOverview(value: unknown, path = '$'): Overview {
   return {
     at: time(o, 'at', path),
     heartbeat_window_secs: count(o, 'heartbeat_window_secs', path),
+    heartbeat_ms: o['heartbeat_ms'] === undefined ? 0 : count(o, 'heartbeat_ms', path),
     nodes: list(o, 'nodes', path, parseNode),
     totals: field(o, 'totals', path, parseTotals),
     trips: field(o, 'trips', path, parseTripCounts),

@@ -92,6 +92,7 @@ pub async fn overview(node: &Node) -> Result<Overview, ViewError> {
     Ok(Overview {
         at: now,
         heartbeat_window_secs: node.config.heartbeat_window().as_secs().max(1),
+        heartbeat_ms: node.config.heartbeat.as_millis() as u64,
         trips: node.store.trip_counts().await?,
         drivers: DriverCounts {
             online: totals.connections.driver,
