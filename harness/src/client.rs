@@ -252,6 +252,35 @@ pub async fn next_message(ws: &mut Socket) -> Option<ServerMessage> {
     }
 }
 
+/// What a socket gave: a message, or its end, with the close code when the
+/// server sent a close frame (`None`: the connection just died).
+#[derive(Debug)]
+pub enum Incoming {
+    Message(Box<ServerMessage>),
+    Closed(Option<u16>),
+}
+
+/// Like [`next_message`], but keeps the close code (1001 draining, 1012
+/// resync, ...), which fault scenarios count.
+pub async fn next_incoming(ws: &mut Socket) -> Incoming {
+    loop {
+        match ws.next().await {
+            None | Some(Err(_)) => return Incoming::Closed(None),
+            Some(Ok(Message::Close(frame))) => {
+                return Incoming::Closed(frame.map(|f| u16::from(f.code)))
+            }
+            Some(Ok(Message::Text(text))) => match serde_json::from_str(text.as_str()) {
+                Ok(msg) => return Incoming::Message(Box::new(msg)),
+                Err(e) => {
+                    eprintln!("harness: undecodable frame {text}: {e}");
+                    continue;
+                }
+            },
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
 pub async fn send(ws: &mut Socket, frame: &ClientFrame) -> Result<(), ClientError> {
     let text = serde_json::to_string(frame).map_err(|e| ClientError::Protocol(e.to_string()))?;
     ws.send(Message::Text(text.into()))

@@ -8,6 +8,7 @@
 //! - `city`        the simulated city: drivers move and accept, riders ride
 //! - `race`        contested accepts: exactly one winner per trip
 //! - `connections` idle authenticated sockets across processes and nodes
+//! - `soak`        steady load while nodes die: reconnects, acked GPS, one winner, no stuck trip
 
 pub mod city;
 pub mod client;
@@ -15,3 +16,4 @@ pub mod connections;
 pub mod movement;
 pub mod race;
 pub mod report;
+pub mod soak;

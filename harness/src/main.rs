@@ -1,10 +1,10 @@
-//! `hail-harness city | connections | race`: parse the command line, run
+//! `hail-harness city | connections | race | soak`: parse the command line, run
 //! the scenario, print the table, write the JSON report, and exit non-zero
 //! when a correctness check failed.
 
 use clap::{Parser, Subcommand};
 use hail_harness::report::Report;
-use hail_harness::{city, connections, race};
+use hail_harness::{city, connections, race, soak};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -96,6 +96,33 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         trips: usize,
     },
+    /// Steady load for fault runs: clients reconnect and resume; checks
+    /// acknowledged GPS, single winners and that every trip ends.
+    Soak {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 60)]
+        drivers: usize,
+        #[arg(long, default_value_t = 20)]
+        riders: usize,
+        /// Seconds between a driver's GPS updates.
+        #[arg(long, default_value_t = 1.0)]
+        gps_interval: f64,
+        /// Trip requests per second, over all riders.
+        #[arg(long, default_value_t = 1.0)]
+        trip_rate: f64,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 60.0)]
+        duration: f64,
+        /// Seconds riders may take to see their trips end afterwards.
+        #[arg(long, default_value_t = 90.0)]
+        grace: f64,
+        /// Then, seconds to wait for every known trip to be over.
+        #[arg(long, default_value_t = 90.0)]
+        settle: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Internal: one worker process of `connections`.
     #[command(hide = true)]
     ConnectionsWorker,
@@ -162,6 +189,35 @@ async fn main() -> anyhow::Result<()> {
                 secret: common.jwt_secret,
             };
             (connections::run(params).await?, common.json)
+        }
+        Command::Soak {
+            common,
+            drivers,
+            riders,
+            gps_interval,
+            trip_rate,
+            duration,
+            grace,
+            settle,
+            seed,
+        } => {
+            let params = soak::SoakParams {
+                urls: common.urls,
+                drivers,
+                riders,
+                gps_interval: Duration::from_secs_f64(gps_interval),
+                trip_rate,
+                duration: Duration::from_secs_f64(duration),
+                grace: Duration::from_secs_f64(grace),
+                settle: Duration::from_secs_f64(settle),
+                centre: (52.52, 13.405),
+                radius_m: 2500.0,
+                seed,
+                prefix: prefix(&common.prefix),
+                secret: common.jwt_secret,
+                progress: true,
+            };
+            (soak::run(params).await?, common.json)
         }
         Command::Race {
             common,
