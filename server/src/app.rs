@@ -356,7 +356,7 @@ fn spawn_metrics_upkeep(handle: PrometheusHandle, stop: CancellationToken, track
 /// works and `/` answers 404, so say how to get the apps.
 fn client_build(dir: &std::path::Path) -> Option<std::path::PathBuf> {
     if dir.join("index.html").is_file() {
-        tracing::info!(dir = %dir.display(), "serving the browser apps at /, /rider/, /driver/");
+        tracing::info!(dir = %dir.display(), "serving the browser apps at /, /rider/, /driver/, /monitor/");
         Some(dir.to_path_buf())
     } else {
         tracing::warn!(

@@ -166,7 +166,7 @@ pub struct Config {
     /// How long SIGTERM may take to drain sessions and flush GPS.
     pub shutdown_timeout: Duration,
     /// The built browser apps (`npm run build` in `client/`), served at `/`,
-    /// `/rider/` and `/driver/`. Relative to the working directory.
+    /// `/rider/`, `/driver/` and `/monitor/`. Relative to the working directory.
     pub client_dir: std::path::PathBuf,
     /// How often this node announces itself to the monitor; a node silent
     /// for three of these shows as down.

@@ -1,4 +1,4 @@
-//! The built browser apps (`client/dist`): `/` (landing), `/rider/`,
+//! The built browser apps (`client/dist`): `/` (landing), `/rider/`, `/monitor/`,
 //! `/driver/`, served from the same origin as the API so the apps need no
 //! CORS and no configured URL.
 
