@@ -24,14 +24,14 @@ pub struct CityParams {
     pub urls: Vec<String>,
     pub drivers: usize,
     pub riders: usize,
-    #[serde(with = "secs")]
+    #[serde(with = "crate::report::secs")]
     pub gps_interval: Duration,
     /// Trip requests per second, over all riders.
     pub trip_rate: f64,
-    #[serde(with = "secs")]
+    #[serde(with = "crate::report::secs")]
     pub duration: Duration,
     /// After `duration`, how long trips under way may take to finish.
-    #[serde(with = "secs")]
+    #[serde(with = "crate::report::secs")]
     pub grace: Duration,
     pub centre: (f64, f64),
     pub radius_m: f64,
@@ -43,15 +43,6 @@ pub struct CityParams {
     /// Print a progress line every second.
     #[serde(skip)]
     pub progress: bool,
-}
-
-mod secs {
-    pub fn serialize<S: serde::Serializer>(
-        d: &std::time::Duration,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
-    }
 }
 
 /// Live counters, for the progress line.

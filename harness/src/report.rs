@@ -149,6 +149,16 @@ impl Report {
     }
 }
 
+/// Durations in report parameters, as seconds (f64).
+pub(crate) mod secs {
+    pub fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,18 +35,18 @@ pub struct SoakParams {
     pub urls: Vec<String>,
     pub drivers: usize,
     pub riders: usize,
-    #[serde(with = "secs")]
+    #[serde(with = "crate::report::secs")]
     pub gps_interval: Duration,
     /// Trip requests per second, over all riders.
     pub trip_rate: f64,
     /// Seconds of load: riders request trips during this window.
-    #[serde(with = "secs")]
+    #[serde(with = "crate::report::secs")]
     pub duration: Duration,
     /// After `duration`, how long riders may take to see their trips end.
-    #[serde(with = "secs")]
+    #[serde(with = "crate::report::secs")]
     pub grace: Duration,
     /// After the grace, how long to wait for every known trip to be over.
-    #[serde(with = "secs")]
+    #[serde(with = "crate::report::secs")]
     pub settle: Duration,
     pub centre: (f64, f64),
     pub radius_m: f64,
@@ -57,15 +57,6 @@ pub struct SoakParams {
     /// Print a progress line every 5 s.
     #[serde(skip)]
     pub progress: bool,
-}
-
-mod secs {
-    pub fn serialize<S: serde::Serializer>(
-        d: &std::time::Duration,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
-    }
 }
 
 /// A driver accepts an offer this long after it arrives (ms).
