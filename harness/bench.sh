@@ -14,6 +14,10 @@ OUT=target/bench
 mkdir -p "$OUT"
 RUN=bench_$$
 export HAIL_JWT_SECRET="bench-secret-$RUN-0123456789abcdef"
+# A load generator is one client with many sockets and trips per account,
+# from few addresses: lift the per-user, per-rider and per-IP caps that
+# protect an exposed node (docs/protocol.md, "Limits").
+export HAIL_MAX_SOCKETS_PER_USER=0 HAIL_TRIP_REQUESTS_PER_WINDOW=0 HAIL_MAX_CONNECTIONS_PER_IP=0
 PIDS=()
 
 cleanup() {

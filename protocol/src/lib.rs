@@ -8,8 +8,10 @@
 //! - `ws`       WebSocket frames: client commands and server messages
 //! - `http`     HTTP request and response bodies
 //! - `error`    the error codes shared by HTTP and WebSocket
+//! - `close`    the WebSocket close codes and which ones to reconnect after
 //! - `monitor`  the admin monitor API (an extension)
 
+pub mod close;
 pub mod error;
 pub mod geo;
 pub mod http;

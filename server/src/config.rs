@@ -48,6 +48,11 @@ pub struct DispatchConfig {
     /// renewed at a third of it; when the node dies another takes the trip
     /// over once the lease has run out.
     pub lease: Duration,
+    /// Trips one rider may request per `trip_request_window` (0: no
+    /// limit): a request -> cancel loop otherwise keeps offering drivers
+    /// trips nobody will take. Counted in the store, so across nodes.
+    pub trip_requests_per_window: usize,
+    pub trip_request_window: Duration,
 }
 
 impl Default for DispatchConfig {
@@ -62,6 +67,8 @@ impl Default for DispatchConfig {
             stale_after: Duration::from_secs(30),
             index_interval: Duration::from_millis(1000),
             lease: Duration::from_secs(5),
+            trip_requests_per_window: 10,
+            trip_request_window: Duration::from_secs(600),
         }
     }
 }
@@ -92,6 +99,9 @@ pub struct WsConfig {
     /// tungstenite read/write buffers: 4 KiB keeps an idle socket near 6 KiB
     /// of RSS instead of 134 KiB with the defaults (FACTS.md).
     pub buffer: usize,
+    /// WebSockets one user may hold on a node (0: no cap); past it the
+    /// oldest is closed with 4009, so the newest tab or device works.
+    pub max_sockets_per_user: usize,
 }
 
 impl Default for WsConfig {
@@ -106,6 +116,7 @@ impl Default for WsConfig {
             max_message: 64 * 1024,
             hard_max_message: 256 * 1024,
             buffer: 4 * 1024,
+            max_sockets_per_user: 5,
         }
     }
 }
@@ -233,6 +244,8 @@ impl Config {
             stale_after: env.secs("HAIL_STALE_SECS", 30)?,
             index_interval: Duration::from_millis(env.get("HAIL_GEO_INDEX_MS", 1000)?),
             lease: Duration::from_millis(env.get("HAIL_DISPATCH_LEASE_MS", 5000)?),
+            trip_requests_per_window: env.get("HAIL_TRIP_REQUESTS_PER_WINDOW", 10)?,
+            trip_request_window: env.secs("HAIL_TRIP_REQUEST_WINDOW_SECS", 600)?,
         };
         let ws = WsConfig {
             ping_interval: env.secs("HAIL_WS_PING_SECS", 20)?,
@@ -241,6 +254,7 @@ impl Config {
             outbox: env.get("HAIL_WS_OUTBOX", 256)?,
             rate_per_sec: env.get("HAIL_WS_RATE_PER_SEC", 20)?,
             burst: env.get("HAIL_WS_BURST", 50)?,
+            max_sockets_per_user: env.get("HAIL_MAX_SOCKETS_PER_USER", 5)?,
             ..WsConfig::default()
         };
         let gps = GpsConfig {
@@ -321,6 +335,12 @@ impl Config {
         if d.lease < Duration::from_millis(300) {
             return Err(ConfigError::Invalid(
                 "HAIL_DISPATCH_LEASE_MS must be at least 300".into(),
+            ));
+        }
+        if d.trip_requests_per_window > 0 && d.trip_request_window.is_zero() {
+            return Err(ConfigError::Invalid(
+                "HAIL_TRIP_REQUEST_WINDOW_SECS must be > 0 when HAIL_TRIP_REQUESTS_PER_WINDOW is set"
+                    .into(),
             ));
         }
         if self.heartbeat.is_zero() {

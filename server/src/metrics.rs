@@ -105,3 +105,28 @@ pub fn gps_flush_failed(took: Duration, error: &dyn std::fmt::Display) {
     LIVE.task(Task::GpsWriter).failed(took, error);
     counter!("hail_gps_flush_failures_total").increment(1);
 }
+
+/// A session closed because its user opened more than the per-user cap.
+pub fn socket_replaced() {
+    counter!("hail_sockets_replaced_total").increment(1);
+}
+
+/// An inbound frame over the connection's rate, by frame kind.
+pub fn frame_limited(kind: &'static str) {
+    counter!("hail_frames_limited_total", "kind" => kind).increment(1);
+}
+
+/// A session ended by the server, by close code.
+pub fn session_closed(code: u16) {
+    counter!("hail_sessions_closed_total", "code" => code.to_string()).increment(1);
+}
+
+/// A `trip.request` refused for the rider's trip rate.
+pub fn trip_request_limited() {
+    counter!("hail_trip_requests_limited_total").increment(1);
+}
+
+/// A `location.at` too far from server time, replaced by the time it arrived.
+pub fn location_time_replaced() {
+    counter!("hail_location_time_replaced_total").increment(1);
+}

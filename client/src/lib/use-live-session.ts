@@ -211,6 +211,9 @@ export function commandErrorText(error: WsRequestError): string {
 
 function sessionEndText(error: unknown): string {
   if (error instanceof WsClosedError && error.closeCode === 1008) return 'Your account no longer exists. Log in again.';
+  if (error instanceof WsClosedError && error.closeCode === 4003) return 'Your account was deleted or suspended. Log in again.';
+  if (error instanceof WsClosedError && error.closeCode === 4009)
+    return 'Hail was opened in another tab or device, so this one was disconnected. Reload to use it here.';
   if (error instanceof AuthError) return `Your session has ended (${error.message}). Log in again.`;
   return `The connection ended: ${errorMessage(error)}`;
 }

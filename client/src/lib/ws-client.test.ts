@@ -284,6 +284,23 @@ describe('WsClient reconnecting', () => {
     expect(FakeSocket.instances.filter((s) => s !== second.socket && s.url.includes('token-1'))).toHaveLength(0);
   });
 
+  it.each([4003, 4009, 1007])('stops on close code %i (revoked, replaced, not UTF-8)', async (code) => {
+    const { client, socket } = await connected();
+    socket.serverClose(code, 'terminal');
+    expect(client.connectionState).toBe('closed');
+    const count = FakeSocket.instances.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.instances.length).toBe(count);
+  });
+
+  it('reconnects after 4001 (access token expired), with a fresh token', async () => {
+    const { client, socket } = await connected();
+    socket.serverClose(4001, 'access token expired');
+    expect(client.connectionState).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.instances.length).toBeGreaterThan(1);
+  });
+
   it('close() stops reconnecting, also while a retry is scheduled', async () => {
     const { client, socket, states } = await connected();
     socket.serverClose(1006);

@@ -68,7 +68,13 @@ export function backoffDelay(attempt: number, random: () => number, backoff = DE
 }
 
 /** Close codes after which reconnecting cannot help (docs/protocol.md 4.4). */
-const TERMINAL_CLOSE_CODES = new Set([1008]); // the token's user no longer exists
+const TERMINAL_CLOSE_CODES = new Set([
+  1007, // a text frame that was not UTF-8: a client bug, resending repeats it
+  1008, // the token's user no longer exists, or the client flooded frames
+  1009, // a frame over the size limit
+  4003, // the account was deleted or suspended
+  4009, // a newer connection of the same user took this one's place
+]);
 
 export type RequestErrorCode = ErrorCode | 'timeout' | 'disconnected' | 'not_connected' | 'closed';
 

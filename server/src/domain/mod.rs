@@ -2,5 +2,7 @@
 //! when a dispatch runs its rounds. Everything here is unit-tested with
 //! plain values (and paused tokio time for the dispatch clock).
 
+pub mod area;
+pub mod clock;
 pub mod dispatch;
 pub mod trip;

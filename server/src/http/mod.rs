@@ -1,6 +1,7 @@
 //! HTTP routes. Each module exposes `router()`; errors go through
 //! [`error::ApiError`], the one place mapping them to status and body.
 
+pub mod account;
 pub mod auth;
 pub mod error;
 pub mod health;
@@ -28,6 +29,7 @@ pub fn app(state: AppState, with_metrics: bool, client_dir: Option<&Path>) -> Ro
         .nest(
             "/api",
             auth::router()
+                .merge(account::router())
                 .merge(trips::router())
                 .merge(monitor::router()),
         )

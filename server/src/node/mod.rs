@@ -32,6 +32,9 @@ pub enum CommandError {
     Refused(#[from] Refusal),
     #[error("{0}")]
     Conflict(&'static str),
+    /// The rider asked for too many trips lately (`retry_after` seconds).
+    #[error("{message}")]
+    RateLimited { message: String },
     #[error("a backend is unavailable; retry later")]
     Unavailable(String),
     #[error("internal error")]

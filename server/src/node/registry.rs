@@ -13,6 +13,35 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::dispatcher::Signal;
+use hail_protocol::close;
+
+/// Tells a session to end, and with which close code: the first reason
+/// given wins (a slow consumer that is also revoked closes once).
+#[derive(Clone, Default)]
+pub struct Kick {
+    token: CancellationToken,
+    why: Arc<std::sync::OnceLock<(u16, &'static str)>>,
+}
+
+impl Kick {
+    pub fn kick(&self, code: u16, reason: &'static str) {
+        let _ = self.why.set((code, reason));
+        self.token.cancel();
+    }
+
+    pub fn is_kicked(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    /// Resolves once kicked, with the close code and reason.
+    pub async fn kicked(&self) -> (u16, &'static str) {
+        self.token.cancelled().await;
+        self.why
+            .get()
+            .copied()
+            .unwrap_or((close::POLICY, "closed by the server"))
+    }
+}
 
 /// What a session gives the registry so events can reach it.
 #[derive(Clone)]
@@ -20,8 +49,42 @@ pub struct SessionHandle {
     pub id: u64,
     pub role: Role,
     pub outbox: mpsc::Sender<Arc<ServerMessage>>,
-    /// Cancelled when the session must go (slow consumer).
-    pub kick: CancellationToken,
+    /// Ends the session: slow consumer, revoked account, socket cap.
+    pub kick: Kick,
+}
+
+/// A message on a user's topic that is for the sessions themselves, not
+/// their clients. It travels on the same channel as the user's events, so
+/// it reaches every node that holds one of the user's sockets.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    /// The account was deleted (or suspended): close every socket with
+    /// [`close::REVOKED`].
+    Revoke,
+}
+
+impl Control {
+    /// `ServerMessage`s are JSON objects that start with `{"type"`; a
+    /// control message is one with a single key `control`, so one prefix
+    /// check tells them apart without a second parse.
+    const PREFIX: &'static [u8] = b"{\"control\"";
+
+    pub fn encode(&self) -> Vec<u8> {
+        // A unit enum always serialises.
+        let value = serde_json::to_value(self).unwrap_or_default();
+        serde_json::to_vec(&serde_json::json!({ "control": value })).unwrap_or_default()
+    }
+
+    fn decode(payload: &[u8]) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Wire {
+            control: Control,
+        }
+        serde_json::from_slice::<Wire>(payload)
+            .ok()
+            .map(|w| w.control)
+    }
 }
 
 #[derive(Default)]
@@ -36,10 +99,37 @@ impl Registry {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    pub fn add_session(&self, user: UserId, handle: SessionHandle) {
+    /// Adds a session; when the user then has more than `cap` on this node
+    /// (0: no cap), the oldest are closed with [`close::REPLACED`], so the
+    /// newest tab or device always works.
+    pub fn add_session(&self, user: UserId, handle: SessionHandle, cap: usize) {
         m::connection_opened(handle.role);
         let mut map = self.sessions.write().unwrap_or_else(|e| e.into_inner());
-        map.entry(user).or_default().push(handle);
+        let list = map.entry(user).or_default();
+        list.push(handle);
+        if cap > 0 {
+            // Ids grow, so the smallest live ids are the oldest sessions;
+            // already-kicked ones are on their way out and do not count.
+            let mut live: Vec<&SessionHandle> =
+                list.iter().filter(|h| !h.kick.is_kicked()).collect();
+            if live.len() > cap {
+                live.sort_by_key(|h| h.id);
+                let excess = live.len() - cap;
+                for old in &live[..excess] {
+                    m::socket_replaced();
+                    old.kick
+                        .kick(close::REPLACED, "too many connections for this user");
+                }
+            }
+        }
+    }
+
+    /// Ends every local session of `user` with `code`.
+    pub fn kick_user(&self, user: UserId, code: u16, reason: &'static str) {
+        let map = self.sessions.read().unwrap_or_else(|e| e.into_inner());
+        for handle in map.get(&user).into_iter().flatten() {
+            handle.kick.kick(code, reason);
+        }
     }
 
     pub fn remove_session(&self, user: UserId, id: u64) {
@@ -105,7 +195,7 @@ impl Registry {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     m::outbox_overflow();
-                    handle.kick.cancel();
+                    handle.kick.kick(close::SLOW_CONSUMER, "slow consumer");
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
@@ -127,6 +217,14 @@ impl Registry {
 impl Inbound for Registry {
     fn deliver(&self, topic: Topic, payload: &[u8]) {
         match topic {
+            Topic::User(user) if payload.starts_with(Control::PREFIX) => {
+                match Control::decode(payload) {
+                    Some(Control::Revoke) => {
+                        self.kick_user(user, close::REVOKED, "account revoked")
+                    }
+                    None => tracing::error!(%user, "undecodable control message"),
+                }
+            }
             Topic::User(user) => match serde_json::from_slice::<ServerMessage>(payload) {
                 Ok(msg) => self.deliver_to_user(user, Arc::new(msg)),
                 Err(e) => tracing::error!(%user, "undecodable bus message: {e}"),
@@ -149,7 +247,7 @@ mod tests {
             id: reg.session_id(),
             role: Role::Rider,
             outbox: tx,
-            kick: CancellationToken::new(),
+            kick: Kick::default(),
         };
         (h, rx)
     }
@@ -167,8 +265,8 @@ mod tests {
         let user = UserId::new();
         let (a, mut ra) = handle(&reg, 4);
         let (b, mut rb) = handle(&reg, 4);
-        reg.add_session(user, a);
-        reg.add_session(user, b.clone());
+        reg.add_session(user, a, 0);
+        reg.add_session(user, b.clone(), 0);
         assert!(reg.listens(Topic::User(user)));
         reg.deliver_to_user(user, msg());
         assert!(ra.try_recv().is_ok());
@@ -177,20 +275,53 @@ mod tests {
         assert!(reg.listens(Topic::User(user)));
     }
 
-    #[test]
-    fn a_full_outbox_kicks_the_slow_session_only() {
+    #[tokio::test]
+    async fn a_full_outbox_kicks_the_slow_session_only() {
         let reg = Registry::default();
         let (slow_user, fast_user) = (UserId::new(), UserId::new());
         let (slow, _keep) = handle(&reg, 1);
         let (fast, mut rf) = handle(&reg, 8);
-        reg.add_session(slow_user, slow.clone());
-        reg.add_session(fast_user, fast.clone());
+        reg.add_session(slow_user, slow.clone(), 0);
+        reg.add_session(fast_user, fast.clone(), 0);
         reg.deliver_to_user(slow_user, msg());
-        assert!(!slow.kick.is_cancelled());
+        assert!(!slow.kick.is_kicked());
         reg.deliver_to_user(slow_user, msg());
-        assert!(slow.kick.is_cancelled(), "overflow kicks");
+        assert!(slow.kick.is_kicked(), "overflow kicks");
+        assert_eq!(slow.kick.kicked().await.0, close::SLOW_CONSUMER);
         reg.deliver_to_user(fast_user, msg());
         assert!(rf.try_recv().is_ok());
-        assert!(!fast.kick.is_cancelled());
+        assert!(!fast.kick.is_kicked());
+    }
+
+    #[tokio::test]
+    async fn the_oldest_sessions_past_the_cap_are_replaced() {
+        let reg = Registry::default();
+        let user = UserId::new();
+        let handles: Vec<_> = (0..4).map(|_| handle(&reg, 4).0).collect();
+        for h in &handles {
+            reg.add_session(user, h.clone(), 2);
+        }
+        assert!(handles[0].kick.is_kicked() && handles[1].kick.is_kicked());
+        assert!(!handles[2].kick.is_kicked() && !handles[3].kick.is_kicked());
+        assert_eq!(
+            handles[0].kick.kicked().await,
+            (close::REPLACED, "too many connections for this user")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_revoke_on_the_bus_closes_every_session_of_the_user() {
+        let reg = Registry::default();
+        let (user, other) = (UserId::new(), UserId::new());
+        let (a, _ra) = handle(&reg, 4);
+        let (b, _rb) = handle(&reg, 4);
+        let (c, _rc) = handle(&reg, 4);
+        reg.add_session(user, a.clone(), 0);
+        reg.add_session(user, b.clone(), 0);
+        reg.add_session(other, c.clone(), 0);
+        reg.deliver(Topic::User(user), &Control::Revoke.encode());
+        assert_eq!(a.kick.kicked().await.0, close::REVOKED);
+        assert_eq!(b.kick.kicked().await.0, close::REVOKED);
+        assert!(!c.kick.is_kicked());
     }
 }

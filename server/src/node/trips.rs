@@ -7,7 +7,7 @@ use crate::domain::trip::{cancelled_by, decide, OfferState, Outcome, Party, Refu
 use crate::keys::Topic;
 use crate::metrics as m;
 use crate::store::{NewTrip, OfferEnd, OfferStatus, Transition, TripRecord};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hail_protocol::{Place, Role, ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
 use std::sync::Arc;
 
@@ -24,6 +24,7 @@ impl Node {
         dropoff: Place,
     ) -> Result<Trip, CommandError> {
         let now = Utc::now();
+        self.check_request_rate(rider, now).await?;
         let trip = self
             .store
             .create_trip(NewTrip {
@@ -44,6 +45,36 @@ impl Node {
         self.notify(rider.id, &ServerMessage::TripUpdated { trip: trip.clone() })
             .await;
         Ok(trip)
+    }
+
+    /// A rider's trip requests are bounded per window (request -> cancel
+    /// loops would otherwise keep drivers busy with trips nobody takes).
+    /// Counted from the store, so the bound holds across nodes.
+    async fn check_request_rate(
+        &self,
+        rider: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(), CommandError> {
+        let d = &self.config.dispatch;
+        if d.trip_requests_per_window == 0 {
+            return Ok(());
+        }
+        let window = chrono::Duration::from_std(d.trip_request_window).unwrap_or_default();
+        let recent = self
+            .store
+            .trips_requested_since(rider.id, now - window, d.trip_requests_per_window)
+            .await?;
+        if recent >= d.trip_requests_per_window {
+            m::trip_request_limited();
+            return Err(CommandError::RateLimited {
+                message: format!(
+                    "at most {} trip requests per {} s; try again later",
+                    d.trip_requests_per_window,
+                    d.trip_request_window.as_secs()
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// How `actor` relates to the trip.

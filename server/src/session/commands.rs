@@ -35,8 +35,13 @@ where
                 at,
             } => {
                 let pos = Position { lat, lng };
-                self.location(pos, heading, speed, at.unwrap_or_else(Utc::now), reference)
-                    .await?;
+                let stale = self.node.config.dispatch.stale_after;
+                let max_age = chrono::Duration::from_std(stale).unwrap_or(chrono::Duration::MAX);
+                let (at, replaced) = crate::domain::clock::point_time(at, Utc::now(), max_age);
+                if replaced {
+                    m::location_time_replaced();
+                }
+                self.location(pos, heading, speed, at, reference).await?;
                 return Ok(None);
             }
             ClientMessage::DriverAvailable { available } => {

@@ -7,7 +7,7 @@ mod driver;
 
 use crate::keys::Topic;
 use crate::metrics as m;
-use crate::node::registry::SessionHandle;
+use crate::node::registry::{Kick, SessionHandle};
 use crate::node::{Actor, CommandError, Node};
 use crate::ws::codec;
 use axum::extract::ws::{CloseFrame, Message};
@@ -19,21 +19,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
-/// Close codes. 1001: server going away (reconnect elsewhere); 1008: the
-/// user no longer exists; 1009: a frame over the size limit; 1011: a
-/// backend failed while opening; 1012: the node lost its bus and is back,
-/// events may have been missed (reconnect: `hello` makes you whole); 4008:
-/// slow consumer (reconnect).
-pub mod close {
-    pub const GOING_AWAY: u16 = 1001;
-    pub const POLICY: u16 = 1008;
-    pub const TOO_BIG: u16 = 1009;
-    pub const INTERNAL: u16 = 1011;
-    pub const RESYNC: u16 = 1012;
-    pub const SLOW_CONSUMER: u16 = 4008;
-}
+pub use hail_protocol::close;
 
 /// Why the loop ended.
 enum End {
@@ -54,10 +41,18 @@ pub struct Session<S> {
     /// This session's own queue, for answers that come later (a location
     /// is answered once its point is persisted).
     outbox: mpsc::Sender<Arc<ServerMessage>>,
+    /// Frames in a row refused by the limiter that were not text (text
+    /// is answered `rate_limited`; binary, ping and pong floods are not
+    /// answered, and a socket that keeps flooding is closed).
+    refused_in_a_row: u32,
+    /// When the access token the socket opened with expires.
+    token_expires: Instant,
 }
 
-/// Runs a session for an authenticated user until it ends.
-pub async fn run<S, E>(node: Arc<Node>, actor: Actor, socket: S)
+/// Runs a session for an authenticated user until it ends; the socket is
+/// closed with 4001 when the access token it opened with (`exp`, unix
+/// seconds) expires.
+pub async fn run<S, E>(node: Arc<Node>, actor: Actor, exp: u64, socket: S)
 where
     S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -65,7 +60,9 @@ where
     let mut socket = socket;
     let user = match node.store.user_by_id(actor.id).await {
         Ok(Some(user)) => user,
-        Ok(None) => return close_now(&mut socket, close::POLICY, "unknown user").await,
+        Ok(None) => {
+            return close_now(&mut socket, close::REVOKED, "unknown or deleted account").await
+        }
         Err(e) => {
             tracing::warn!("session not opened: {e}");
             return close_now(&mut socket, close::INTERNAL, "unavailable").await;
@@ -75,7 +72,7 @@ where
     let quota = Quota::per_second(NonZeroU32::new(ws.rate_per_sec).unwrap_or(NonZeroU32::MIN))
         .allow_burst(NonZeroU32::new(ws.burst).unwrap_or(NonZeroU32::MIN));
     let (tx, rx) = mpsc::channel(ws.outbox);
-    let kick = CancellationToken::new();
+    let kick = Kick::default();
     let handle = SessionHandle {
         id: node.registry.session_id(),
         role: actor.role,
@@ -83,7 +80,11 @@ where
         kick: kick.clone(),
     };
     let session_id = handle.id;
-    node.registry.add_session(actor.id, handle);
+    node.registry
+        .add_session(actor.id, handle, ws.max_sockets_per_user);
+    let now_secs = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+    let token_expires =
+        Instant::now() + std::time::Duration::from_secs(exp.saturating_sub(now_secs));
     let mut session = Session {
         node: node.clone(),
         socket,
@@ -93,9 +94,12 @@ where
         driver: DriverState::default(),
         broken: false,
         outbox: tx,
+        refused_in_a_row: 0,
+        token_expires,
     };
     let end = session.open_and_serve(rx, kick).await;
     if let End::Close(code, reason) = end {
+        m::session_closed(code);
         let _ = session.close(code, reason).await;
     }
     session.leave().await;
@@ -118,11 +122,7 @@ where
     S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    async fn open_and_serve(
-        &mut self,
-        rx: mpsc::Receiver<Arc<ServerMessage>>,
-        kick: CancellationToken,
-    ) -> End {
+    async fn open_and_serve(&mut self, rx: mpsc::Receiver<Arc<ServerMessage>>, kick: Kick) -> End {
         // Subscribe before reading the active trip, so no event published
         // between the read and the subscription can be missed.
         if let Err(e) = self.node.subs.sync(Topic::User(self.actor.id)).await {
@@ -158,11 +158,7 @@ where
         self.serve(rx, kick).await
     }
 
-    async fn serve(
-        &mut self,
-        mut rx: mpsc::Receiver<Arc<ServerMessage>>,
-        kick: CancellationToken,
-    ) -> End {
+    async fn serve(&mut self, mut rx: mpsc::Receiver<Arc<ServerMessage>>, kick: Kick) -> End {
         let cfg = self.node.config.ws.clone();
         let shutdown = self.node.shutdown.clone();
         let resync = self.node.resync_token();
@@ -172,17 +168,19 @@ where
         // Armed once, not per message: re-creating them on every loop turn
         // showed up in the profile (docs/benchmarks.md).
         let shutting_down = shutdown.cancelled();
-        let kicked = kick.cancelled();
+        let kicked = kick.kicked();
         let resynced = resync.cancelled();
-        tokio::pin!(shutting_down, kicked, resynced);
+        let expired = tokio::time::sleep_until(self.token_expires);
+        tokio::pin!(shutting_down, kicked, resynced, expired);
         loop {
             if self.broken {
                 return End::Gone;
             }
             tokio::select! {
                 _ = &mut shutting_down => return End::Close(close::GOING_AWAY, "server shutting down"),
-                _ = &mut kicked => return End::Close(close::SLOW_CONSUMER, "slow consumer"),
+                (code, reason) = &mut kicked => return End::Close(code, reason),
                 _ = &mut resynced => return End::Close(close::RESYNC, "events may have been missed: reconnect"),
+                _ = &mut expired => return End::Close(close::TOKEN_EXPIRED, "access token expired: refresh and reconnect"),
                 Some(msg) = rx.recv() => {
                     self.on_event(&msg).await;
                     if self.write(&msg).await.is_err() {
@@ -201,58 +199,108 @@ where
                 }
                 frame = self.socket.next() => {
                     last_heard = Instant::now();
+                    let Some(frame) = frame else { return End::Gone };
+                    let frame = match frame {
+                        Ok(frame) => frame,
+                        Err(e) => return self.on_read_error(e).await,
+                    };
+                    if let Message::Close(_) = frame {
+                        return End::Gone;
+                    }
+                    // Every frame counts against the rate, whatever its kind.
+                    if self.limiter.check().is_err() {
+                        if let Some(end) = self.on_limited(&frame).await {
+                            return end;
+                        }
+                        continue;
+                    }
+                    self.refused_in_a_row = 0;
                     match frame {
-                        Some(Ok(Message::Text(text))) if text.len() > cfg.max_message => {
+                        Message::Text(text) if text.len() > cfg.max_message => {
                             let reference = codec::reference_of(text.as_str());
                             self.send_error(reference, ErrorCode::TooLarge, &too_large(cfg.max_message)).await;
                         }
-                        Some(Ok(Message::Text(text))) => self.on_text(text.as_str()).await,
-                        Some(Ok(Message::Binary(_))) => {
+                        Message::Text(text) => self.on_text(text.as_str()).await,
+                        Message::Binary(_) => {
                             self.send_error(None, ErrorCode::Invalid, "binary frames are not supported; send JSON text").await;
                         }
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                        Some(Ok(Message::Close(_))) | None => return End::Gone,
-                        Some(Err(e)) => return self.on_read_error(e).await,
+                        Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {}
                     }
                 }
             }
         }
     }
 
+    /// A frame over the rate: text is answered `rate_limited` (the
+    /// contract: the connection stays); other frames are dropped unanswered
+    /// (an answer per flood frame would amplify it), and a socket whose
+    /// non-text frames keep coming past the limit is closed with 1008.
+    async fn on_limited(&mut self, frame: &Message) -> Option<End> {
+        match frame {
+            Message::Text(text) => {
+                m::frame_limited("text");
+                let reference = if text.len() > self.node.config.ws.max_message {
+                    None
+                } else {
+                    codec::reference_of(text.as_str())
+                };
+                self.send_error(
+                    reference,
+                    ErrorCode::RateLimited,
+                    "too many messages; slow down",
+                )
+                .await;
+                None
+            }
+            other => {
+                m::frame_limited(match other {
+                    Message::Binary(_) => "binary",
+                    Message::Ping(_) => "ping",
+                    _ => "pong",
+                });
+                self.refused_in_a_row += 1;
+                (self.refused_in_a_row > self.node.config.ws.burst)
+                    .then_some(End::Close(close::POLICY, "too many frames"))
+            }
+        }
+    }
+
     async fn on_read_error(&mut self, e: E) -> End {
         let e: Box<dyn std::error::Error + Send + Sync> = e.into();
-        let too_big = e
+        let code = e
             .downcast_ref::<tungstenite::Error>()
             .or_else(|| {
                 e.source()
                     .and_then(|s| s.downcast_ref::<tungstenite::Error>())
             })
-            .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
-        if too_big {
-            let limit = self.node.config.ws.max_message;
-            self.send_error(
-                None,
-                ErrorCode::TooLarge,
-                &format!("messages are limited to {limit} bytes"),
-            )
-            .await;
-            return End::Close(close::TOO_BIG, "message too large");
+            .and_then(|e| match e {
+                tungstenite::Error::Capacity(_) => Some(close::TOO_BIG),
+                tungstenite::Error::Utf8(_) => Some(close::INVALID_DATA),
+                _ => None,
+            });
+        match code {
+            // RFC 6455 8.1: a text frame that is not UTF-8 fails the
+            // connection with 1007.
+            Some(close::INVALID_DATA) => {
+                return End::Close(close::INVALID_DATA, "text frames must be UTF-8")
+            }
+            Some(_) => {
+                let limit = self.node.config.ws.max_message;
+                self.send_error(
+                    None,
+                    ErrorCode::TooLarge,
+                    &format!("messages are limited to {limit} bytes"),
+                )
+                .await;
+                return End::Close(close::TOO_BIG, "message too large");
+            }
+            None => {}
         }
         tracing::debug!(user = %self.actor.id, "socket error: {e}");
         End::Gone
     }
 
     async fn on_text(&mut self, text: &str) {
-        if self.limiter.check().is_err() {
-            let reference = codec::reference_of(text);
-            return self
-                .send_error(
-                    reference,
-                    ErrorCode::RateLimited,
-                    "too many messages; slow down",
-                )
-                .await;
-        }
         match codec::parse(text, self.actor.role) {
             Err(rejected) => {
                 self.send_error(rejected.reference, rejected.code, &rejected.message)
@@ -309,8 +357,20 @@ where
         }
     }
 
+    /// Sends the close frame, then reads until the peer's close (briefly):
+    /// a socket dropped with unread frames in its buffer is reset, and the
+    /// reset would destroy the close frame before the client reads its code
+    /// (a flooding client, or one mid-burst at shutdown).
     async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), ()> {
         close_now(&mut self.socket, code, reason).await;
+        let drain = async {
+            while let Some(Ok(frame)) = self.socket.next().await {
+                if let Message::Close(_) = frame {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), drain).await;
         Ok(())
     }
 
@@ -340,6 +400,7 @@ fn wire_error(e: &CommandError) -> (ErrorCode, String) {
             (ErrorCode::Conflict, e.to_string())
         }
         CommandError::Refused(Refusal::TripTaken) => (ErrorCode::TripTaken, e.to_string()),
+        CommandError::RateLimited { .. } => (ErrorCode::RateLimited, e.to_string()),
         CommandError::Unavailable(why) => {
             tracing::warn!("command failed, backend unavailable: {why}");
             (ErrorCode::Unavailable, e.to_string())

@@ -188,6 +188,20 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<Rotation>;
 
+    /// Deletes an account: `user_by_id` no longer finds it, its password
+    /// no longer matches anything and its refresh tokens are gone; its
+    /// trips stay (they are the other party's history too). `Conflict`
+    /// while it has an active trip; `false` when there was no such account.
+    async fn delete_user(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// How many trips `rider` requested since `since`, counting at most
+    /// `cap` (the rate check needs no more).
+    async fn trips_requested_since(
+        &self,
+        rider: UserId,
+        since: DateTime<Utc>,
+        cap: usize,
+    ) -> StoreResult<usize>;
+
     /// Fails with `Conflict` when the rider already has an active trip.
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip>;
     async fn trip(&self, id: TripId) -> StoreResult<Option<TripRecord>>;

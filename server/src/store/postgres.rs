@@ -256,11 +256,77 @@ impl Store for PgStore {
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached("SELECT id, username, role, name FROM users WHERE id = $1")
+            .prepare_cached(
+                "SELECT id, username, role, name FROM users WHERE id = $1 AND deleted_at IS NULL",
+            )
             .await
             .map_err(map_err)?;
         let row = client.query_opt(&stmt, &[&id.0]).await.map_err(map_err)?;
         row.map(|r| user_from_row(&r)).transpose()
+    }
+
+    async fn delete_user(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let stmt = tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL), \
+                 EXISTS (SELECT 1 FROM trips WHERE (rider_id = $1 OR driver_id = $1) \
+                 AND status IN ('requested', 'accepted', 'arrived', 'in_progress'))",
+            )
+            .await
+            .map_err(map_err)?;
+        let row = tx.query_one(&stmt, &[&id.0]).await.map_err(map_err)?;
+        let (exists, busy): (bool, bool) = (row.get(0), row.get(1));
+        if !exists {
+            return Ok(false);
+        }
+        if busy {
+            return Err(StoreError::Conflict("the account has an active trip"));
+        }
+        tx.execute(
+            &tx.prepare_cached(
+                // '!' is no PHC string: no password can match it again.
+                "UPDATE users SET deleted_at = $2, password_hash = '!deleted' WHERE id = $1",
+            )
+            .await
+            .map_err(map_err)?,
+            &[&id.0, &now],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.execute(
+            &tx.prepare_cached("DELETE FROM refresh_tokens WHERE user_id = $1")
+                .await
+                .map_err(map_err)?,
+            &[&id.0],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn trips_requested_since(
+        &self,
+        rider: UserId,
+        since: DateTime<Utc>,
+        cap: usize,
+    ) -> StoreResult<usize> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM trips WHERE rider_id = $1 \
+                 AND requested_at > $2 LIMIT $3) recent",
+            )
+            .await
+            .map_err(map_err)?;
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        let row = client
+            .query_one(&stmt, &[&rider.0, &since, &cap])
+            .await
+            .map_err(map_err)?;
+        Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or(0))
     }
 
     async fn insert_refresh_token(

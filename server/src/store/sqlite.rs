@@ -245,9 +245,64 @@ impl Store for SqliteStore {
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>> {
         self.run(move |c| {
-            c.prepare_cached("SELECT id, username, role, name FROM users WHERE id = ?1")?
-                .query_row([id.to_string()], user_from_row)
-                .optional()
+            c.prepare_cached(
+                "SELECT id, username, role, name FROM users WHERE id = ?1 AND deleted_at IS NULL",
+            )?
+            .query_row([id.to_string()], user_from_row)
+            .optional()
+        })
+        .await
+    }
+
+    async fn delete_user(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<bool> {
+        let outcome = self
+            .run(move |c| {
+                let tx = c.transaction()?;
+                let id = id.to_string();
+                let (exists, busy): (bool, bool) = tx
+                    .prepare_cached(
+                        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND deleted_at IS NULL), \
+                         EXISTS (SELECT 1 FROM trips WHERE (rider_id = ?1 OR driver_id = ?1) \
+                         AND status IN ('requested', 'accepted', 'arrived', 'in_progress'))",
+                    )?
+                    .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                if !exists || busy {
+                    return Ok((exists, busy));
+                }
+                // '!' is no PHC string: no password can match it again.
+                tx.prepare_cached(
+                    "UPDATE users SET deleted_at = ?2, password_hash = '!deleted' WHERE id = ?1",
+                )?
+                .execute(params![id, us(now)])?;
+                tx.prepare_cached("DELETE FROM refresh_tokens WHERE user_id = ?1")?
+                    .execute([&id])?;
+                tx.commit()?;
+                Ok((true, false))
+            })
+            .await?;
+        match outcome {
+            (false, _) => Ok(false),
+            (true, true) => Err(StoreError::Conflict("the account has an active trip")),
+            (true, false) => Ok(true),
+        }
+    }
+
+    async fn trips_requested_since(
+        &self,
+        rider: UserId,
+        since: DateTime<Utc>,
+        cap: usize,
+    ) -> StoreResult<usize> {
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        self.run(move |c| {
+            c.prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM trips WHERE rider_id = ?1 \
+                 AND requested_at > ?2 LIMIT ?3)",
+            )?
+            .query_row(params![rider.to_string(), us(since), cap], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| usize::try_from(n).unwrap_or(0))
         })
         .await
     }

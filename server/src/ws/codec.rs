@@ -67,7 +67,10 @@ pub fn parse(text: &str, role: Role) -> Result<Parsed, Rejected> {
         Ok(m) => m,
         Err(e) => return Err(invalid(reference, format!("bad {}: {e}", kind.as_str()))),
     };
-    if let Err(why) = message.validate() {
+    if let Err(why) = message
+        .validate()
+        .and_then(|()| crate::domain::area::check(&message))
+    {
         return Err(invalid(reference, format!("bad {}: {why}", kind.as_str())));
     }
     Ok(Parsed { reference, message })
@@ -156,6 +159,21 @@ mod tests {
         assert_eq!(
             code(
                 r#"{"type":"trip.request","pickup":{"lat":1,"lng":1},"dropoff":{"lat":100,"lng":1}}"#,
+                Role::Rider
+            ),
+            ErrorCode::Invalid
+        );
+    }
+
+    #[test]
+    fn latitudes_the_geo_index_cannot_hold_are_invalid() {
+        assert_eq!(
+            code(r#"{"type":"location","lat":89,"lng":2}"#, Role::Driver),
+            ErrorCode::Invalid
+        );
+        assert_eq!(
+            code(
+                r#"{"type":"trip.request","pickup":{"lat":88.5,"lng":1},"dropoff":{"lat":1,"lng":1}}"#,
                 Role::Rider
             ),
             ErrorCode::Invalid

@@ -5,9 +5,19 @@
 use crate::helpers::*;
 use std::time::Duration;
 
+/// A load generator shares accounts and addresses across many sockets and
+/// trips: the caps that protect an exposed node are lifted, as
+/// `harness/bench.sh` does.
+fn load_settings() -> Settings {
+    Settings::default()
+        .set("HAIL_MAX_SOCKETS_PER_USER", 0)
+        .set("HAIL_TRIP_REQUESTS_PER_WINDOW", 0)
+        .set("HAIL_MAX_CONNECTIONS_PER_IP", 0)
+}
+
 #[tokio::test]
 async fn harness_city_smoke_has_no_violations() {
-    let app = spawn_app(Backend::Embedded).await;
+    let app = spawn_with(Backend::Embedded, load_settings()).await;
     let report = hail_harness::city::run(hail_harness::city::CityParams {
         urls: vec![app.addr.clone()],
         drivers: 15,
@@ -36,7 +46,7 @@ async fn harness_city_smoke_has_no_violations() {
 
 #[tokio::test]
 async fn harness_race_smoke_has_exactly_one_winner_per_trip() {
-    let nodes = spawn_cluster(2, Settings::default()).await;
+    let nodes = spawn_cluster(2, load_settings()).await;
     let report = hail_harness::race::run(hail_harness::race::RaceParams {
         urls: nodes.iter().map(|n| n.addr.clone()).collect(),
         drivers: 6,
@@ -53,7 +63,7 @@ async fn harness_race_smoke_has_exactly_one_winner_per_trip() {
 
 #[tokio::test]
 async fn harness_connections_smoke_holds_every_socket() {
-    let app = spawn_app(Backend::Embedded).await;
+    let app = spawn_with(Backend::Embedded, load_settings()).await;
     let report = hail_harness::connections::run(hail_harness::connections::ConnParams {
         urls: vec![app.addr.clone()],
         count: 300,

@@ -19,6 +19,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const SECRET: &str = "integration-test-secret-0123456789abcdef";
+/// Every test account's password.
+pub const PASSWORD: &str = "password123";
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS: &str = "redis://127.0.0.1:6379";
 /// How long any single expected event may take.
@@ -311,7 +313,7 @@ impl TestApp {
             .http
             .post(self.url("/api/auth/signup"))
             .json(&serde_json::json!({
-                "username": username, "password": "password123", "role": role, "name": format!("{} {}", role.as_str(), &username[username.len()-4..]),
+                "username": username, "password": PASSWORD, "role": role, "name": format!("{} {}", role.as_str(), &username[username.len()-4..]),
             }))
             .send()
             .await
@@ -324,7 +326,7 @@ impl TestApp {
         let res = self
             .http
             .post(self.url("/api/auth/login"))
-            .json(&serde_json::json!({"username": username, "password": "password123"}))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
             .send()
             .await
             .expect("login request");
@@ -344,7 +346,7 @@ impl TestApp {
         let username = unique("admin");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hail"));
         cmd.args(["admin", "create", "--username", &username])
-            .args(["--password", "password123", "--name", "Ada Admin"])
+            .args(["--password", PASSWORD, "--name", "Ada Admin"])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .stdout(Stdio::piped())

@@ -16,5 +16,6 @@ mod multinode;
 mod outages;
 mod proxy;
 mod restart;
+mod session_limits;
 mod shutdown;
 mod static_files;

@@ -1,0 +1,49 @@
+//! Client clocks. A `location.at` comes from the driver's device: a wrong
+//! clock (or a forged one) must not put a point years back or ahead in a
+//! track, nor reorder it. A time within the window is kept (it is the
+//! moment the fix was taken, which is better than when it arrived);
+//! anything else is replaced by the time the server received it.
+
+use chrono::{DateTime, Duration, Utc};
+
+/// How far ahead of server time a device clock may run.
+pub const MAX_AHEAD: Duration = Duration::seconds(5);
+
+/// The time to record for a point sent at `at` (if given) and received at
+/// `now`; `max_age` is how old a position may be and still count (the
+/// stale window). The flag says the client's time was replaced.
+pub fn point_time(
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    max_age: Duration,
+) -> (DateTime<Utc>, bool) {
+    match at {
+        None => (now, false),
+        Some(at) if at > now + MAX_AHEAD || at < now - max_age => (now, true),
+        Some(at) => (at, false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_outside_the_window_are_replaced() {
+        let now = Utc::now();
+        let age = Duration::seconds(30);
+        assert_eq!(point_time(None, now, age), (now, false));
+        let recent = now - Duration::seconds(3);
+        assert_eq!(point_time(Some(recent), now, age), (recent, false));
+        let skewed = now + Duration::seconds(2);
+        assert_eq!(point_time(Some(skewed), now, age), (skewed, false));
+        let years_ago = now - Duration::days(365 * 20);
+        assert_eq!(point_time(Some(years_ago), now, age), (now, true));
+        let future = now + Duration::minutes(10);
+        assert_eq!(point_time(Some(future), now, age), (now, true));
+        assert_eq!(
+            point_time(Some(now - Duration::seconds(31)), now, age),
+            (now, true)
+        );
+    }
+}

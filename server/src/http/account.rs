@@ -1,0 +1,66 @@
+//! `DELETE /api/me`: a user deletes their own account. The password is
+//! asked again, so a stolen access token alone cannot do it. Every open
+//! socket of the account, on any node, is closed with 4003, and its
+//! tokens stop working at once (REST answers 401, refresh tokens are gone).
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiJson};
+use super::AppState;
+use crate::auth::password;
+use crate::keys::Topic;
+use crate::node::registry::Control;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::delete;
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/me", delete(delete_me))
+}
+
+#[derive(Deserialize)]
+struct DeleteRequest {
+    password: String,
+}
+
+async fn delete_me(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiJson(req): ApiJson<DeleteRequest>,
+) -> Result<StatusCode, ApiError> {
+    let node = &state.node;
+    let user = node
+        .store
+        .user_by_id(actor.id)
+        .await?
+        .ok_or(ApiError::Unauthorized("unknown user"))?;
+    let hash = node
+        .store
+        .user_by_username(&user.username)
+        .await?
+        .map(|(_, hash)| hash);
+    if !password::verify(req.password, hash).await {
+        return Err(ApiError::Forbidden("wrong password"));
+    }
+    if !node.store.delete_user(actor.id, chrono::Utc::now()).await? {
+        return Err(ApiError::Unauthorized("unknown user"));
+    }
+    revoke_sockets(&state, actor.id).await;
+    tracing::info!(user = %actor.id, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Closes every socket of `user` on every node (4003). A node that misses
+/// the message (bus down) still closes them when their access tokens
+/// expire, and the user cannot open new ones.
+pub async fn revoke_sockets(state: &AppState, user: hail_protocol::UserId) {
+    if let Err(e) = state
+        .node
+        .bus
+        .publish(Topic::User(user), Control::Revoke.encode())
+        .await
+    {
+        tracing::warn!(%user, "revocation not published; sockets close at token expiry: {e}");
+    }
+}
