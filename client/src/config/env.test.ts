@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAP_TILE_URL, EnvError, parseEnv, wsUrl } from './env.ts';
+import { DEFAULT_MAP_TILE_URL, EnvError, parseEnv, wsProtocols, wsUrl } from './env.ts';
 
 describe('parseEnv', () => {
   it('defaults to the same origin and OpenStreetMap tiles', () => {
@@ -32,7 +32,11 @@ describe('parseEnv', () => {
 
 describe('wsUrl', () => {
   it('derives ws(s) from the API base or the page origin', () => {
-    expect(wsUrl('', 'a.b.c', 'http://localhost:5173')).toBe('ws://localhost:5173/ws?token=a.b.c');
-    expect(wsUrl('https://hail.example', 't', 'http://x')).toBe('wss://hail.example/ws?token=t');
+    expect(wsUrl('', 'http://localhost:5173')).toBe('ws://localhost:5173/ws');
+    expect(wsUrl('https://hail.example', 'http://x')).toBe('wss://hail.example/ws');
+  });
+
+  it('carries the token as a subprotocol, never in the URL', () => {
+    expect(wsProtocols('a.b-c_d')).toEqual(['hail.v1', 'bearer.a.b-c_d']);
   });
 });

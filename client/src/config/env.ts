@@ -61,12 +61,23 @@ export function parseEnv(raw: RawEnv): Env {
   return { apiBaseUrl, mapTileUrl };
 }
 
-/** The WebSocket URL for a token: `ws(s)://<api host>/ws?token=...`. */
-export function wsUrl(apiBaseUrl: string, token: string, pageOrigin: string): string {
+/**
+ * The WebSocket URL, `ws(s)://<api host>/ws`. The token does not go in it:
+ * it travels as a subprotocol ({@link wsProtocols}), so it never lands in a
+ * proxy's access log (docs/protocol.md 4.1).
+ */
+export function wsUrl(apiBaseUrl: string, pageOrigin: string): string {
   const url = new URL(`${apiBaseUrl || pageOrigin}/ws`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.searchParams.set('token', token);
   return url.toString();
+}
+
+/** The subprotocol the server selects; offered beside the token's. */
+export const WS_SUBPROTOCOL = 'hail.v1';
+
+/** The subprotocols that carry an access token: `hail.v1` and `bearer.TOKEN`. */
+export function wsProtocols(token: string): string[] {
+  return [WS_SUBPROTOCOL, `bearer.${token}`];
 }
 
 /** The validated configuration; importing this module fails fast on a bad value. */

@@ -45,7 +45,10 @@ describe('useLiveSession', () => {
   it('connects with the token, then rebuilds the trip from hello', async () => {
     const { result } = setup();
     const ws = await socket();
-    expect(ws.url).toMatch(/\/ws\?token=ey/);
+    // The token rides in a subprotocol, never in the URL (access logs).
+    expect(ws.url).toMatch(/\/ws$/);
+    expect(ws.protocols?.[0]).toBe('hail.v1');
+    expect(ws.protocols?.[1]).toMatch(/^bearer\.ey/);
     expect(result.current.connection.state).toBe('connecting');
     act(() => ws.serverSend(hello(RIDER, trip('accepted'))));
     expect(result.current.connection.state).toBe('open');

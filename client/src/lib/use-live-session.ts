@@ -8,7 +8,7 @@
 // `error` frame without `ref` and a failed command both become alert toasts.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { env, wsUrl } from '../config/env.ts';
+import { env, wsProtocols, wsUrl } from '../config/env.ts';
 import { ApiError, type Api } from './api.ts';
 import type { ClientMessage, HelloMessage, OkMessage, Role } from './protocol.ts';
 import { AuthError, type TokenManager } from './token-refresh.ts';
@@ -78,7 +78,8 @@ export function useLiveSession(options: LiveSessionOptions): LiveSession {
   // The connection: one client per logged-in page (per token manager).
   useEffect(() => {
     const ws = new WsClient({
-      url: (token) => wsUrl(env.apiBaseUrl, token, window.location.origin),
+      url: () => wsUrl(env.apiBaseUrl, window.location.origin),
+      protocols: wsProtocols,
       getToken: () => tokens.getToken(),
       ...optionsRef.current.clientOptions,
     });

@@ -293,6 +293,15 @@ describe('WsClient reconnecting', () => {
     expect(FakeSocket.instances.length).toBe(count);
   });
 
+  it('offers the token as subprotocols when asked, keeping it out of the URL', async () => {
+    const { socket } = await connected({
+      url: () => 'ws://hail.test/ws',
+      protocols: (token) => ['hail.v1', `bearer.${token}`],
+    });
+    expect(socket.url).toBe('ws://hail.test/ws');
+    expect(socket.protocols).toEqual(['hail.v1', 'bearer.token-1']);
+  });
+
   it('reconnects after 4001 (access token expired), with a fresh token', async () => {
     const { client, socket } = await connected();
     socket.serverClose(4001, 'access token expired');

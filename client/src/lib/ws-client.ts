@@ -42,7 +42,7 @@ export interface WebSocketLike {
   addEventListener(type: 'error', listener: () => void): void;
 }
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string[]) => WebSocketLike;
 
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -103,6 +103,8 @@ export class WsClosedError extends Error {
 export interface WsClientOptions {
   /** Builds the socket URL for an access token, e.g. `wss://host/ws?token=...`. */
   url: (token: string) => string;
+  /** Subprotocols to offer for a token (e.g. the token itself, kept out of the URL). */
+  protocols?: (token: string) => string[];
   /** An access token good for a while; refreshes when near expiry. */
   getToken: () => Promise<string>;
   WebSocket?: WebSocketConstructor;
@@ -236,7 +238,10 @@ export class WsClient {
     }
     if (generation !== this.generation || !this.running) return;
 
-    const socket = new this.WebSocketCtor(this.options.url(token));
+    const protocols = this.options.protocols?.(token);
+    const socket = protocols
+      ? new this.WebSocketCtor(this.options.url(token), protocols)
+      : new this.WebSocketCtor(this.options.url(token));
     this.socket = socket;
     socket.addEventListener('message', (event) => {
       if (this.socket === socket) this.handleData(event.data);

@@ -5,7 +5,10 @@ export class FakeSocket {
   closedByClient: number | undefined;
   private readonly listeners = new Map<string, ((event: never) => void)[]>();
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols?: string[],
+  ) {
     FakeSocket.instances.push(this);
   }
 
