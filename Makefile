@@ -1,7 +1,7 @@
 # Hail: the commands in the README. `make test` is what CI runs.
 CARGO ?= cargo
 
-.PHONY: run test services fmt lint bench compose-check build client client-test client-e2e
+.PHONY: run test services fmt lint deny bench compose-check build client client-test client-e2e
 
 # What the client build depends on: rebuilt by `make run` when any is newer.
 CLIENT_SRC := $(shell find client/src client/public -type f 2>/dev/null) \
@@ -18,6 +18,7 @@ run: client
 test: services
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(MAKE) deny
 	$(CARGO) test --workspace --locked
 	$(MAKE) client-test
 	$(MAKE) client-e2e
@@ -43,6 +44,11 @@ client-e2e:
 	bash .ci/chromium.sh
 	$(CARGO) build -p hail-server --bin hail --locked
 	cd client/e2e && npm ci --no-audit --no-fund && npm run typecheck && npm test
+
+## Dependency policy (deny.toml): licenses, bans, sources, and RustSec
+## advisories where the database is reachable; installs cargo-deny once.
+deny:
+	bash .ci/deny.sh
 
 ## Start local Postgres and Redis when they are not answering.
 services:
