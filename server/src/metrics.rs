@@ -105,3 +105,18 @@ pub fn gps_flush_failed(took: Duration, error: &dyn std::fmt::Display) {
     LIVE.task(Task::GpsWriter).failed(took, error);
     counter!("hail_gps_flush_failures_total").increment(1);
 }
+
+/// A log-in refused with 429 by the failed-log-in throttle.
+pub fn login_throttled() {
+    counter!("hail_login_throttled_total").increment(1);
+}
+
+/// A hashing job refused because the queue was full (answered 503).
+pub fn hash_refused() {
+    counter!("hail_password_hash_refused_total").increment(1);
+}
+
+/// A hashing job skipped because its client had gone before a thread took it.
+pub fn hash_skipped() {
+    counter!("hail_password_hash_skipped_total").increment(1);
+}

@@ -2,6 +2,7 @@
 //! [`error::ApiError`], the one place mapping them to status and body.
 
 pub mod auth;
+pub mod client_ip;
 pub mod error;
 pub mod health;
 pub mod monitor;
