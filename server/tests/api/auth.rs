@@ -36,7 +36,7 @@ on_both_backends! {
     let dup = post(
         &app,
         "/api/auth/signup",
-        json!({"username": user.username, "password": "password123", "role": "rider"}),
+        json!({"username": user.username, "password": "hail-test-pass-7291", "role": "rider"}),
     )
     .await;
     assert_eq!(dup.status(), 409);
@@ -44,9 +44,9 @@ on_both_backends! {
 
     for bad in [
         json!({"username": "ok_name", "password": "short", "role": "rider"}),
-        json!({"username": "ok_name2", "password": "password123", "role": "admin"}),
-        json!({"username": "a", "password": "password123", "role": "rider"}),
-        json!({"username": "ok_name3", "password": "password123", "role": "pilot"}),
+        json!({"username": "ok_name2", "password": "hail-test-pass-7291", "role": "admin"}),
+        json!({"username": "a", "password": "hail-test-pass-7291", "role": "rider"}),
+        json!({"username": "ok_name3", "password": "hail-test-pass-7291", "role": "pilot"}),
         json!({"username": "ok_name4", "password": 12345678, "role": "rider"}),
         json!({"username": "ok_name5", "role": "rider"}),
     ] {
@@ -76,7 +76,7 @@ on_both_backends! {
     let nobody = post(
         &app,
         "/api/auth/login",
-        json!({"username": "nobody_here", "password": "password123"}),
+        json!({"username": "nobody_here", "password": "hail-test-pass-7291"}),
     )
     .await;
     assert_eq!(nobody.status(), 401);

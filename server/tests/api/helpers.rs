@@ -311,7 +311,7 @@ impl TestApp {
             .http
             .post(self.url("/api/auth/signup"))
             .json(&serde_json::json!({
-                "username": username, "password": "password123", "role": role, "name": format!("{} {}", role.as_str(), &username[username.len()-4..]),
+                "username": username, "password": "hail-test-pass-7291", "role": role, "name": format!("{} {}", role.as_str(), &username[username.len()-4..]),
             }))
             .send()
             .await
@@ -324,7 +324,7 @@ impl TestApp {
         let res = self
             .http
             .post(self.url("/api/auth/login"))
-            .json(&serde_json::json!({"username": username, "password": "password123"}))
+            .json(&serde_json::json!({"username": username, "password": "hail-test-pass-7291"}))
             .send()
             .await
             .expect("login request");
@@ -344,7 +344,7 @@ impl TestApp {
         let username = unique("admin");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hail"));
         cmd.args(["admin", "create", "--username", &username])
-            .args(["--password", "password123", "--name", "Ada Admin"])
+            .args(["--password", "hail-test-pass-7291", "--name", "Ada Admin"])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .stdout(Stdio::piped())
