@@ -246,3 +246,53 @@ on_both_backends! {
     assert_eq!(error_code(unknown).await, ErrorCode::NotFound);
 }
 }
+
+on_both_backends! {
+    async fn common_passwords_and_the_username_as_password_are_refused(backend) {
+    let app = spawn_app(backend).await;
+    for (username, password) in [
+        ("weak_one", "password123"),
+        ("weak_two", "Password1"),
+        ("weak_three", "iloveyou"),
+        ("CasePass", "casepass"),
+        ("dora_rides", "my-dora_rides-pw"),
+    ] {
+        let res = post(
+            &app,
+            "/api/auth/signup",
+            json!({"username": username, "password": password, "role": "rider"}),
+        )
+        .await;
+        assert_eq!(res.status(), 422, "{username} / {password}");
+        let body: ErrorBody = res.json().await.expect("error body");
+        assert_eq!(body.error.code, ErrorCode::Invalid);
+        assert!(body.error.message.starts_with("password:"), "{}", body.error.message);
+    }
+    let fine = post(
+        &app,
+        "/api/auth/signup",
+        json!({"username": "strong_one", "password": "hail-test-pass-7291", "role": "rider"}),
+    )
+    .await;
+    assert_eq!(fine.status(), 201);
+}
+}
+
+on_both_backends! {
+    async fn usernames_are_unique_and_log_in_case_insensitively(backend) {
+    let app = spawn_app(backend).await;
+    let signup = |username: &'static str| {
+        post(
+            &app,
+            "/api/auth/signup",
+            json!({"username": username, "password": "hail-test-pass-7291", "role": "rider"}),
+        )
+    };
+    assert_eq!(signup("ann").await.status(), 201);
+    let again = signup("Ann").await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(error_code(again).await, ErrorCode::Conflict);
+    let tokens = app.login("ANN").await;
+    assert_eq!(tokens.user.username, "ann", "the account as signed up");
+}
+}
