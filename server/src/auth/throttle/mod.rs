@@ -62,9 +62,18 @@ pub struct LoginThrottle {
     max_per_ip: u32,
 }
 
-/// Usernames are compared case-insensitively (`Ann` is `ann`).
+/// Usernames are compared case-insensitively (`Ann` is `ann`). One longer
+/// than any account can have is counted under its SHA-256 instead, so a
+/// client cannot make the server (or Redis) keep huge keys.
 fn key(username: &str) -> String {
-    username.to_lowercase()
+    let lower = username.to_lowercase();
+    if lower.len() <= 64 {
+        return lower;
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(lower.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("#sha256:{hex}")
 }
 
 impl LoginThrottle {
@@ -148,6 +157,14 @@ mod tests {
             "case-insensitive, any IP"
         );
         assert_eq!(t.check("ann", ip(3), 61_000).await.expect("check"), None);
+    }
+
+    #[test]
+    fn long_usernames_are_counted_under_a_short_key() {
+        assert_eq!(key("Ann"), "ann");
+        let long = "x".repeat(10_000);
+        assert!(key(&long).len() < 80);
+        assert_eq!(key(&long), key(&long.to_uppercase()));
     }
 
     #[tokio::test]
