@@ -147,7 +147,8 @@ pub struct Application {
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
     state: AppState,
-    /// Failed log-ins, shared by the log-in route (through an `Extension`).
+    /// Failed log-ins, handed to the log-in route as an `Extension` layer:
+    /// only that route needs it, so `Node` stays as it is.
     throttle: Arc<LoginThrottle>,
     /// Subscriptions, GPS writer, sweeps: stopped after the sessions.
     background: TaskTracker,

@@ -230,8 +230,9 @@ async fn refresh(
     }
 }
 
-/// Revokes the whole family of the presented refresh token (every device
-/// session stemming from that log-in): 204, also when it was already used
+/// Revokes the whole family of the presented refresh token (every refresh
+/// token issued from that one log-in; other log-ins of the user stay):
+/// 204, also when it was already used
 /// or revoked, so a client may retry. A token this server never issued is
 /// 401, which tells a buggy client something and an attacker nothing (the
 /// tokens are 256 random bits). The body is the refresh request's.
