@@ -114,6 +114,45 @@ on_both_backends! {
 }
 }
 
+async fn log_in_forwarded(app: &TestApp, forwarded_for: &str, username: &str) -> reqwest::Response {
+    app.http()
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"username": username, "password": WRONG}))
+        .send()
+        .await
+        .expect("POST /api/auth/login")
+}
+
+on_both_backends! {
+    async fn forwarded_for_counts_only_when_trusted(backend) {
+    // Untrusted (the default): a client varying X-Forwarded-For is still
+    // counted as its TCP peer.
+    let app = spawn_app(backend).await;
+    for i in 0..20 {
+        let res = log_in_forwarded(&app, &format!("10.0.0.{i}"), &format!("u_{i}")).await;
+        assert_eq!(res.status(), 401);
+    }
+    assert_throttled(log_in_forwarded(&app, "10.9.9.9", "u_x").await, "spoofing").await;
+
+    // Trusted (behind our proxy): the right-most entry is the client.
+    let app = spawn_with(backend, Settings::default().set("HAIL_TRUST_FORWARDED_FOR", "1")).await;
+    // 21 failures from one peer, each from another client behind it: none
+    // reaches a per-IP limit (counted by the peer, the 21st would be 429).
+    for i in 0..21 {
+        let res = log_in_forwarded(&app, &format!("6.6.6.6, 1.2.3.{i}"), &format!("w_{i}")).await;
+        assert_eq!(res.status(), 401, "a count per forwarded client");
+    }
+    // The right-most entry, not one the client wrote to its left.
+    for i in 0..20 {
+        let res = log_in_forwarded(&app, "1.2.3.4, 5.5.5.5", &format!("v_{i}")).await;
+        assert_eq!(res.status(), 401);
+    }
+    assert_throttled(log_in_forwarded(&app, "5.5.5.5", "v_x").await, "5.5.5.5").await;
+    assert_eq!(log_in_forwarded(&app, "5.5.5.6", "v_x").await.status(), 401);
+}
+}
+
 /// Sends a whole log-in over raw TCP, waits long enough for the server to
 /// read it and queue its hash (1 s: the hashing threads take the cores, so
 /// handlers get scheduled slowly), then hangs up.
