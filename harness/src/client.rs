@@ -71,6 +71,37 @@ struct Claims {
     exp: u64,
 }
 
+/// Every harness account's password: fixed, because the server refuses a
+/// password that contains the username (the old `pw-{username}`).
+pub const PASSWORD: &str = "hail-harness-pass-5820";
+
+/// How often a sign-up or log-in answered 503 (the server's hashing queue
+/// was full: it refuses rather than queues) is tried again.
+const BUSY_RETRIES: u32 = 50;
+
+/// Posts `body` to `url`, trying again after a short pause while the server
+/// answers 503: a burst of sign-ups is meant to be spread, not to fail.
+async fn post_retrying_busy(
+    http: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> Result<reqwest::Response, ClientError> {
+    let mut tries = 0;
+    loop {
+        let res = http
+            .post(url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        if res.status().as_u16() != 503 || tries == BUSY_RETRIES {
+            return Ok(res);
+        }
+        tries += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(20 + 10 * u64::from(tries))).await;
+    }
+}
+
 /// Creates accounts: sign-up, then a token from log-in, or minted locally
 /// when the server's JWT secret is known (log-in costs an Argon2 hash).
 #[derive(Clone)]
@@ -93,14 +124,13 @@ impl Accounts {
         role: Role,
         username: String,
     ) -> Result<Account, ClientError> {
-        let password = format!("pw-{username}");
-        let res = self
-            .http
-            .post(format!("{}/api/auth/signup", node.base))
-            .json(&serde_json::json!({"username": username, "password": password, "role": role, "name": username}))
-            .send()
-            .await
-            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let password = PASSWORD;
+        let res = post_retrying_busy(
+            &self.http,
+            &format!("{}/api/auth/signup", node.base),
+            &serde_json::json!({"username": username, "password": password, "role": role, "name": username}),
+        )
+        .await?;
         let status = res.status();
         let signed_up: Option<UserResponse> = if status.as_u16() == 201 {
             Some(
@@ -134,13 +164,12 @@ impl Accounts {
                 token,
             });
         }
-        let res = self
-            .http
-            .post(format!("{}/api/auth/login", node.base))
-            .json(&serde_json::json!({"username": username, "password": password}))
-            .send()
-            .await
-            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let res = post_retrying_busy(
+            &self.http,
+            &format!("{}/api/auth/login", node.base),
+            &serde_json::json!({"username": username, "password": password}),
+        )
+        .await?;
         if !res.status().is_success() {
             return Err(ClientError::Http(format!(
                 "login {username}: {}",

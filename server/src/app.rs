@@ -1,6 +1,9 @@
 //! Building and running a node: the same path in production and in tests
 //! (bind port 0 and read [`Application::port`]).
 
+use crate::auth::throttle::memory::MemoryFailureLog;
+use crate::auth::throttle::redis::RedisFailureLog;
+use crate::auth::throttle::{FailureLog, LoginThrottle};
 use crate::auth::tokens::TokenKeys;
 use crate::bus::memory::MemoryBus;
 use crate::bus::redis::{client as redis_client, manager_config, RedisBus};
@@ -97,7 +100,12 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
 /// else in-process (one node). Redis not answering is an error.
 /// The backends that come with the bus choice: Redis for a cluster, all
 /// in-process for one node.
-type Backends = (Arc<dyn Bus>, Arc<dyn GeoIndex>, Arc<dyn Presence>);
+type Backends = (
+    Arc<dyn Bus>,
+    Arc<dyn GeoIndex>,
+    Arc<dyn Presence>,
+    Arc<dyn FailureLog>,
+);
 
 async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends, StartError> {
     let Some(redis_url) = &config.redis_url else {
@@ -108,6 +116,7 @@ async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends
             Arc::new(MemoryBus::new(inbound)),
             Arc::new(MemoryGeo::new()),
             Arc::new(MemoryPresence::new()),
+            Arc::new(MemoryFailureLog::new(config.login.window)),
         ));
     };
     let shown = redact(redis_url);
@@ -125,10 +134,12 @@ async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends
         .map_err(|e| bus_err(e.to_string()))?;
     tracing::info!(prefix = %config.redis_prefix, "bus and geo index: Redis at {shown}");
     let presence = RedisPresence::new(keys.clone(), geo_con.clone());
+    let failures = RedisFailureLog::new(keys.clone(), geo_con.clone(), config.login.window);
     Ok((
         Arc::new(bus),
         Arc::new(RedisGeo::new(keys, geo_con)),
         Arc::new(presence),
+        Arc::new(failures),
     ))
 }
 
@@ -136,6 +147,9 @@ pub struct Application {
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
     state: AppState,
+    /// Failed log-ins, handed to the log-in route as an `Extension` layer:
+    /// only that route needs it, so `Node` stays as it is.
+    throttle: Arc<LoginThrottle>,
     /// Subscriptions, GPS writer, sweeps: stopped after the sessions.
     background: TaskTracker,
     stop_background: CancellationToken,
@@ -149,7 +163,9 @@ impl Application {
         let store = open_store(&config).await?;
         let registry = Arc::new(Registry::default());
         let inbound: Arc<dyn Inbound> = registry.clone();
-        let (bus, geo, presence) = open_bus(&config, inbound).await?;
+        let (bus, geo, presence, failures) = open_bus(&config, inbound).await?;
+        crate::auth::password::configure(config.login.hash_queue);
+        let throttle = Arc::new(LoginThrottle::new(failures, &config.login));
 
         let background = TaskTracker::new();
         let stop_background = CancellationToken::new();
@@ -218,6 +234,7 @@ impl Application {
             listener,
             metrics_listener,
             state: AppState { node, metrics },
+            throttle,
             background,
             stop_background,
             close_gps,
@@ -243,11 +260,16 @@ impl Application {
         let shutdown = node.shutdown.clone();
         let with_metrics = self.metrics_listener.is_none();
         let client_dir = client_build(&node.config.client_dir);
-        let router = app(self.state.clone(), with_metrics, client_dir.as_deref());
+        let router = app(self.state.clone(), with_metrics, client_dir.as_deref())
+            .layer(axum::Extension(self.throttle.clone()));
+        // ConnectInfo gives the log-in throttle each request's peer address.
         let http = tokio::spawn(
-            axum::serve(self.listener, router)
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .into_future(),
+            axum::serve(
+                self.listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .into_future(),
         );
         let metrics_http = self.metrics_listener.map(|listener| {
             let router = crate::http::health::metrics_router().with_state(self.state.clone());

@@ -146,6 +146,45 @@ impl Default for GpsConfig {
     }
 }
 
+/// Log-in throttling and the password-hashing queue (issue 11).
+#[derive(Debug, Clone)]
+pub struct LoginConfig {
+    /// Failed log-ins are counted over this sliding window; `Retry-After`
+    /// is when the oldest counted one leaves it.
+    pub window: Duration,
+    /// Failures per username (on any IP) before that username gets 429:
+    /// slows guessing one account from many addresses.
+    pub max_failures_per_user: u32,
+    /// Failures per client IP (over any usernames) before that IP gets 429:
+    /// slows one address spraying many accounts.
+    pub max_failures_per_ip: u32,
+    /// Take the client IP from the right-most `X-Forwarded-For` entry (the
+    /// one our own proxy appended) instead of the TCP peer. Only behind a
+    /// proxy that sets it: otherwise clients could pick their own IP.
+    pub trust_forwarded_for: bool,
+    /// Hashing jobs waiting for a thread; past it a log-in or sign-up gets
+    /// 503 at once. Small, so a flood cannot delay real log-ins by seconds.
+    pub hash_queue: usize,
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(900),
+            max_failures_per_user: 10,
+            max_failures_per_ip: 20,
+            trust_forwarded_for: false,
+            hash_queue: default_hash_queue(),
+        }
+    }
+}
+
+/// 8 jobs per hashing thread (one thread per core): at ~20-50 ms a hash, a
+/// full queue waits at most a few hundred ms.
+pub fn default_hash_queue() -> usize {
+    8 * std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where HTTP and WebSocket are served.
@@ -182,6 +221,7 @@ pub struct Config {
     /// How often this node announces itself to the monitor; a node silent
     /// for three of these shows as down.
     pub heartbeat: Duration,
+    pub login: LoginConfig,
 }
 
 impl Config {
@@ -217,6 +257,14 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         (self.0)(name).filter(|v| !v.trim().is_empty())
     }
 
+    /// `1`, `true`, `yes` or `on`; anything else (or unset) is off.
+    fn flag(&self, name: &str) -> bool {
+        matches!(
+            self.opt(name).as_deref().map(str::trim),
+            Some("1" | "true" | "yes" | "on")
+        )
+    }
+
     fn secs(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
         self.get(name, default).map(Duration::from_secs)
     }
@@ -230,10 +278,7 @@ impl Config {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(lookup);
-        let dev = matches!(
-            env.opt("HAIL_DEV").as_deref(),
-            Some("1" | "true" | "yes" | "on")
-        );
+        let dev = env.flag("HAIL_DEV");
         let dispatch = DispatchConfig {
             radius_m: env.get("HAIL_DISPATCH_RADIUS_M", 3000.0)?,
             max_radius_m: env.get("HAIL_MAX_RADIUS_M", 12000.0)?,
@@ -262,6 +307,13 @@ impl Config {
             batch: env.get("HAIL_GPS_BATCH", 2_000)?,
             flush_interval: Duration::from_millis(env.get("HAIL_GPS_FLUSH_MS", 20)?),
             push_timeout: Duration::from_millis(env.get("HAIL_GPS_PUSH_TIMEOUT_MS", 2000)?),
+        };
+        let login = LoginConfig {
+            window: env.secs("HAIL_LOGIN_WINDOW_SECS", 900)?,
+            max_failures_per_user: env.get("HAIL_LOGIN_MAX_FAILURES_PER_USER", 10)?,
+            max_failures_per_ip: env.get("HAIL_LOGIN_MAX_FAILURES_PER_IP", 20)?,
+            trust_forwarded_for: env.flag("HAIL_TRUST_FORWARDED_FOR"),
+            hash_queue: env.get("HAIL_HASH_QUEUE", default_hash_queue())?,
         };
         let config = Self {
             bind: env.get("HAIL_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
@@ -302,6 +354,7 @@ impl Config {
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::path::PathBuf::from("client/dist")),
             heartbeat: Duration::from_millis(env.get("HAIL_HEARTBEAT_MS", 1000)?),
+            login,
         };
         config.validate()?;
         Ok(config)
@@ -345,6 +398,18 @@ impl Config {
         }
         if self.heartbeat.is_zero() {
             return Err(ConfigError::Invalid("HAIL_HEARTBEAT_MS must be > 0".into()));
+        }
+        let l = &self.login;
+        if l.window.is_zero()
+            || l.max_failures_per_user == 0
+            || l.max_failures_per_ip == 0
+            || l.hash_queue == 0
+        {
+            return Err(ConfigError::Invalid(
+                "HAIL_LOGIN_WINDOW_SECS, HAIL_LOGIN_MAX_FAILURES_PER_USER, \
+                 HAIL_LOGIN_MAX_FAILURES_PER_IP and HAIL_HASH_QUEUE must be > 0"
+                    .into(),
+            ));
         }
         if self.ws.rate_per_sec == 0 || self.ws.burst == 0 {
             return Err(ConfigError::Invalid(
@@ -399,6 +464,32 @@ mod tests {
         assert!(c.database_url.is_none(), "embedded store by default");
         assert!(c.redis_url.is_none(), "in-process bus by default");
         assert_eq!(c.data_dir, std::path::PathBuf::from("./data"));
+        assert_eq!(c.login.window, Duration::from_secs(900));
+        assert_eq!(
+            (c.login.max_failures_per_user, c.login.max_failures_per_ip),
+            (10, 20)
+        );
+        assert!(!c.login.trust_forwarded_for, "the TCP peer by default");
+        assert!(c.login.hash_queue > 0);
+    }
+
+    #[test]
+    fn login_settings_parse_and_zero_is_refused() {
+        let c = config(&[
+            ("HAIL_DEV", "1"),
+            ("HAIL_LOGIN_WINDOW_SECS", "60"),
+            ("HAIL_TRUST_FORWARDED_FOR", "on"),
+            ("HAIL_HASH_QUEUE", "1"),
+        ])
+        .expect("valid");
+        assert_eq!(c.login.window, Duration::from_secs(60));
+        assert!(c.login.trust_forwarded_for);
+        assert_eq!(c.login.hash_queue, 1);
+        let err = config(&[("HAIL_LOGIN_MAX_FAILURES_PER_IP", "0")]).expect_err("zero");
+        assert!(
+            err.to_string().contains("HAIL_LOGIN_MAX_FAILURES_PER_IP"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -40,6 +40,17 @@ impl Keys {
         format!("{}nodes", self.prefix)
     }
 
+    /// Sorted set: a username's (lower-cased) failed log-ins, member
+    /// `{ip}|{id}`, score unix ms. One key per username: one slot each.
+    pub fn login_failures_user(&self, username: &str) -> String {
+        format!("{}login:user:{username}", self.prefix)
+    }
+
+    /// Sorted set: one client IP's failed log-ins (score unix ms).
+    pub fn login_failures_ip(&self, ip: std::net::IpAddr) -> String {
+        format!("{}login:ip:{ip}", self.prefix)
+    }
+
     pub fn channel(&self, topic: Topic) -> String {
         match topic {
             Topic::User(id) => format!("{}user:{id}", self.prefix),
@@ -74,5 +85,9 @@ mod tests {
         assert_eq!(Keys::new("t2:").topic(&keys.channel(user)), None);
         assert!(keys.drivers_geo().starts_with("t1:"));
         assert!(keys.drivers_seen().starts_with("t1:"));
+        assert!(keys.login_failures_user("ann").starts_with("t1:"));
+        assert!(keys
+            .login_failures_ip([127, 0, 0, 1].into())
+            .starts_with("t1:"));
     }
 }

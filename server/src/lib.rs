@@ -8,7 +8,7 @@
 //! - `session`   one connection: the select loop, rate limit, outbox, heartbeat
 //! - `node`      commands, per-trip dispatchers, the local registry, GPS writer
 //! - `domain`    pure decisions: trip state machine, dispatch rounds
-//! - `auth`      password hashing, access and refresh tokens
+//! - `auth`      password hashing and rules, access and refresh tokens, log-in throttling
 //! - `store`     persistence trait + Postgres
 //! - `bus`       pub/sub trait + Redis (node-level subscriptions)
 //! - `geo`       available-driver index trait + Redis GEO

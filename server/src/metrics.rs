@@ -130,3 +130,18 @@ pub fn trip_request_limited() {
 pub fn location_time_replaced() {
     counter!("hail_location_time_replaced_total").increment(1);
 }
+
+/// A log-in refused with 429 by the failed-log-in throttle.
+pub fn login_throttled() {
+    counter!("hail_login_throttled_total").increment(1);
+}
+
+/// A hashing job refused because the queue was full (answered 503).
+pub fn hash_refused() {
+    counter!("hail_password_hash_refused_total").increment(1);
+}
+
+/// A hashing job skipped because its client had gone before a thread took it.
+pub fn hash_skipped() {
+    counter!("hail_password_hash_skipped_total").increment(1);
+}

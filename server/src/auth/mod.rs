@@ -1,5 +1,8 @@
-//! Identity: password hashing and tokens. Access tokens are short-lived
-//! HS256 JWTs; refresh tokens are random, stored hashed, and rotated on use.
+//! Identity: password hashing and rules, tokens, log-in throttling. Access
+//! tokens are short-lived HS256 JWTs; refresh tokens are random, stored
+//! hashed, and rotated on use.
 
 pub mod password;
+pub mod rules;
+pub mod throttle;
 pub mod tokens;

@@ -1,27 +1,45 @@
-//! Argon2id password hashing (the `argon2` crate's defaults), run on the
-//! blocking pool so a log-in never stalls the async workers.
+//! Argon2id password hashing (the `argon2` crate's defaults) on a few
+//! dedicated threads behind a small bounded queue, so a log-in never stalls
+//! the async workers and a flood of log-ins cannot delay real ones.
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::OnceLock;
 
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct HashError(String);
+pub enum HashError {
+    /// Every hashing thread is busy and the queue is full: answered 503
+    /// at once rather than queued behind hundreds of others.
+    #[error("too many log-ins at once; retry shortly")]
+    Busy,
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
 
 /// A job for the hashing threads.
 type Job = Box<dyn FnOnce() + Send>;
+
+/// The queue length, set once at start (`HAIL_HASH_QUEUE`).
+static QUEUE: OnceLock<usize> = OnceLock::new();
+
+/// Sets the queue length; only the first call (before any hashing) counts.
+pub fn configure(queue: usize) {
+    let _ = QUEUE.set(queue.max(1));
+}
 
 /// Argon2 takes ~19 MiB and a core for tens of milliseconds per hash. It
 /// runs on a few dedicated threads (one per core): a burst of log-ins
 /// queues instead of taking every core, and only those threads' allocator
 /// arenas ever hold the 19 MiB blocks (on tokio's blocking pool every new
 /// thread kept its own copy, hundreds of MiB of RSS after a burst).
-fn pool() -> &'static std::sync::mpsc::SyncSender<Job> {
-    static POOL: std::sync::OnceLock<std::sync::mpsc::SyncSender<Job>> = std::sync::OnceLock::new();
+fn pool() -> &'static SyncSender<Job> {
+    static POOL: OnceLock<SyncSender<Job>> = OnceLock::new();
     POOL.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(1024);
+        let queue = *QUEUE.get_or_init(crate::config::default_hash_queue);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(queue);
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         for i in 0..threads {
@@ -46,23 +64,34 @@ fn pool() -> &'static std::sync::mpsc::SyncSender<Job> {
     })
 }
 
-/// Runs `f` on the hashing threads.
+/// Runs `f` on the hashing threads, or fails at once with [`HashError::Busy`]
+/// when the queue is full. If the caller is gone by the time a thread picks
+/// the job up (axum drops a handler whose client disconnected, and with it
+/// the receiver), the hash is skipped: abandoned log-ins cost nothing.
 async fn hashing<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, HashError> {
     let (done, result) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
+        if done.is_closed() {
+            crate::metrics::hash_skipped();
+            return;
+        }
         let _ = done.send(f());
     });
-    let sender = pool().clone();
-    // The queue is bounded: waiting for room happens off the async workers.
-    tokio::task::spawn_blocking(move || sender.send(job))
-        .await
-        .map_err(|e| HashError(e.to_string()))?
-        .map_err(|_| HashError("hashing threads stopped".into()))?;
+    match pool().try_send(job) {
+        Ok(()) => {}
+        Err(TrySendError::Full(_)) => {
+            crate::metrics::hash_refused();
+            return Err(HashError::Busy);
+        }
+        Err(TrySendError::Disconnected(_)) => {
+            return Err(HashError::Failed("hashing threads stopped".into()))
+        }
+    }
     result
         .await
-        .map_err(|_| HashError("hashing job dropped".into()))
+        .map_err(|_| HashError::Failed("hashing job dropped".into()))
 }
 
 pub async fn hash(password: String) -> Result<String, HashError> {
@@ -71,7 +100,7 @@ pub async fn hash(password: String) -> Result<String, HashError> {
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| HashError(e.to_string()))
+            .map_err(|e| HashError::Failed(e.to_string()))
     })
     .await?
 }
@@ -79,7 +108,7 @@ pub async fn hash(password: String) -> Result<String, HashError> {
 /// Whether `password` matches `hash`. With `hash = None` (unknown user)
 /// it hashes instead, which costs as much as a verification, so unknown
 /// usernames cannot be told from wrong passwords by timing.
-pub async fn verify(password: String, hash: Option<String>) -> bool {
+pub async fn verify(password: String, hash: Option<String>) -> Result<bool, HashError> {
     hashing(move || {
         let argon = Argon2::default();
         match hash {
@@ -94,7 +123,6 @@ pub async fn verify(password: String, hash: Option<String>) -> bool {
         }
     })
     .await
-    .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -106,8 +134,10 @@ mod tests {
         let a = hash("correct horse".into()).await.expect("hash");
         let b = hash("correct horse".into()).await.expect("hash");
         assert_ne!(a, b, "salted");
-        assert!(verify("correct horse".into(), Some(a.clone())).await);
-        assert!(!verify("wrong".into(), Some(a)).await);
-        assert!(!verify("anything".into(), None).await);
+        assert!(verify("correct horse".into(), Some(a.clone()))
+            .await
+            .expect("verify"));
+        assert!(!verify("wrong".into(), Some(a)).await.expect("verify"));
+        assert!(!verify("anything".into(), None).await.expect("verify"));
     }
 }

@@ -1,5 +1,6 @@
 //! Access tokens (HS256 JWT, `exp` enforced, only HS256 accepted, so
-//! `alg: none` and algorithm confusion are refused) and refresh tokens.
+//! `alg: none` and algorithm confusion are refused; `nbf` and `iat` may not
+//! lie in the future beyond a small leeway) and refresh tokens.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -17,6 +18,9 @@ pub struct Claims {
     pub exp: u64,
     pub iat: u64,
 }
+
+/// Clock skew tolerated between nodes, for `exp`, `nbf` and `iat`.
+const LEEWAY_SECS: u64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -38,7 +42,10 @@ pub struct TokenKeys {
 impl TokenKeys {
     pub fn new(secret: &[u8], access_ttl: Duration) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS;
+        // Checked when present (our tokens carry none; a forged or foreign
+        // token that says "not before" is held to it).
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
@@ -61,9 +68,16 @@ impl TokenKeys {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|_| TokenError::Invalid)
+            .map_err(|_| TokenError::Invalid)?;
+        // jsonwebtoken does not look at `iat`: a token "issued" in the future
+        // comes from a broken clock or a forger.
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        if claims.iat > now + LEEWAY_SECS {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims)
     }
 }
 
@@ -126,6 +140,42 @@ mod tests {
         assert!(
             keys().verify(&format!("{header}.{body}.")).is_err(),
             "alg none"
+        );
+    }
+
+    fn sign(value: serde_json::Value) -> String {
+        encode(&Header::new(Algorithm::HS256), &value, &keys().encoding).expect("sign")
+    }
+
+    #[test]
+    fn iat_and_nbf_in_the_future_are_refused_beyond_the_leeway() {
+        let now = chrono::Utc::now().timestamp() as u64;
+        let sub = UserId::new();
+        let claims = |iat: u64, nbf: Option<u64>| {
+            let mut v =
+                serde_json::json!({"sub": sub, "role": "rider", "iat": iat, "exp": now + 300});
+            if let Some(nbf) = nbf {
+                v["nbf"] = nbf.into();
+            }
+            v
+        };
+        assert!(keys().verify(&sign(claims(now, None))).is_ok());
+        assert!(
+            keys().verify(&sign(claims(now + 3, None))).is_ok(),
+            "within leeway"
+        );
+        assert!(
+            keys().verify(&sign(claims(now + 60, None))).is_err(),
+            "iat ahead"
+        );
+        assert!(keys().verify(&sign(claims(now, Some(now - 10)))).is_ok());
+        assert!(
+            keys().verify(&sign(claims(now, Some(now + 3)))).is_ok(),
+            "nbf within leeway"
+        );
+        assert!(
+            keys().verify(&sign(claims(now, Some(now + 60)))).is_err(),
+            "not yet valid"
         );
     }
 

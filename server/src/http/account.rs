@@ -1,19 +1,24 @@
 //! `DELETE /api/me`: a user deletes their own account. The password is
-//! asked again, so a stolen access token alone cannot do it. Every open
-//! socket of the account, on any node, is closed with 4003, and its
-//! tokens stop working at once (REST answers 401, refresh tokens are gone).
+//! asked again, so a stolen access token alone cannot do it, and wrong
+//! ones count in the log-in throttle (this check would otherwise be a
+//! guessing oracle outside it). Every open socket of the account, on any
+//! node, is closed with 4003, and its tokens stop working at once (REST
+//! answers 401, refresh tokens are gone).
 
-use super::auth::Caller;
+use super::auth::{hash_error, throttle_error, Caller};
+use super::client_ip::ClientIp;
 use super::error::{ApiError, ApiJson};
 use super::AppState;
 use crate::auth::password;
+use crate::auth::throttle::LoginThrottle;
 use crate::keys::Topic;
 use crate::node::registry::Control;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::routing::delete;
 use axum::Router;
 use serde::Deserialize;
+use std::sync::Arc;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/me", delete(delete_me))
@@ -26,6 +31,8 @@ struct DeleteRequest {
 
 async fn delete_me(
     State(state): State<AppState>,
+    Extension(throttle): Extension<Arc<LoginThrottle>>,
+    ClientIp(ip): ClientIp,
     Caller(actor): Caller,
     ApiJson(req): ApiJson<DeleteRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -35,12 +42,31 @@ async fn delete_me(
         .user_by_id(actor.id)
         .await?
         .ok_or(ApiError::Unauthorized("unknown user"))?;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    if let Some(retry_after) = throttle
+        .check(&user.username, ip, now_ms)
+        .await
+        .map_err(throttle_error)?
+    {
+        crate::metrics::login_throttled();
+        return Err(ApiError::RateLimited {
+            message: "too many wrong passwords; retry later",
+            retry_after,
+        });
+    }
     let hash = node
         .store
         .user_by_username(&user.username)
         .await?
         .map(|(_, hash)| hash);
-    if !password::verify(req.password, hash).await {
+    if !password::verify(req.password, hash)
+        .await
+        .map_err(hash_error)?
+    {
+        throttle
+            .failed(&user.username, ip, now_ms)
+            .await
+            .map_err(throttle_error)?;
         return Err(ApiError::Forbidden("wrong password"));
     }
     if !node.store.delete_user(actor.id, chrono::Utc::now()).await? {

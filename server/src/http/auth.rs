@@ -1,13 +1,17 @@
-//! Sign-up, log-in, refresh (rotated: a used refresh token stops working,
-//! and replaying one revokes its whole family), `GET /api/me`, and the
-//! Bearer extractor every other route uses.
+//! Sign-up, log-in (throttled per username and per IP), refresh (rotated:
+//! a used refresh token stops working, and replaying one revokes its whole
+//! family), log-out (revokes the family), `GET /api/me`, and the Bearer
+//! extractor every other route uses.
 
+use super::client_ip::ClientIp;
 use super::error::{ApiError, ApiJson};
 use super::AppState;
-use crate::auth::{password, tokens};
+use crate::auth::password::{self, HashError};
+use crate::auth::throttle::{LoginThrottle, ThrottleError};
+use crate::auth::{rules, tokens};
 use crate::node::Actor;
 use crate::store::{NewUser, Rotation, Store};
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{Extension, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -17,12 +21,14 @@ use hail_protocol::http::{
     LoginRequest, RefreshRequest, SignupRequest, TokenResponse, UserResponse,
 };
 use hail_protocol::{Role, User, UserId};
+use std::sync::Arc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/signup", post(signup))
         .route("/auth/login", post(login))
         .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
         .route("/me", get(me))
 }
 
@@ -36,7 +42,9 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The caller, from a valid access token.
+/// The caller, from a valid access token of a user who still exists: a
+/// deleted user's unexpired token is refused on every REST route (one
+/// store lookup per request; REST is not the hot path).
 pub struct Caller(pub Actor);
 
 impl FromRequestParts<AppState> for Caller {
@@ -49,9 +57,16 @@ impl FromRequestParts<AppState> for Caller {
             .tokens
             .verify(token)
             .map_err(|_| ApiError::Unauthorized("invalid or expired token"))?;
+        let user = state
+            .node
+            .store
+            .user_by_id(claims.sub)
+            .await?
+            .ok_or(ApiError::Unauthorized("unknown user"))?;
+        // The stored role, not the token's: a changed role applies at once.
         Ok(Caller(Actor {
-            id: claims.sub,
-            role: claims.role,
+            id: user.id,
+            role: user.role,
         }))
     }
 }
@@ -81,9 +96,7 @@ pub fn validate_account(
             "username: 3-32 characters of letters, digits, '_', '-' or '.'".into(),
         ));
     }
-    if !(8..=128).contains(&password.chars().count()) {
-        return Err(ApiError::Invalid("password: 8-128 characters".into()));
-    }
+    rules::check(username, password).map_err(|why| ApiError::Invalid(why.into()))?;
     if name.is_some_and(|n| n.trim().is_empty() || n.trim().chars().count() > 100) {
         return Err(ApiError::Invalid("name: 1-100 characters".into()));
     }
@@ -114,9 +127,7 @@ pub async fn create_user(
     role: Role,
     name: Option<String>,
 ) -> Result<User, ApiError> {
-    let password_hash = password::hash(password)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let password_hash = password::hash(password).await.map_err(hash_error)?;
     let name = name
         .map(|n| n.trim().to_string())
         .unwrap_or_else(|| username.clone());
@@ -131,19 +142,63 @@ pub async fn create_user(
         .await?)
 }
 
+/// A full hashing queue is `unavailable` (retry shortly), not an error.
+pub(super) fn hash_error(e: HashError) -> ApiError {
+    match e {
+        HashError::Busy => ApiError::Unavailable(e.to_string()),
+        HashError::Failed(why) => ApiError::Internal(why),
+    }
+}
+
+pub(super) fn throttle_error(e: ThrottleError) -> ApiError {
+    ApiError::Unavailable(e.to_string())
+}
+
+/// Checks the throttle before anything costly: a refused attempt hashes
+/// nothing. A failure is counted before the 401 goes out, so a client
+/// cannot skip the count by hanging up once it has its answer.
 async fn login(
     State(state): State<AppState>,
+    Extension(throttle): Extension<Arc<LoginThrottle>>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
+    let now_ms = Utc::now().timestamp_millis();
+    if let Some(retry_after) = throttle
+        .check(&req.username, ip, now_ms)
+        .await
+        .map_err(throttle_error)?
+    {
+        crate::metrics::login_throttled();
+        tracing::info!(%ip, "log-in refused: too many failures for this username or IP");
+        return Err(ApiError::RateLimited {
+            message: "too many failed log-ins; retry later",
+            retry_after,
+        });
+    }
     let found = state.node.store.user_by_username(&req.username).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let ok = password::verify(req.password, hash).await;
+    let ok = password::verify(req.password, hash)
+        .await
+        .map_err(hash_error)?;
     match user {
-        Some(user) if ok => Ok(Json(issue(&state, user, uuid::Uuid::now_v7()).await?)),
-        _ => Err(ApiError::Unauthorized("wrong username or password")),
+        Some(user) if ok => {
+            if let Err(e) = throttle.succeeded(&req.username, ip).await {
+                // The log-in is good; old failures merely stay counted.
+                tracing::warn!("cannot clear failed log-ins: {e}");
+            }
+            Ok(Json(issue(&state, user, uuid::Uuid::now_v7()).await?))
+        }
+        _ => {
+            throttle
+                .failed(&req.username, ip, now_ms)
+                .await
+                .map_err(throttle_error)?;
+            Err(ApiError::Unauthorized("wrong username or password"))
+        }
     }
 }
 
@@ -164,7 +219,7 @@ async fn refresh(
                 .store
                 .user_by_id(user_id)
                 .await?
-                .ok_or(ApiError::Unauthorized("invalid refresh token"))?;
+                .ok_or(ApiError::Unauthorized("unknown user"))?;
             Ok(Json(issue(&state, user, family).await?))
         }
         Rotation::Reused => {
@@ -172,6 +227,29 @@ async fn refresh(
             Err(ApiError::Unauthorized("refresh token already used"))
         }
         Rotation::Invalid => Err(ApiError::Unauthorized("invalid or expired refresh token")),
+    }
+}
+
+/// Revokes the whole family of the presented refresh token (every refresh
+/// token issued from that one log-in; other log-ins of the user stay):
+/// 204, also when it was already used
+/// or revoked, so a client may retry. A token this server never issued is
+/// 401, which tells a buggy client something and an attacker nothing (the
+/// tokens are 256 random bits). The body is the refresh request's.
+async fn logout(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> Result<StatusCode, ApiError> {
+    let hash = tokens::hash_refresh_token(&req.refresh_token);
+    if state
+        .node
+        .store
+        .revoke_refresh_family(&hash, Utc::now())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::Unauthorized("invalid refresh token"))
     }
 }
 

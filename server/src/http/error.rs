@@ -2,7 +2,8 @@
 //! Internal details are logged, never returned.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hail_protocol::{ErrorBody, ErrorCode, ErrorDetail};
@@ -29,6 +30,13 @@ pub enum ApiError {
     Conflict(&'static str),
     #[error("a backend is unavailable; retry later")]
     Unavailable(String),
+    /// Too many attempts (429). `retry_after` goes out as `Retry-After`, so
+    /// a client knows when trying again can work.
+    #[error("{message}")]
+    RateLimited {
+        message: &'static str,
+        retry_after: std::time::Duration,
+    },
     #[error("internal error")]
     Internal(String),
 }
@@ -44,6 +52,7 @@ impl ApiError {
             Self::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid),
             Self::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -63,7 +72,16 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Self::RateLimited { retry_after, .. } = &self {
+            // Whole seconds, rounded up: a client that waits that long finds
+            // the oldest counted attempt gone.
+            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        response
     }
 }
 

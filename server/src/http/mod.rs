@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod client_ip;
 pub mod error;
 pub mod health;
 pub mod monitor;

@@ -53,7 +53,15 @@ impl FromRequestParts<AppState> for Admin {
             .tokens
             .verify(&token)
             .map_err(|_| ApiError::Unauthorized("invalid or expired token"))?;
-        if claims.role != Role::Admin {
+        // Like `Caller`: a deleted admin's live token opens nothing, and the
+        // stored role is the one that counts.
+        let user = state
+            .node
+            .store
+            .user_by_id(claims.sub)
+            .await?
+            .ok_or(ApiError::Unauthorized("unknown user"))?;
+        if user.role != Role::Admin {
             return Err(ApiError::Forbidden("the monitor is for admins"));
         }
         Ok(Admin)

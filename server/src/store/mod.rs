@@ -170,7 +170,7 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
-    /// The user and their password hash.
+    /// The user and their password hash; usernames match case-insensitively.
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<(User, String)>>;
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
 
@@ -201,6 +201,13 @@ pub trait Store: Send + Sync + 'static {
         since: DateTime<Utc>,
         cap: usize,
     ) -> StoreResult<usize>;
+    /// Revokes every live token of the family `token_hash` belongs to (a
+    /// log-out); `false` when no such token was ever issued. Idempotent.
+    async fn revoke_refresh_family(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// Fails with `Conflict` when the rider already has an active trip.
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip>;

@@ -142,7 +142,7 @@ fn map_err(e: tokio_postgres::Error) -> StoreError {
                 .and_then(|db| db.constraint())
                 .unwrap_or_default();
             StoreError::Conflict(match constraint {
-                "users_username_key" => "username is taken",
+                "users_username_key" | "users_username_lower" => "username is taken",
                 "trips_one_active_per_rider" => "rider already has an active trip",
                 "trips_one_active_per_driver" => "driver already has an active trip",
                 _ => "already exists",
@@ -241,7 +241,7 @@ impl Store for PgStore {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
-                "SELECT id, username, role, name, password_hash FROM users WHERE username = $1",
+                "SELECT id, username, role, name, password_hash FROM users WHERE lower(username) = lower($1)",
             )
             .await
             .map_err(map_err)?;
@@ -402,6 +402,28 @@ impl Store for PgStore {
         } else {
             Rotation::Invalid
         })
+    }
+
+    async fn revoke_refresh_family(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "WITH t AS (SELECT family FROM refresh_tokens WHERE token_hash = $1), \
+                 revoked AS (UPDATE refresh_tokens SET used_at = $2 \
+                   WHERE used_at IS NULL AND family = (SELECT family FROM t) RETURNING 1) \
+                 SELECT EXISTS (SELECT 1 FROM t), (SELECT count(*) FROM revoked)",
+            )
+            .await
+            .map_err(map_err)?;
+        let row = client
+            .query_one(&stmt, &[&token_hash, &now])
+            .await
+            .map_err(map_err)?;
+        Ok(row.get(0))
     }
 
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip> {

@@ -44,15 +44,17 @@ fn bad(idx: usize, what: String) -> rusqlite::Error {
 fn map_err(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(code, Some(msg)) = &e {
         if code.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("UNIQUE") {
-            return StoreError::Conflict(if msg.contains("users.username") {
-                "username is taken"
-            } else if msg.contains("trips_one_active_per_rider") {
-                "rider already has an active trip"
-            } else if msg.contains("trips_one_active_per_driver") {
-                "driver already has an active trip"
-            } else {
-                "already exists"
-            });
+            return StoreError::Conflict(
+                if msg.contains("users.username") || msg.contains("users_username_lower") {
+                    "username is taken"
+                } else if msg.contains("trips_one_active_per_rider") {
+                    "rider already has an active trip"
+                } else if msg.contains("trips_one_active_per_driver") {
+                    "driver already has an active trip"
+                } else {
+                    "already exists"
+                },
+            );
         }
         if matches!(
             code.code,
@@ -235,7 +237,8 @@ impl Store for SqliteStore {
         let username = username.to_string();
         self.run(move |c| {
             c.prepare_cached(
-                "SELECT id, username, role, name, password_hash FROM users WHERE username = ?1",
+                "SELECT id, username, role, name, password_hash FROM users \
+                 WHERE lower(username) = lower(?1)",
             )?
             .query_row([username], |r| Ok((user_from_row(r)?, r.get(4)?)))
             .optional()
@@ -366,6 +369,30 @@ impl Store for SqliteStore {
             };
             tx.commit()?;
             Ok(outcome)
+        })
+        .await
+    }
+
+    async fn revoke_refresh_family(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let hash = token_hash.to_vec();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let family: Option<String> = tx
+                .prepare_cached("SELECT family FROM refresh_tokens WHERE token_hash = ?1")?
+                .query_row([&hash], |r| r.get(0))
+                .optional()?;
+            if let Some(family) = &family {
+                tx.prepare_cached(
+                    "UPDATE refresh_tokens SET used_at = ?2 WHERE family = ?1 AND used_at IS NULL",
+                )?
+                .execute(params![family, us(now)])?;
+            }
+            tx.commit()?;
+            Ok(family.is_some())
         })
         .await
     }

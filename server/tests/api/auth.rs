@@ -36,7 +36,7 @@ on_both_backends! {
     let dup = post(
         &app,
         "/api/auth/signup",
-        json!({"username": user.username, "password": "password123", "role": "rider"}),
+        json!({"username": user.username, "password": PASSWORD, "role": "rider"}),
     )
     .await;
     assert_eq!(dup.status(), 409);
@@ -44,9 +44,9 @@ on_both_backends! {
 
     for bad in [
         json!({"username": "ok_name", "password": "short", "role": "rider"}),
-        json!({"username": "ok_name2", "password": "password123", "role": "admin"}),
-        json!({"username": "a", "password": "password123", "role": "rider"}),
-        json!({"username": "ok_name3", "password": "password123", "role": "pilot"}),
+        json!({"username": "ok_name2", "password": PASSWORD, "role": "admin"}),
+        json!({"username": "a", "password": PASSWORD, "role": "rider"}),
+        json!({"username": "ok_name3", "password": PASSWORD, "role": "pilot"}),
         json!({"username": "ok_name4", "password": 12345678, "role": "rider"}),
         json!({"username": "ok_name5", "role": "rider"}),
     ] {
@@ -76,7 +76,7 @@ on_both_backends! {
     let nobody = post(
         &app,
         "/api/auth/login",
-        json!({"username": "nobody_here", "password": "password123"}),
+        json!({"username": "nobody_here", "password": PASSWORD}),
     )
     .await;
     assert_eq!(nobody.status(), 401);
@@ -244,5 +244,55 @@ on_both_backends! {
         .expect("GET");
     assert_eq!(unknown.status(), 404);
     assert_eq!(error_code(unknown).await, ErrorCode::NotFound);
+}
+}
+
+on_both_backends! {
+    async fn common_passwords_and_the_username_as_password_are_refused(backend) {
+    let app = spawn_app(backend).await;
+    for (username, password) in [
+        ("weak_one", "password123"),
+        ("weak_two", "Password1"),
+        ("weak_three", "iloveyou"),
+        ("CasePass", "casepass"),
+        ("dora_rides", "my-dora_rides-pw"),
+    ] {
+        let res = post(
+            &app,
+            "/api/auth/signup",
+            json!({"username": username, "password": password, "role": "rider"}),
+        )
+        .await;
+        assert_eq!(res.status(), 422, "{username} / {password}");
+        let body: ErrorBody = res.json().await.expect("error body");
+        assert_eq!(body.error.code, ErrorCode::Invalid);
+        assert!(body.error.message.starts_with("password:"), "{}", body.error.message);
+    }
+    let fine = post(
+        &app,
+        "/api/auth/signup",
+        json!({"username": "strong_one", "password": PASSWORD, "role": "rider"}),
+    )
+    .await;
+    assert_eq!(fine.status(), 201);
+}
+}
+
+on_both_backends! {
+    async fn usernames_are_unique_and_log_in_case_insensitively(backend) {
+    let app = spawn_app(backend).await;
+    let signup = |username: &'static str| {
+        post(
+            &app,
+            "/api/auth/signup",
+            json!({"username": username, "password": PASSWORD, "role": "rider"}),
+        )
+    };
+    assert_eq!(signup("ann").await.status(), 201);
+    let again = signup("Ann").await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(error_code(again).await, ErrorCode::Conflict);
+    let tokens = app.login("ANN").await;
+    assert_eq!(tokens.user.username, "ann", "the account as signed up");
 }
 }

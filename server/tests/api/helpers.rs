@@ -20,7 +20,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const SECRET: &str = "integration-test-secret-0123456789abcdef";
 /// Every test account's password.
-pub const PASSWORD: &str = "password123";
+pub const PASSWORD: &str = "hail-test-pass-7291";
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS: &str = "redis://127.0.0.1:6379";
 /// How long any single expected event may take.

@@ -2,9 +2,11 @@
 //! way. The store on Postgres and on SQLite; the geo index on Redis and in
 //! memory; the bus on Redis and in memory. Real Postgres and Redis.
 
+mod accounts;
 mod bus;
 mod geo;
 mod store;
+mod throttle;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

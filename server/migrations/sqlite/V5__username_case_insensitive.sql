@@ -1,0 +1,11 @@
+-- Usernames are unique case-insensitively: `Ann` cannot sign up once `ann`
+-- exists, and log-in matches `lower(username)` through this index
+-- (usernames are ASCII, which SQLite's lower() covers).
+--
+-- Existing accounts that differ only in case are not renamed (that would
+-- silently change someone's log-in name): the index fails with
+-- "UNIQUE constraint failed: index 'users_username_lower'", and an operator
+-- finds them with
+--   SELECT lower(username), count(*) FROM users GROUP BY 1 HAVING count(*) > 1;
+-- renames all but one of each, and starts hail again.
+CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
