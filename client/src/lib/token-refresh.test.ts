@@ -70,6 +70,25 @@ describe('TokenManager', () => {
     expect(store.load()).toEqual({ accessToken: fresh, refreshToken: 'refresh-2', user: USER });
   });
 
+  it('logs out: forgets the session and revokes its refresh family', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>(async () => new Response(null, { status: 204 }));
+    const store = memorySessionStore(session(tokenExpiringIn(900)));
+    const tm = new TokenManager({ store, fetch, now: () => NOW, apiBaseUrl: 'https://hail.example' });
+    await tm.logout();
+    expect(store.load()).toBeNull();
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('https://hail.example/api/auth/logout');
+    expect(JSON.parse(init?.body as string)).toEqual({ refresh_token: 'refresh-1' });
+  });
+
+  it('logs out locally even when the server cannot be reached', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>(async () => Promise.reject(new TypeError('offline')));
+    const store = memorySessionStore(session(tokenExpiringIn(900)));
+    const tm = new TokenManager({ store, fetch, now: () => NOW });
+    await expect(tm.logout()).resolves.toBeUndefined();
+    expect(store.load()).toBeNull();
+  });
+
   it('shares one in-flight refresh between concurrent callers', async () => {
     const fresh = tokenExpiringIn(900);
     let answer!: (r: Response) => void;

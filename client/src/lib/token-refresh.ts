@@ -129,8 +129,25 @@ export class TokenManager {
     });
   }
 
-  logout(): void {
+  /**
+   * Forgets the session here and revokes its refresh family on the server
+   * (`POST /api/auth/logout`), so a copied refresh token is worthless too.
+   * Best effort: the local session is gone whether or not the server is
+   * reached; the access token expires on its own.
+   */
+  async logout(): Promise<void> {
+    const session = this.store.load();
     this.store.save(null);
+    if (session === null) return;
+    try {
+      await this.fetchImpl(`${this.apiBaseUrl}/api/auth/logout`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ refresh_token: session.refreshToken }),
+      });
+    } catch {
+      // Offline: nothing more to do; the refresh token dies with its TTL.
+    }
   }
 
   get user(): User | null {

@@ -90,7 +90,7 @@ export function useAuth(role: AppRole): Auth {
 
   const logout = useCallback(
     (reason?: string) => {
-      tokens.logout();
+      void tokens.logout();
       setEndedMessage(reason ?? null);
       setUser(null);
     },
