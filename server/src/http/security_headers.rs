@@ -2,7 +2,12 @@
 //! set by tower-http's `SetResponseHeaderLayer`: the apps load scripts,
 //! styles and fonts only from this origin, images also from the map tile
 //! host, connect only back to this origin (CSP Level 3 `'self'` covers
-//! same-origin `ws:`/`wss:`), and may not be framed.
+//! same-origin `ws:`/`wss:`), and may not be framed. Inline *styles* are
+//! allowed (`style-src 'unsafe-inline'`): the map's car markers rotate by a
+//! `style` attribute in Leaflet divIcon HTML
+//! (`client/src/features/map/markers.ts`), and Leaflet positions tiles and
+//! markers with inline styles; the e2e suite fails on any CSP violation.
+//! Scripts stay `'self'` only.
 
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::Router;
@@ -13,6 +18,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub fn content_security_policy(tile_host: &str) -> String {
     format!(
         "default-src 'self'; img-src 'self' data: {tile_host}; connect-src 'self'; \
+         style-src 'self' 'unsafe-inline'; \
          object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 }
