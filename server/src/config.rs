@@ -472,4 +472,30 @@ mod tests {
         let err = config(&[("HAIL_DEV", "1"), ("HAIL_OFFER_LIMIT", "ten")]).expect_err("bad");
         assert!(err.to_string().contains("HAIL_OFFER_LIMIT"), "{err}");
     }
+
+    #[test]
+    fn http_settings_have_defaults_and_are_checked() {
+        let c = config(&[("HAIL_DEV", "1")]).expect("valid");
+        assert_eq!(c.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.http.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.http.max_connections_per_ip, 1000);
+        assert_eq!(
+            c.http.max_connections,
+            HttpConfig::default_max_connections()
+        );
+        assert!(c.http.max_connections >= 64);
+        assert!(c.http.tcp_nodelay);
+        assert_eq!(c.http.tile_host, "https://tile.openstreetmap.org");
+        let off = config(&[("HAIL_DEV", "1"), ("HAIL_TCP_NODELAY", "0")]).expect("valid");
+        assert!(!off.http.tcp_nodelay);
+        let set = config(&[("HAIL_DEV", "1"), ("HAIL_MAX_CONNECTIONS", "500")]).expect("valid");
+        assert_eq!(set.http.max_connections, 500);
+        for bad in [
+            ("HAIL_MAX_CONNECTIONS", "0"),
+            ("HAIL_HTTP_HEADER_TIMEOUT_MS", "0"),
+            ("HAIL_TILE_HOST", "https://x.org; script-src *"),
+        ] {
+            assert!(config(&[("HAIL_DEV", "1"), bad]).is_err(), "{bad:?}");
+        }
+    }
 }

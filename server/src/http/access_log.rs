@@ -44,3 +44,52 @@ pub fn layer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
             }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use std::sync::{Arc, Mutex};
+    use tower_service::Service;
+
+    /// Log output captured in memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_query_string_is_never_logged() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer({
+                let captured = captured.clone();
+                move || captured.clone()
+            })
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let mut router: Router = layer(Router::new().route("/ws", get(|| async { "hi" })));
+        let request = Request::get("/ws?token=secret-token-123")
+            .body(Body::empty())
+            .expect("request");
+        let response = router.call(request).await.expect("infallible");
+        assert_eq!(response.status(), 200);
+        let logged =
+            String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("utf-8 log");
+        assert!(logged.contains("path=/ws"), "{logged}");
+        assert!(logged.contains("status=200"), "{logged}");
+        assert!(!logged.contains("secret-token-123"), "{logged}");
+        assert!(!logged.contains("token="), "{logged}");
+    }
+}

@@ -306,3 +306,27 @@ async fn metrics_on_a_fresh_node_list_every_main_metric() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_websocket_holds_its_connection_slot_until_it_closes() {
+    let app = spawn_app(Backend::Embedded).await;
+    let user = app.user(hail_protocol::Role::Rider).await;
+    // The test's own pooled HTTP connection is counted too.
+    let before = app.metric("hail_tcp_connections").await.expect("gauge");
+    let ws = Ws::connect(&app, user.token()).await;
+    assert_eq!(
+        app.metric("hail_tcp_connections").await,
+        Some(before + 1.0),
+        "the upgraded socket keeps its slot"
+    );
+    drop(ws);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = app.metric("hail_tcp_connections").await.expect("gauge");
+        if now == before {
+            break;
+        }
+        assert!(Instant::now() < deadline, "slot not released: {now} open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
