@@ -261,6 +261,15 @@ impl Application {
             tcp_nodelay = http_config.tcp_nodelay,
             "connection limits"
         );
+        let fds = crate::config::HttpConfig::fd_limit();
+        if limits.max() >= fds {
+            tracing::warn!(
+                "HAIL_MAX_CONNECTIONS={} is not below the open-file limit ({fds}): past the \
+                 limit accept fails with \"too many open files\" instead of a 503; \
+                 lower it or raise `ulimit -n`",
+                limits.max()
+            );
+        }
         let http = tokio::spawn(serve(
             self.listener,
             router,

@@ -170,17 +170,21 @@ impl HttpConfig {
     /// The default connection cap: what the fd limit leaves after a reserve
     /// for the store, Redis, the log and the listeners.
     pub fn default_max_connections() -> usize {
+        Self::fd_limit().saturating_sub(256).max(64)
+    }
+
+    /// The process's soft `RLIMIT_NOFILE` (1024 if it cannot be read).
+    pub fn fd_limit() -> usize {
         let mut limit = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
         };
         // SAFETY: getrlimit only writes the struct it is given.
-        let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
             usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
         } else {
             1024
-        };
-        soft.saturating_sub(256).max(64)
+        }
     }
 }
 

@@ -64,6 +64,11 @@ pub async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout)
+        // A header may take up to this much memory (hyper's default is
+        // ~400 KiB): ours are small (a bearer token at most), and bodies are
+        // capped at 64 KiB anyway, so 1,000 half-sent headers cost 64 MiB,
+        // not 400.
+        .max_buf_size(64 * 1024)
         .keep_alive(true);
     let connections = TaskTracker::new();
     let mut backoff = AcceptErrors::default();
