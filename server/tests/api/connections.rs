@@ -330,3 +330,59 @@ async fn a_websocket_holds_its_connection_slot_until_it_closes() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// CPU ticks (1/100 s) a process has used, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    let fields: Vec<&str> = stat[stat.rfind(')').expect("comm") + 2..]
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+#[tokio::test]
+async fn accept_failing_at_the_fd_limit_pauses_instead_of_spinning_and_recovers() {
+    // A cap set above the fd limit by hand: accept itself fails (EMFILE).
+    let app = spawn_with(
+        Backend::Embedded,
+        header_timeout(60_000)
+            .set("HAIL_MAX_CONNECTIONS", 1000)
+            .set("HAIL_MAX_CONNECTIONS_PER_IP", 0)
+            .wrapped(&["prlimit", "--nofile=128:128"]),
+    )
+    .await;
+    let pid = app.pid().expect("pid");
+    let mut flood = Vec::new();
+    for _ in 0..200 {
+        flood.push(connect_from(&app, Some(FLOODER)).await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = cpu_ticks(pid);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let used = cpu_ticks(pid) - before;
+    assert!(
+        used < 30,
+        "the node used {used}/100 of a core while accept failed"
+    );
+    drop(flood);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let ok = tokio::time::timeout(
+            Duration::from_millis(500),
+            app.http().get(app.url("/healthz")).send(),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok_and(|r| r.status() == 200));
+        if ok {
+            break;
+        }
+        assert!(Instant::now() < deadline, "/healthz did not come back");
+    }
+    assert!(
+        app.metric("hail_accept_errors_total")
+            .await
+            .expect("counter")
+            > 0.0,
+        "accept failures counted"
+    );
+}
