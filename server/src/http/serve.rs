@@ -360,9 +360,70 @@ impl AsyncWrite for Counted {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn config() -> HttpConfig {
+        HttpConfig {
+            header_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(5),
+            max_connections: 100,
+            max_connections_per_ip: 0,
+            tcp_nodelay: true,
+            tile_host: "https://tile.openstreetmap.org".into(),
+        }
+    }
+
+    /// Every request carries its peer address, as axum's
+    /// `into_make_service_with_connect_info` would give it; shutdown stops
+    /// the loop.
+    #[tokio::test]
+    async fn handlers_see_the_peer_address_and_shutdown_stops_serving() {
+        let router = Router::new().route(
+            "/peer",
+            axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+                peer.to_string()
+            }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let limits = ConnectionLimits::new(100, 0);
+        let server = tokio::spawn(serve(
+            listener,
+            router,
+            config(),
+            limits.clone(),
+            shutdown.clone(),
+        ));
+        let mut client = TcpStream::connect(addr).await.expect("connect");
+        let me = client.local_addr().expect("local addr");
+        client
+            .write_all(b"GET /peer HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("request");
+        let mut response = String::new();
+        client
+            .read_to_string(&mut response)
+            .await
+            .expect("response");
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.ends_with(&me.to_string()), "{response} from {me}");
+        shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(2), server)
+            .await
+            .expect("serve returns after shutdown")
+            .expect("serve task");
+        assert_eq!(limits.total(), 0, "every slot given back");
+        assert!(
+            TcpStream::connect(addr).await.is_err(),
+            "no longer listening"
+        );
+    }
+
     #[test]
     fn the_refusal_declares_its_body_length() {
-        let text = std::str::from_utf8(super::REFUSED).expect("ascii");
+        let text = std::str::from_utf8(REFUSED).expect("ascii");
         let (_, body) = text.split_once("\r\n\r\n").expect("head and body");
         assert_eq!(body.len(), 78);
         let json: serde_json::Value = serde_json::from_str(body).expect("json");
