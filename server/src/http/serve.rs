@@ -17,7 +17,7 @@
 //! front terminates, and sniffing for an HTTP/2 preface would be a read
 //! without a timeout.
 
-use super::limits::{ConnectionLimits, Refusal, Slot};
+use super::limits::{ConnectionLimits, Counted, Refusal};
 use crate::config::HttpConfig;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -29,12 +29,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -111,10 +108,7 @@ pub async fn serve(
                 tracing::debug!(%peer, "TCP_NODELAY: {e}");
             }
         }
-        let io = Counted {
-            stream,
-            _slot: slot,
-        };
+        let io = Counted::new(stream, slot);
         connections.spawn(connection(
             builder.clone(),
             io,
@@ -308,53 +302,6 @@ impl RateLimitedLog {
         emit(self.suppressed);
         self.suppressed = 0;
         self.last = Some(now);
-    }
-}
-
-/// An accepted socket holding its [`Slot`], so the slot is released when
-/// the socket closes, after a WebSocket upgrade too.
-struct Counted {
-    stream: TcpStream,
-    _slot: Slot,
-}
-
-impl AsyncRead for Counted {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Counted {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }
 
