@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the standard scenarios against local Hail nodes on
 # Postgres + Redis (a fresh database and Redis prefix, removed after).
-# Usage: harness/bench.sh [race|city|dispatch|connections|gps]...  (default: all)
+# Usage: harness/bench.sh [race|city|dispatch|connections|gps|nodelay]...  (default: all but city, nodelay)
 # Tables go to stdout; JSON reports to target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +62,17 @@ for s in "${scenarios[@]}"; do
         --url http://127.0.0.1:18185 --url http://127.0.0.1:18186 --count ${CONNECTIONS6:-100000} --hold 10 \
         --per-account 500 --pid "${PIDS[0]}" --pid "${PIDS[1]}" --pid "${PIDS[2]}" --pid "${PIDS[3]}" \
         --pid "${PIDS[4]}" --pid "${PIDS[5]}" --json $OUT/connections6.json || status=1 ;;
+    nodelay)
+      # The same request -> cancel loop against two nodes that differ only in
+      # HAIL_TCP_NODELAY (the harness sets TCP_NODELAY on its own sockets both
+      # times); the rate limit is raised so the loop runs free.
+      HAIL_TCP_NODELAY=0 HAIL_WS_RATE_PER_SEC=100000 HAIL_WS_BURST=100000 start_node 18189
+      HAIL_TCP_NODELAY=1 HAIL_WS_RATE_PER_SEC=100000 HAIL_WS_BURST=100000 start_node 18190
+      n=${#PIDS[@]}
+      echo "# before: HAIL_TCP_NODELAY=0"
+      "$H" cancel-loop --url http://127.0.0.1:18189 --trips ${TRIPS:-1000} --pid "${PIDS[$((n-2))]}" --json $OUT/nodelay-off.json || status=1
+      echo "# after: HAIL_TCP_NODELAY=1 (the default)"
+      "$H" cancel-loop --url http://127.0.0.1:18190 --trips ${TRIPS:-1000} --pid "${PIDS[$((n-1))]}" --json $OUT/nodelay-on.json || status=1 ;;
     connections) "$H" connections --url $N1 --count ${CONNECTIONS:-19000} --hold 10 --pid "${PIDS[0]}" --json $OUT/connections.json || status=1 ;;
     *) echo "unknown scenario $s" >&2; status=2 ;;
   esac

@@ -7,9 +7,11 @@
 //! - `report`      HdrHistogram latencies, counters, the JSON report and the printed table
 //! - `city`        the simulated city: drivers move and accept, riders ride
 //! - `race`        contested accepts: exactly one winner per trip
+//! - `cancel_loop` one rider's request -> cancel loop: round-trip latency of small frames
 //! - `connections` idle authenticated sockets across processes and nodes
 //! - `soak`        steady load while nodes die: reconnects, acked GPS, one winner, no stuck trip
 
+pub mod cancel_loop;
 pub mod city;
 pub mod client;
 pub mod connections;

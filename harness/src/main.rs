@@ -1,10 +1,10 @@
-//! `hail-harness city | connections | race | soak`: parse the command line, run
+//! `hail-harness city | connections | race | cancel-loop | soak`: parse the command line, run
 //! the scenario, print the table, write the JSON report, and exit non-zero
 //! when a correctness check failed.
 
 use clap::{Parser, Subcommand};
 use hail_harness::report::Report;
-use hail_harness::{city, connections, race, soak};
+use hail_harness::{cancel_loop, city, connections, race, soak};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -95,6 +95,17 @@ enum Command {
         drivers: usize,
         #[arg(long, default_value_t = 100)]
         trips: usize,
+    },
+    /// One rider's request -> cancel loop, one trip at a time: trips/s and
+    /// round-trip latency of small frames (TCP_NODELAY, issue 11).
+    CancelLoop {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 2000)]
+        trips: usize,
+        /// The node's pid: report its CPU time per trip.
+        #[arg(long)]
+        pid: Option<u32>,
     },
     /// Steady load for fault runs: clients reconnect and resume; checks
     /// acknowledged GPS, single winners and that every trip ends.
@@ -218,6 +229,16 @@ async fn main() -> anyhow::Result<()> {
                 progress: true,
             };
             (soak::run(params).await?, common.json)
+        }
+        Command::CancelLoop { common, trips, pid } => {
+            let params = cancel_loop::CancelLoopParams {
+                url: common.urls[0].clone(),
+                trips,
+                prefix: prefix(&common.prefix),
+                pid,
+                secret: common.jwt_secret,
+            };
+            (cancel_loop::run(params).await?, common.json)
         }
         Command::Race {
             common,

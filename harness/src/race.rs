@@ -22,7 +22,7 @@ pub struct RaceParams {
 
 /// Waits for the frame `pred` accepts, keeping nothing else; `None` on
 /// timeout or close.
-async fn wait_for(
+pub(crate) async fn wait_for(
     ws: &mut Socket,
     within: Duration,
     pred: impl Fn(&ServerMessage) -> bool,
@@ -37,7 +37,7 @@ async fn wait_for(
     }
 }
 
-fn reply_to(r: &str) -> impl Fn(&ServerMessage) -> bool + '_ {
+pub(crate) fn reply_to(r: &str) -> impl Fn(&ServerMessage) -> bool + '_ {
     move |m| match m {
         ServerMessage::Ok { reference, .. } => reference == r,
         ServerMessage::Error {

@@ -13,6 +13,8 @@ use crate::config::Config;
 use crate::geo::memory::MemoryGeo;
 use crate::geo::redis::RedisGeo;
 use crate::geo::GeoIndex;
+use crate::http::limits::ConnectionLimits;
+use crate::http::serve::serve;
 use crate::http::{app, AppState};
 use crate::keys::Keys;
 use crate::monitor::stats::{Task, LIVE};
@@ -26,7 +28,7 @@ use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 use metrics_exporter_prometheus::PrometheusHandle;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -262,22 +264,46 @@ impl Application {
         let client_dir = client_build(&node.config.client_dir);
         let router = app(self.state.clone(), with_metrics, client_dir.as_deref())
             .layer(axum::Extension(self.throttle.clone()));
-        // ConnectInfo gives the log-in throttle each request's peer address.
-        let http = tokio::spawn(
-            axum::serve(
-                self.listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-            .into_future(),
+        let http_config = node.config.http.clone();
+        // One set of counters for both listeners: file descriptors are per
+        // process.
+        let limits = ConnectionLimits::new(
+            http_config.max_connections,
+            http_config.max_connections_per_ip,
         );
+        tracing::info!(
+            max_connections = limits.max(),
+            per_ip = limits.per_ip(),
+            header_timeout_ms = http_config.header_timeout.as_millis() as u64,
+            idle_timeout_s = http_config.idle_timeout.as_secs(),
+            tcp_nodelay = http_config.tcp_nodelay,
+            "connection limits"
+        );
+        let fds = crate::config::HttpConfig::fd_limit();
+        if limits.max() >= fds {
+            tracing::warn!(
+                "HAIL_MAX_CONNECTIONS={} is not below the open-file limit ({fds}): past the \
+                 limit accept fails with \"too many open files\" instead of a 503; \
+                 lower it or raise `ulimit -n`",
+                limits.max()
+            );
+        }
+        let http = tokio::spawn(serve(
+            self.listener,
+            router,
+            http_config.clone(),
+            limits.clone(),
+            shutdown.clone(),
+        ));
         let metrics_http = self.metrics_listener.map(|listener| {
             let router = crate::http::health::metrics_router().with_state(self.state.clone());
-            tokio::spawn(
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                    .into_future(),
-            )
+            tokio::spawn(serve(
+                listener,
+                router,
+                http_config,
+                limits,
+                shutdown.clone(),
+            ))
         });
 
         tokio::select! {
@@ -286,7 +312,8 @@ impl Application {
         }
         shutdown.cancel();
         let limit = node.config.shutdown_timeout;
-        // axum does not wait for upgraded sockets (tokio-rs/axum#3003):
+        // The HTTP server does not wait for upgraded sockets
+        // (tokio-rs/axum#3003 for axum::serve; the same holds for ours):
         // sessions are tracked and awaited here.
         node.tasks.close();
         if tokio::time::timeout(limit, node.tasks.wait())

@@ -179,6 +179,59 @@ impl Default for LoginConfig {
     }
 }
 
+/// HTTP connection handling (issue 11): timeouts and caps so that no client,
+/// and no single address, can hold all of the node's sockets.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// A request's header must be complete within this, counted from when the
+    /// node starts waiting for it (the accept, or the end of the previous
+    /// response): connections that send nothing, or a header a byte at a
+    /// time (slowloris), are closed instead of holding a file descriptor.
+    pub header_timeout: Duration,
+    /// A kept-alive connection with no request in flight is closed after
+    /// this. The header timer also runs while a connection waits for its
+    /// next request, so the shorter of the two applies there.
+    pub idle_timeout: Duration,
+    /// Open TCP connections at most (HTTP and WebSocket, both listeners).
+    /// Past it a connection is refused with 503 rather than `accept` failing
+    /// with "too many open files". Default: the soft `RLIMIT_NOFILE` at start
+    /// minus 256 (kept for Postgres, Redis and files), at least 64.
+    pub max_connections: usize,
+    /// Open connections from one IP address at most; 0 = no per-address cap.
+    /// Behind a proxy every connection comes from the proxy: set 0 there.
+    /// Either way one address never gets the last tenth of
+    /// `max_connections`, so another address can still reach `/healthz`.
+    pub max_connections_per_ip: usize,
+    /// TCP_NODELAY on accepted sockets: without it a second small frame
+    /// waits for the peer's delayed ACK (~40 ms). Off only to measure that.
+    pub tcp_nodelay: bool,
+    /// The map tile origin the browser apps load images from (the client's
+    /// build-time `VITE_MAP_TILE_URL`), allowed in the CSP's `img-src`.
+    pub tile_host: String,
+}
+
+impl HttpConfig {
+    /// The default connection cap: what the fd limit leaves after a reserve
+    /// for the store, Redis, the log and the listeners.
+    pub fn default_max_connections() -> usize {
+        Self::fd_limit().saturating_sub(256).max(64)
+    }
+
+    /// The process's soft `RLIMIT_NOFILE` (1024 if it cannot be read).
+    pub fn fd_limit() -> usize {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit only writes the struct it is given.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+            usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+        } else {
+            1024
+        }
+    }
+}
+
 /// 8 jobs per hashing thread (one thread per core): at ~20-50 ms a hash, a
 /// full queue waits at most a few hundred ms.
 pub fn default_hash_queue() -> usize {
@@ -213,6 +266,7 @@ pub struct Config {
     pub dispatch: DispatchConfig,
     pub ws: WsConfig,
     pub gps: GpsConfig,
+    pub http: HttpConfig,
     /// How long SIGTERM may take to drain sessions and flush GPS.
     pub shutdown_timeout: Duration,
     /// The built browser apps (`npm run build` in `client/`), served at `/`,
@@ -315,6 +369,22 @@ impl Config {
             trust_forwarded_for: env.flag("HAIL_TRUST_FORWARDED_FOR"),
             hash_queue: env.get("HAIL_HASH_QUEUE", default_hash_queue())?,
         };
+        let http = HttpConfig {
+            header_timeout: Duration::from_millis(env.get("HAIL_HTTP_HEADER_TIMEOUT_MS", 10_000)?),
+            idle_timeout: env.secs("HAIL_HTTP_IDLE_TIMEOUT_SECS", 60)?,
+            max_connections: match env.opt("HAIL_MAX_CONNECTIONS") {
+                None => HttpConfig::default_max_connections(),
+                Some(_) => env.get("HAIL_MAX_CONNECTIONS", 0)?,
+            },
+            max_connections_per_ip: env.get("HAIL_MAX_CONNECTIONS_PER_IP", 1000)?,
+            tcp_nodelay: !matches!(
+                env.opt("HAIL_TCP_NODELAY").as_deref(),
+                Some("0" | "false" | "no" | "off")
+            ),
+            tile_host: env
+                .opt("HAIL_TILE_HOST")
+                .unwrap_or_else(|| "https://tile.openstreetmap.org".into()),
+        };
         let config = Self {
             bind: env.get("HAIL_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             metrics_bind: match env.opt("HAIL_METRICS_BIND") {
@@ -348,6 +418,7 @@ impl Config {
             dispatch,
             ws,
             gps,
+            http,
             shutdown_timeout: env.secs("HAIL_SHUTDOWN_TIMEOUT_SECS", 10)?,
             client_dir: env
                 .opt("HAIL_CLIENT_DIR")
@@ -414,6 +485,25 @@ impl Config {
         if self.ws.rate_per_sec == 0 || self.ws.burst == 0 {
             return Err(ConfigError::Invalid(
                 "HAIL_WS_RATE_PER_SEC and HAIL_WS_BURST must be > 0".into(),
+            ));
+        }
+        let h = &self.http;
+        if h.header_timeout.is_zero() || h.idle_timeout.is_zero() || h.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "HAIL_HTTP_HEADER_TIMEOUT_MS, HAIL_HTTP_IDLE_TIMEOUT_SECS and HAIL_MAX_CONNECTIONS must be > 0"
+                    .into(),
+            ));
+        }
+        // It goes into the Content-Security-Policy header as one source.
+        if h.tile_host.is_empty()
+            || !h
+                .tile_host
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b';' | b',' | b'\'' | b'"'))
+        {
+            return Err(ConfigError::Invalid(
+                "HAIL_TILE_HOST must be one CSP source such as https://tile.openstreetmap.org"
+                    .into(),
             ));
         }
         Ok(())
@@ -496,5 +586,31 @@ mod tests {
     fn bad_values_name_the_variable() {
         let err = config(&[("HAIL_DEV", "1"), ("HAIL_OFFER_LIMIT", "ten")]).expect_err("bad");
         assert!(err.to_string().contains("HAIL_OFFER_LIMIT"), "{err}");
+    }
+
+    #[test]
+    fn http_settings_have_defaults_and_are_checked() {
+        let c = config(&[("HAIL_DEV", "1")]).expect("valid");
+        assert_eq!(c.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.http.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.http.max_connections_per_ip, 1000);
+        assert_eq!(
+            c.http.max_connections,
+            HttpConfig::default_max_connections()
+        );
+        assert!(c.http.max_connections >= 64);
+        assert!(c.http.tcp_nodelay);
+        assert_eq!(c.http.tile_host, "https://tile.openstreetmap.org");
+        let off = config(&[("HAIL_DEV", "1"), ("HAIL_TCP_NODELAY", "0")]).expect("valid");
+        assert!(!off.http.tcp_nodelay);
+        let set = config(&[("HAIL_DEV", "1"), ("HAIL_MAX_CONNECTIONS", "500")]).expect("valid");
+        assert_eq!(set.http.max_connections, 500);
+        for bad in [
+            ("HAIL_MAX_CONNECTIONS", "0"),
+            ("HAIL_HTTP_HEADER_TIMEOUT_MS", "0"),
+            ("HAIL_TILE_HOST", "https://x.org; script-src *"),
+        ] {
+            assert!(config(&[("HAIL_DEV", "1"), bad]).is_err(), "{bad:?}");
+        }
     }
 }

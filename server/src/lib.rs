@@ -3,7 +3,7 @@
 //! Layout (data flows down; nothing below knows what is above):
 //! - `config`    settings from `HAIL_*`, validated at start
 //! - `app`       builds a node and runs it until shutdown
-//! - `http`      REST routes (auth, trips, probes, metrics) and their error boundary
+//! - `http`      REST routes, their error boundary, the accept loop (timeouts, caps), headers
 //! - `ws`        the WebSocket upgrade and the frame codec (text -> typed message)
 //! - `session`   one connection: the select loop, rate limit, outbox, heartbeat
 //! - `node`      commands, per-trip dispatchers, the local registry, GPS writer

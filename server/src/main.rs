@@ -100,6 +100,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!("HAIL_DEV=1: development mode (built-in JWT secret allowed)");
     }
     let metrics = hail_server::metrics::install().map_err(|e| anyhow::anyhow!(e))?;
+    hail_server::metrics::describe();
     tracing::info!(node = %config.node_id, "starting");
     let app = Application::build(config, metrics).await?;
     let addr = app.local_addr()?;

@@ -145,3 +145,196 @@ pub fn hash_refused() {
 pub fn hash_skipped() {
     counter!("hail_password_hash_skipped_total").increment(1);
 }
+
+/// An accepted TCP connection took a slot under the caps.
+pub fn tcp_connection_opened() {
+    gauge!("hail_tcp_connections").increment(1.0);
+}
+
+pub fn tcp_connection_closed() {
+    gauge!("hail_tcp_connections").decrement(1.0);
+}
+
+/// A connection over `HAIL_MAX_CONNECTIONS` (`global`) or the per-address
+/// cap (`per_ip`), answered 503 and closed.
+pub fn connection_refused(reason: &'static str) {
+    counter!("hail_connections_refused_total", "reason" => reason).increment(1);
+}
+
+/// `accept` failed for a reason not the client's (EMFILE, ENFILE, ENOMEM).
+pub fn accept_failed() {
+    counter!("hail_accept_errors_total").increment(1);
+}
+
+/// Every metric with its help text, and zero for the series whose labels
+/// are known, so `/metrics` lists them (the exporter renders only series
+/// that exist) and dashboards see them before the first trip. Call once,
+/// after [`install`].
+pub fn describe() {
+    use hail_protocol::ws::ClientKind;
+    use hail_protocol::{ErrorCode, TripStatus};
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+
+    describe_gauge!("hail_connections", "Open WebSocket sessions, by role.");
+    describe_counter!(
+        "hail_connections_opened_total",
+        "WebSocket sessions opened, by role."
+    );
+    describe_counter!(
+        "hail_messages_in_total",
+        "Client messages received, by type."
+    );
+    describe_counter!("hail_messages_out_total", "Server messages sent, by type.");
+    describe_counter!("hail_errors_total", "Error replies sent, by code.");
+    describe_counter!(
+        "hail_outbox_overflow_total",
+        "Sessions disconnected as slow consumers (outbox full)."
+    );
+    describe_counter!("hail_offers_total", "Trip offers sent to drivers.");
+    describe_counter!("hail_accepts_total", "Trip offers accepted.");
+    describe_counter!("hail_trips_requested_total", "Trips requested.");
+    describe_counter!("hail_trips_ended_total", "Trips ended, by final status.");
+    describe_counter!(
+        "hail_dispatch_takeovers_total",
+        "Requested trips this node took over from a dead or draining node."
+    );
+    describe_counter!(
+        "hail_bus_recoveries_total",
+        "Bus reconnections after a loss (local sessions asked to resync)."
+    );
+    describe_histogram!(
+        "hail_dispatch_latency_seconds",
+        Unit::Seconds,
+        "Trip request received to first offers published."
+    );
+    describe_gauge!("hail_gps_queue_depth", "GPS points waiting to be written.");
+    describe_counter!("hail_gps_points_in_total", "GPS points received for trips.");
+    describe_counter!("hail_gps_points_written_total", "GPS points persisted.");
+    describe_counter!(
+        "hail_gps_points_refused_total",
+        "GPS points refused with unavailable (queue full)."
+    );
+    describe_counter!(
+        "hail_gps_flush_failures_total",
+        "GPS batch writes that failed."
+    );
+    describe_histogram!(
+        "hail_gps_flush_seconds",
+        Unit::Seconds,
+        "Time to write one GPS batch."
+    );
+    describe_gauge!(
+        "hail_tcp_connections",
+        "Open TCP connections (HTTP and WebSocket), counted against HAIL_MAX_CONNECTIONS."
+    );
+    describe_counter!(
+        "hail_connections_refused_total",
+        "Connections refused with 503 over a cap, by reason (global, per_ip)."
+    );
+    describe_counter!(
+        "hail_accept_errors_total",
+        "accept() failures not caused by the client (e.g. too many open files)."
+    );
+    describe_counter!(
+        "hail_sockets_replaced_total",
+        "WebSockets closed with 4009: their user opened more than HAIL_MAX_SOCKETS_PER_USER."
+    );
+    describe_counter!(
+        "hail_frames_limited_total",
+        "Inbound WebSocket frames over the connection's rate, by kind (text, binary, ping, pong)."
+    );
+    describe_counter!(
+        "hail_sessions_closed_total",
+        "WebSocket sessions the server closed, by close code."
+    );
+    describe_counter!(
+        "hail_trip_requests_limited_total",
+        "trip.request refused rate_limited: the rider's requests per window."
+    );
+    describe_counter!(
+        "hail_location_time_replaced_total",
+        "location.at values too far from server time, replaced by the receive time."
+    );
+    describe_counter!(
+        "hail_login_throttled_total",
+        "Log-ins (and account deletions) refused 429 by the failed-log-in throttle."
+    );
+    describe_counter!(
+        "hail_password_hash_refused_total",
+        "Password hashing refused (queue full), answered 503."
+    );
+    describe_counter!(
+        "hail_password_hash_skipped_total",
+        "Password hashing skipped: the client had gone before a thread took the job."
+    );
+
+    for role in [Role::Rider, Role::Driver, Role::Admin] {
+        gauge!("hail_connections", "role" => role.as_str()).increment(0.0);
+        counter!("hail_connections_opened_total", "role" => role.as_str()).absolute(0);
+    }
+    for kind in ClientKind::ALL {
+        counter!("hail_messages_in_total", "type" => kind.as_str()).absolute(0);
+    }
+    for kind in [
+        "hello",
+        "ok",
+        "error",
+        "trip.offer",
+        "trip.offer_withdrawn",
+        "trip.updated",
+        "driver.location",
+    ] {
+        counter!("hail_messages_out_total", "type" => kind).absolute(0);
+    }
+    for code in [
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Invalid,
+        ErrorCode::Conflict,
+        ErrorCode::TripTaken,
+        ErrorCode::RateLimited,
+        ErrorCode::TooLarge,
+        ErrorCode::Unavailable,
+        ErrorCode::Internal,
+    ] {
+        counter!("hail_errors_total", "code" => code.as_str()).absolute(0);
+    }
+    for status in TripStatus::ALL.into_iter().filter(|s| !s.is_active()) {
+        counter!("hail_trips_ended_total", "status" => status.as_str()).absolute(0);
+    }
+    for kind in ["text", "binary", "ping", "pong"] {
+        counter!("hail_frames_limited_total", "kind" => kind).absolute(0);
+    }
+    for reason in ["global", "per_ip"] {
+        counter!("hail_connections_refused_total", "reason" => reason).absolute(0);
+    }
+    for name in [
+        "hail_outbox_overflow_total",
+        "hail_offers_total",
+        "hail_accepts_total",
+        "hail_trips_requested_total",
+        "hail_dispatch_takeovers_total",
+        "hail_bus_recoveries_total",
+        "hail_gps_points_in_total",
+        "hail_gps_points_written_total",
+        "hail_gps_points_refused_total",
+        "hail_gps_flush_failures_total",
+        "hail_accept_errors_total",
+        "hail_sockets_replaced_total",
+        "hail_trip_requests_limited_total",
+        "hail_location_time_replaced_total",
+        "hail_login_throttled_total",
+        "hail_password_hash_refused_total",
+        "hail_password_hash_skipped_total",
+    ] {
+        counter!(name).absolute(0);
+    }
+    for name in ["hail_gps_queue_depth", "hail_tcp_connections"] {
+        gauge!(name).increment(0.0);
+    }
+    // A histogram with no sample renders no lines; its HELP/TYPE appear
+    // with the first sample.
+    let _ = histogram!("hail_dispatch_latency_seconds");
+    let _ = histogram!("hail_gps_flush_seconds");
+}

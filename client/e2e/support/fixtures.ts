@@ -43,6 +43,12 @@ async function person(
   // A page error is a bug even when the screen still looks right.
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
+  // So is anything the server's Content-Security-Policy blocks.
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) {
+      errors.push(`${who}: ${msg.text()}`);
+    }
+  });
   const dir = path.join(screenshots, slug(testInfo.titlePath.slice(1).join(' ')));
   mkdirSync(dir, { recursive: true });
   let n = 0;

@@ -1,12 +1,16 @@
 //! HTTP routes. Each module exposes `router()`; errors go through
 //! [`error::ApiError`], the one place mapping them to status and body.
 
+pub mod access_log;
 pub mod account;
 pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod health;
+pub mod limits;
 pub mod monitor;
+pub mod security_headers;
+pub mod serve;
 pub mod static_files;
 pub mod trips;
 
@@ -24,7 +28,8 @@ pub struct AppState {
 
 /// Every public route. `/metrics` is included unless it has its own
 /// listener (`HAIL_METRICS_BIND`); the browser apps are served from
-/// `client_dir` when it holds a build.
+/// `client_dir` when it holds a build. Every response carries the security
+/// headers; every request is access-logged (without its query).
 pub fn app(state: AppState, with_metrics: bool, client_dir: Option<&Path>) -> Router {
     let mut router = Router::new()
         .nest(
@@ -43,8 +48,9 @@ pub fn app(state: AppState, with_metrics: bool, client_dir: Option<&Path>) -> Ro
         Some(dir) => router.merge(static_files::router(dir)),
         None => router.fallback(|| async { error::ApiError::NotFound }),
     };
-    router
+    let tile_host = state.node.config.http.tile_host.clone();
+    let router = router
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
-        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
-        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024));
+    access_log::layer(security_headers::layer(router, &tile_host)).with_state(state)
 }

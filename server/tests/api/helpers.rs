@@ -191,9 +191,18 @@ pub struct TestApp {
 #[derive(Clone, Default)]
 pub struct Settings {
     pub vars: Vec<(String, String)>,
+    /// A command the node runs under, e.g. `["prlimit", "--nofile=300:300"]`
+    /// (empty: `hail` itself).
+    pub wrapper: Vec<String>,
 }
 
 impl Settings {
+    /// Runs the node under `command` (its arguments, then `hail serve`).
+    pub fn wrapped(mut self, command: &[&str]) -> Self {
+        self.wrapper = command.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
     pub fn set(mut self, k: &str, v: impl ToString) -> Self {
         self.vars.push((k.into(), v.to_string()));
         self
@@ -220,7 +229,14 @@ pub async fn spawn_cluster(n: usize, settings: Settings) -> Vec<TestApp> {
 }
 
 pub async fn spawn_node(env: Arc<TestEnv>, settings: &Settings) -> TestApp {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hail"));
+    let mut cmd = match settings.wrapper.split_first() {
+        None => Command::new(env!("CARGO_BIN_EXE_hail")),
+        Some((program, args)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(args).arg(env!("CARGO_BIN_EXE_hail"));
+            cmd
+        }
+    };
     cmd.arg("serve")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

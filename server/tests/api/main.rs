@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod connections;
 mod dispatch;
 mod faults;
 mod harness_smoke;

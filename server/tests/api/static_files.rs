@@ -15,6 +15,7 @@ fn client_build() -> tempfile::TempDir {
     write("index.html", "<title>landing</title>");
     write("rider/index.html", "<title>rider</title>");
     write("driver/index.html", "<title>driver</title>");
+    write("monitor/index.html", "<title>monitor</title>");
     write("assets/app-3f9a.js", "console.log('hail')");
     dir
 }
@@ -99,4 +100,39 @@ async fn without_a_client_build_the_api_still_runs() {
     .await;
     assert_eq!(get(&app, "/").await.status(), StatusCode::NOT_FOUND);
     assert_eq!(get(&app, "/healthz").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn security_headers_on_every_page_and_asset() {
+    let dir = client_build();
+    let app = spawn_with(
+        Backend::Embedded,
+        Settings::default()
+            .set("HAIL_CLIENT_DIR", dir.path().display())
+            .set("HAIL_TILE_HOST", "https://tiles.example.org"),
+    )
+    .await;
+    for path in [
+        "/",
+        "/rider/",
+        "/driver/",
+        "/monitor/",
+        "/assets/app-3f9a.js",
+        "/healthz",
+        "/api/nope",
+    ] {
+        let res = get(&app, path).await;
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().expect("ascii");
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(
+            csp.contains("img-src 'self' data: https://tiles.example.org"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("connect-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+    }
 }
