@@ -29,8 +29,11 @@ cleanup() {
 trap cleanup EXIT
 
 # start_node PORT: a node on 127.0.0.1:PORT sharing the run's database and prefix.
+# No per-address connection cap: `connections` opens ~1,200 sockets from each
+# of its 16 source addresses (the default cap is 1,000 per address).
 start_node() {
   HAIL_DEV=1 HAIL_BIND="127.0.0.1:$1" HAIL_NODE_ID="node$1" \
+  HAIL_MAX_CONNECTIONS_PER_IP="${HAIL_MAX_CONNECTIONS_PER_IP:-0}" \
   HAIL_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$RUN" \
   HAIL_REDIS_URL="redis://127.0.0.1:6379" HAIL_REDIS_PREFIX="$RUN:" \
   RUST_LOG=warn "$BIN/hail" serve >"$OUT/node$1.log" 2>&1 &
