@@ -42,6 +42,22 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The user behind an access token: valid signature and times, and an
+/// account that still exists.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<User, ApiError> {
+    let claims = state
+        .node
+        .tokens
+        .verify(token)
+        .map_err(|_| ApiError::Unauthorized("invalid or expired token"))?;
+    state
+        .node
+        .store
+        .user_by_id(claims.sub)
+        .await?
+        .ok_or(ApiError::Unauthorized("unknown user"))
+}
+
 /// The caller, from a valid access token of a user who still exists: a
 /// deleted user's unexpired token is refused on every REST route (one
 /// store lookup per request; REST is not the hot path).
@@ -52,17 +68,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or(ApiError::Unauthorized("missing bearer token"))?;
-        let claims = state
-            .node
-            .tokens
-            .verify(token)
-            .map_err(|_| ApiError::Unauthorized("invalid or expired token"))?;
-        let user = state
-            .node
-            .store
-            .user_by_id(claims.sub)
-            .await?
-            .ok_or(ApiError::Unauthorized("unknown user"))?;
+        let user = authenticate(state, token).await?;
         // The stored role, not the token's: a changed role applies at once.
         Ok(Caller(Actor {
             id: user.id,

@@ -48,19 +48,9 @@ impl FromRequestParts<AppState> for Admin {
             .map(str::to_string)
             .or_else(from_query)
             .ok_or(ApiError::Unauthorized("missing bearer token"))?;
-        let claims = state
-            .node
-            .tokens
-            .verify(&token)
-            .map_err(|_| ApiError::Unauthorized("invalid or expired token"))?;
         // Like `Caller`: a deleted admin's live token opens nothing, and the
         // stored role is the one that counts.
-        let user = state
-            .node
-            .store
-            .user_by_id(claims.sub)
-            .await?
-            .ok_or(ApiError::Unauthorized("unknown user"))?;
+        let user = super::auth::authenticate(state, &token).await?;
         if user.role != Role::Admin {
             return Err(ApiError::Forbidden("the monitor is for admins"));
         }

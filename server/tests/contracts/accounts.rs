@@ -3,7 +3,6 @@
 
 use chrono::{Duration, Utc};
 use hail_protocol::{Role, UserId};
-use hail_server::store::postgres::PgStore;
 use hail_server::store::sqlite::SqliteStore;
 use hail_server::store::*;
 
@@ -82,24 +81,9 @@ async fn accounts(store: &dyn Store) {
 
 #[tokio::test]
 async fn postgres_store_keeps_the_account_rules() {
-    let db = crate::unique("hail_accounts");
-    let (admin, conn) = tokio_postgres::connect(crate::PG_ADMIN, tokio_postgres::NoTls)
-        .await
-        .expect("Postgres");
-    tokio::spawn(conn);
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db}"))
-        .await
-        .expect("create db");
-    let url = format!("postgres://postgres@127.0.0.1:5432/{db}");
-    let store = PgStore::connect(&url, 4, std::time::Duration::from_secs(5)).expect("pool");
-    store.migrate().await.expect("migrate");
-    accounts(&store).await;
-    drop(store);
-    admin
-        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .await
-        .expect("drop db");
+    let db = crate::TestDb::create("hail_accounts").await;
+    accounts(&db.store).await;
+    db.drop_now().await;
 }
 
 #[tokio::test]

@@ -24,3 +24,43 @@ pub fn unique(tag: &str) -> String {
 
 pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 pub const REDIS: &str = "redis://127.0.0.1:6379";
+
+/// A fresh Postgres database for one test, migrated; dropped by [`TestDb::drop_now`].
+pub struct TestDb {
+    admin: tokio_postgres::Client,
+    pub name: String,
+    pub store: hail_server::store::postgres::PgStore,
+}
+
+impl TestDb {
+    pub async fn create(tag: &str) -> Self {
+        let name = unique(tag);
+        let (admin, conn) = tokio_postgres::connect(PG_ADMIN, tokio_postgres::NoTls)
+            .await
+            .expect("Postgres");
+        tokio::spawn(conn);
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create db");
+        let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+        let store = hail_server::store::postgres::PgStore::connect(
+            &url,
+            4,
+            std::time::Duration::from_secs(5),
+        )
+        .expect("pool");
+        store.migrate().await.expect("migrate");
+        Self { admin, name, store }
+    }
+
+    /// Closes the pool and drops the database.
+    pub async fn drop_now(self) {
+        let Self { admin, name, store } = self;
+        drop(store);
+        admin
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .expect("drop db");
+    }
+}

@@ -1,6 +1,5 @@
 use chrono::{Duration, Utc};
 use hail_protocol::{CancelledBy, Place, Role, TripId, TripStatus, UserId};
-use hail_server::store::postgres::PgStore;
 use hail_server::store::sqlite::SqliteStore;
 use hail_server::store::*;
 
@@ -670,25 +669,10 @@ async fn dispatch_log(store: &dyn Store) {
 
 #[tokio::test]
 async fn postgres_store_meets_the_contract() {
-    let db = crate::unique("hail_contract");
-    let (admin, conn) = tokio_postgres::connect(crate::PG_ADMIN, tokio_postgres::NoTls)
-        .await
-        .expect("Postgres");
-    tokio::spawn(conn);
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db}"))
-        .await
-        .expect("create db");
-    let url = format!("postgres://postgres@127.0.0.1:5432/{db}");
-    let store = PgStore::connect(&url, 4, std::time::Duration::from_secs(5)).expect("pool");
-    store.migrate().await.expect("migrate");
-    store.migrate().await.expect("migrations are idempotent");
-    contract(&store).await;
-    drop(store);
-    admin
-        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .await
-        .expect("drop db");
+    let db = crate::TestDb::create("hail_contract").await;
+    db.store.migrate().await.expect("migrations are idempotent");
+    contract(&db.store).await;
+    db.drop_now().await;
 }
 
 #[tokio::test]
