@@ -175,14 +175,23 @@ async fn the_monitor_reports_what_a_two_node_scenario_did() {
         404
     );
 
-    // Background tasks, per node.
-    let tasks: TasksResponse = get_json(a, "/api/monitor/tasks", token).await;
-    let round = tasks
-        .tasks
-        .iter()
-        .find(|t| t.node == id_a && t.name == "dispatch_round")
-        .expect("node A's dispatch rounds");
-    assert!(round.runs >= 1 && round.failures == 0, "{round:?}");
+    // Background tasks, per node. They travel in heartbeats, which lag by
+    // an interval (more on a loaded machine): poll for node A's round.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let tasks = loop {
+        let tasks: TasksResponse = get_json(a, "/api/monitor/tasks", token).await;
+        let round = tasks
+            .tasks
+            .iter()
+            .find(|t| t.node == id_a && t.name == "dispatch_round")
+            .expect("node A's dispatch rounds")
+            .clone();
+        if round.runs >= 1 || tokio::time::Instant::now() > deadline {
+            assert!(round.runs >= 1 && round.failures == 0, "{round:?}");
+            break tasks;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     for name in [
         "gps_writer",
         "stale_driver_sweep",
