@@ -20,6 +20,20 @@ pub const REVOKED: u16 = 4003;
 pub const SLOW_CONSUMER: u16 = 4008;
 pub const REPLACED: u16 = 4009;
 
+/// Every code above, for metrics and client tables.
+pub const ALL: [u16; 10] = [
+    GOING_AWAY,
+    INVALID_DATA,
+    POLICY,
+    TOO_BIG,
+    INTERNAL,
+    RESYNC,
+    TOKEN_EXPIRED,
+    REVOKED,
+    SLOW_CONSUMER,
+    REPLACED,
+];
+
 /// Whether a client should reconnect after `code` (with a fresh token).
 pub fn should_reconnect(code: u16) -> bool {
     !matches!(code, INVALID_DATA | POLICY | TOO_BIG | REVOKED | REPLACED)

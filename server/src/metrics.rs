@@ -333,8 +333,11 @@ pub fn describe() {
     for name in ["hail_gps_queue_depth", "hail_tcp_connections"] {
         gauge!(name).increment(0.0);
     }
-    // A histogram with no sample renders no lines; its HELP/TYPE appear
-    // with the first sample.
+    for code in hail_protocol::close::ALL {
+        counter!("hail_sessions_closed_total", "code" => code.to_string()).absolute(0);
+    }
+    // Registered, the histograms render their (fixed, `install`) buckets at
+    // zero before the first sample.
     let _ = histogram!("hail_dispatch_latency_seconds");
     let _ = histogram!("hail_gps_flush_seconds");
 }

@@ -291,6 +291,15 @@ async fn metrics_on_a_fresh_node_list_every_main_metric() {
         ("hail_gps_queue_depth", "gauge"),
         ("hail_tcp_connections", "gauge"),
         ("hail_connections_refused_total", "counter"),
+        ("hail_sessions_closed_total", "counter"),
+        ("hail_frames_limited_total", "counter"),
+        ("hail_sockets_replaced_total", "counter"),
+        ("hail_trip_requests_limited_total", "counter"),
+        ("hail_location_time_replaced_total", "counter"),
+        ("hail_login_throttled_total", "counter"),
+        ("hail_password_hash_refused_total", "counter"),
+        ("hail_dispatch_latency_seconds", "histogram"),
+        ("hail_gps_flush_seconds", "histogram"),
     ] {
         assert!(
             text.contains(&format!("# TYPE {name} {kind}")),
