@@ -36,7 +36,8 @@ fn point(trip: TripId, driver: UserId, i: usize) -> GpsPoint {
 /// and waits until all are written. Returns points per second.
 async fn run(store: Arc<dyn Store>, n: usize, drivers: usize) -> f64 {
     let close = CancellationToken::new();
-    let (queue, writer) = gps::spawn(store, GpsConfig::default(), close.clone());
+    let live = std::sync::Arc::new(hail_server::node::live::Live::new());
+    let (queue, writer) = gps::spawn(store, GpsConfig::default(), live, close.clone());
     let started = Instant::now();
     let per = n / drivers;
     let producers: Vec<_> = (0..drivers)

@@ -17,7 +17,7 @@ use crate::http::limits::ConnectionLimits;
 use crate::http::serve::serve;
 use crate::http::{app, AppState};
 use crate::keys::Keys;
-use crate::monitor::stats::{Task, LIVE};
+use crate::node::live::{Live, Task};
 use crate::node::registry::Registry;
 use crate::node::subscriptions::Subscriptions;
 use crate::node::{gps, Node};
@@ -163,7 +163,8 @@ impl Application {
     pub async fn build(config: Config, metrics: PrometheusHandle) -> Result<Self, StartError> {
         let config = Arc::new(config);
         let store = open_store(&config).await?;
-        let registry = Arc::new(Registry::default());
+        let live = Arc::new(Live::new());
+        let registry = Arc::new(Registry::new(live.clone()));
         let inbound: Arc<dyn Inbound> = registry.clone();
         let (bus, geo, presence, failures) = open_bus(&config, inbound).await?;
         crate::auth::password::configure(config.login.hash_queue);
@@ -178,9 +179,15 @@ impl Application {
             stop_background.clone(),
             &background,
         );
-        let (gps, gps_writer) = gps::spawn(store.clone(), config.gps.clone(), close_gps.clone());
+        let (gps, gps_writer) = gps::spawn(
+            store.clone(),
+            config.gps.clone(),
+            live.clone(),
+            close_gps.clone(),
+        );
         spawn_sweeper(
             geo.clone(),
+            live.clone(),
             config.dispatch.stale_after,
             stop_background.clone(),
             &background,
@@ -194,6 +201,7 @@ impl Application {
             bus,
             geo,
             presence,
+            live,
             registry,
             subs,
             gps,
@@ -262,8 +270,13 @@ impl Application {
         let shutdown = node.shutdown.clone();
         let with_metrics = self.metrics_listener.is_none();
         let client_dir = client_build(&node.config.client_dir);
-        let router = app(self.state.clone(), with_metrics, client_dir.as_deref())
-            .layer(axum::Extension(self.throttle.clone()));
+        let router = app(
+            self.state.clone(),
+            crate::ws::upgrade::router(),
+            with_metrics,
+            client_dir.as_deref(),
+        )
+        .layer(axum::Extension(self.throttle.clone()));
         let http_config = node.config.http.clone();
         // One set of counters for both listeners: file descriptors are per
         // process.
@@ -344,6 +357,7 @@ impl Application {
 /// Drops drivers whose last position is stale from the geo index.
 fn spawn_sweeper(
     geo: Arc<dyn GeoIndex>,
+    live: Arc<Live>,
     stale: Duration,
     stop: CancellationToken,
     tracker: &TaskTracker,
@@ -359,7 +373,7 @@ fn spawn_sweeper(
             let began = std::time::Instant::now();
             let cutoff = chrono::Utc::now() - chrono::Duration::from_std(stale).unwrap_or_default();
             let result = geo.sweep(cutoff.timestamp_millis()).await;
-            LIVE.task(Task::StaleDriverSweep)
+            live.task(Task::StaleDriverSweep)
                 .record(began.elapsed(), &result);
             match result {
                 Ok(0) => {}

@@ -2,21 +2,31 @@
 //!
 //! Layout (data flows down; nothing below knows what is above):
 //! - `config`    settings from `HAIL_*`, validated at start
-//! - `app`       builds a node and runs it until shutdown
-//! - `http`      REST routes, their error boundary, the accept loop (timeouts, caps), headers
-//! - `ws`        the WebSocket upgrade and the frame codec (text -> typed message)
-//! - `session`   one connection: the select loop, rate limit, outbox, heartbeat
-//! - `node`      commands, per-trip dispatchers, the local registry, GPS writer
-//! - `domain`    pure decisions: trip state machine, dispatch rounds
-//! - `auth`      password hashing and rules, access and refresh tokens, log-in throttling
+//! - `app`       builds a node (backends, background tasks) and runs it until shutdown
+//! - `session`   one connection: the select loop, rate limit, outbox, heartbeat,
+//!   token expiry, kicks (close codes: `hail_protocol::close`)
+//! - `ws`        the `/ws` upgrade (handed to `http::app`) and the frame codec
+//! - `http`      the accept loop (timeouts, caps, TCP_NODELAY), REST routes, the
+//!   apps, security headers, access log, the one error boundary
+//! - `monitor`   heartbeats and the admin views built from them (reads `node`)
+//! - `node`      commands, per-trip dispatchers, the local registry (sessions,
+//!   kicks, control messages), GPS writer, this node's live figures
+//! - `domain`    pure decisions: trip state machine, dispatch rounds, the served
+//!   area, device clocks
+//! - `auth`      password hashing (bounded) and rules, tokens, log-in throttle
 //! - `store`     persistence trait + Postgres
-//! - `bus`       pub/sub trait + Redis (node-level subscriptions)
-//! - `geo`       available-driver index trait + Redis GEO
+//! - `bus`       pub/sub trait + Redis (node-level subscriptions) / in-process
+//! - `geo`       available-driver index trait + Redis GEO / in-memory R-tree
+//! - `presence`  where nodes announce themselves (Redis hash / in-process)
 //! - `keys`      every Redis key and channel name, with the prefix
 //! - `metrics`   Prometheus metric names
 //!
 //! A frame: socket -> `ws::codec` -> `session` -> `node` (asks `domain`) ->
 //! `store` / `bus` -> other nodes' `node::registry` -> session outbox -> socket.
+//! Every backend (store, bus, geo, presence, log-in throttle) has an
+//! embedded implementation and a Postgres/Redis one behind the same trait;
+//! nothing is process-global but the Prometheus recorder and the hashing
+//! threads, so nodes can share a process.
 
 pub mod app;
 pub mod auth;

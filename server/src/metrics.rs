@@ -1,7 +1,7 @@
-//! Prometheus metrics, named in one place. The recorder is process-global;
-//! `/metrics` renders it.
+//! Prometheus metrics, named in one place. The recorder is process-global
+//! (nodes sharing a process share it); `/metrics` renders it. The monitor's
+//! per-node figures are `node::live::Live`, updated beside these.
 
-use crate::monitor::stats::{Task, LIVE};
 use hail_protocol::Role;
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -20,23 +20,19 @@ pub fn install() -> Result<PrometheusHandle, String> {
 }
 
 pub fn connection_opened(role: Role) {
-    LIVE.connection_opened(role);
     gauge!("hail_connections", "role" => role.as_str()).increment(1.0);
     counter!("hail_connections_opened_total", "role" => role.as_str()).increment(1);
 }
 
 pub fn connection_closed(role: Role) {
-    LIVE.connection_closed(role);
     gauge!("hail_connections", "role" => role.as_str()).decrement(1.0);
 }
 
 pub fn message_in(kind: &'static str) {
-    LIVE.message_in();
     counter!("hail_messages_in_total", "type" => kind).increment(1);
 }
 
 pub fn message_out(kind: &'static str) {
-    LIVE.message_out();
     counter!("hail_messages_out_total", "type" => kind).increment(1);
 }
 
@@ -45,7 +41,6 @@ pub fn error_sent(code: &'static str) {
 }
 
 pub fn outbox_overflow() {
-    LIVE.outbox_drop();
     counter!("hail_outbox_overflow_total").increment(1);
 }
 
@@ -81,12 +76,10 @@ pub fn dispatch_latency(d: Duration) {
 }
 
 pub fn gps_queue_depth(depth: usize) {
-    LIVE.task(Task::GpsWriter).set_backlog(depth as u64);
     gauge!("hail_gps_queue_depth").set(depth as f64);
 }
 
 pub fn gps_flushed(points: usize, took: Duration) {
-    LIVE.task(Task::GpsWriter).ran(took);
     counter!("hail_gps_points_written_total").increment(points as u64);
     histogram!("hail_gps_flush_seconds").record(took.as_secs_f64());
 }
@@ -101,8 +94,7 @@ pub fn gps_point_in() {
     counter!("hail_gps_points_in_total").increment(1);
 }
 
-pub fn gps_flush_failed(took: Duration, error: &dyn std::fmt::Display) {
-    LIVE.task(Task::GpsWriter).failed(took, error);
+pub fn gps_flush_failed() {
     counter!("hail_gps_flush_failures_total").increment(1);
 }
 

@@ -29,8 +29,15 @@ pub struct AppState {
 /// Every public route. `/metrics` is included unless it has its own
 /// listener (`HAIL_METRICS_BIND`); the browser apps are served from
 /// `client_dir` when it holds a build. Every response carries the security
-/// headers; every request is access-logged (without its query).
-pub fn app(state: AppState, with_metrics: bool, client_dir: Option<&Path>) -> Router {
+/// headers; every request is access-logged (without its query). `upgrades`
+/// are the routes that leave HTTP (`/ws`): passed in, so `http` does not
+/// depend on the transport built on top of it.
+pub fn app(
+    state: AppState,
+    upgrades: Router<AppState>,
+    with_metrics: bool,
+    client_dir: Option<&Path>,
+) -> Router {
     let mut router = Router::new()
         .nest(
             "/api",
@@ -39,7 +46,7 @@ pub fn app(state: AppState, with_metrics: bool, client_dir: Option<&Path>) -> Ro
                 .merge(trips::router())
                 .merge(monitor::router()),
         )
-        .route("/ws", axum::routing::get(crate::ws::upgrade::handler))
+        .merge(upgrades)
         .merge(health::router());
     if with_metrics {
         router = router.merge(health::metrics_router());

@@ -1,6 +1,6 @@
-//! The admin monitor: live figures, heartbeats, and the views built from
-//! them, every node's store and presence.
+//! The admin monitor: heartbeats (this node's `node::live` figures, sent
+//! through presence), and the views built from every node's heartbeat and
+//! the store. Above `node`: it reads the node, the node never reads it.
 
 pub mod heartbeat;
-pub mod stats;
 pub mod view;

@@ -10,7 +10,7 @@ use super::Node;
 use crate::domain::dispatch::{DispatchPlan, Step};
 use crate::keys::Topic;
 use crate::metrics as m;
-use crate::monitor::stats::{Task, LIVE};
+use crate::node::live::Task;
 use crate::store::{RoundRecord, TakenOver, Transition};
 use chrono::Utc;
 use hail_protocol::{ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
@@ -87,7 +87,8 @@ async fn run(
                 } => {
                     let began = std::time::Instant::now();
                     let offered = offer_round(node, &trip, round, radius_m, limit, exclude).await;
-                    LIVE.task(Task::DispatchRound)
+                    node.live
+                        .task(Task::DispatchRound)
                         .record(began.elapsed(), &offered);
                     let offered = offered.unwrap_or_default();
                     if first_round {
@@ -100,12 +101,14 @@ async fn run(
                     let began = std::time::Instant::now();
                     node.withdraw_offers(trip.id, Some(&drivers), WithdrawReason::Expired)
                         .await;
-                    LIVE.task(Task::OfferExpiry).ran(began.elapsed());
+                    node.live.task(Task::OfferExpiry).ran(began.elapsed());
                 }
                 Step::ExpireTrip { .. } => {
                     let began = std::time::Instant::now();
                     let result = expire_trip(node, trip.id).await;
-                    LIVE.task(Task::TripExpiry).record(began.elapsed(), &result);
+                    node.live
+                        .task(Task::TripExpiry)
+                        .record(began.elapsed(), &result);
                 }
             }
         }
@@ -269,7 +272,8 @@ pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::Cancellatio
                 Err(e.to_string())
             }
         };
-        LIVE.task(Task::StrandedTripSweep)
+        node.live
+            .task(Task::StrandedTripSweep)
             .record(began.elapsed(), &result);
     }
 }
@@ -291,7 +295,8 @@ pub async fn take_over(node: Arc<Node>, stop: tokio_util::sync::CancellationToke
         let now = Utc::now();
         let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
         let result = node.store.take_over(node.id(), now, until, 50).await;
-        LIVE.task(Task::DispatchTakeover)
+        node.live
+            .task(Task::DispatchTakeover)
             .record(began.elapsed(), &result);
         match result {
             Ok(taken) => {

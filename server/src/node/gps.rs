@@ -10,6 +10,7 @@
 
 use crate::config::GpsConfig;
 use crate::metrics as m;
+use crate::node::live::{Live, Task, TaskCell};
 use crate::store::{GpsPoint, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -88,20 +89,27 @@ impl GpsQueue {
 pub fn spawn(
     store: Arc<dyn Store>,
     cfg: GpsConfig,
+    live: Arc<Live>,
     close: CancellationToken,
 ) -> (GpsQueue, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(cfg.queue);
     let push_timeout = cfg.push_timeout;
-    let writer = tokio::spawn(run(store, cfg, rx, close));
+    let writer = tokio::spawn(run(store, cfg, live, rx, close));
     (GpsQueue { tx, push_timeout }, writer)
 }
 
 async fn run(
     store: Arc<dyn Store>,
     cfg: GpsConfig,
+    live: Arc<Live>,
     mut rx: mpsc::Receiver<Item>,
     close: CancellationToken,
 ) {
+    let task = live.task(Task::GpsWriter);
+    let depth = |n: usize| {
+        task.set_backlog(n as u64);
+        m::gps_queue_depth(n);
+    };
     let mut items = Vec::with_capacity(cfg.batch);
     let mut points = Vec::with_capacity(cfg.batch);
     let mut barriers = Vec::new();
@@ -119,8 +127,8 @@ async fn run(
                 Ok(_) => {}
             }
         }
-        flush(&*store, &mut items, &mut points, &mut barriers).await;
-        m::gps_queue_depth(rx.len());
+        flush(&*store, task, &mut items, &mut points, &mut barriers).await;
+        depth(rx.len());
     }
     // Shutting down: no new points are accepted; write what is queued.
     rx.close();
@@ -129,13 +137,14 @@ async fn run(
         if n == 0 {
             break;
         }
-        flush(&*store, &mut items, &mut points, &mut barriers).await;
+        flush(&*store, task, &mut items, &mut points, &mut barriers).await;
     }
-    m::gps_queue_depth(0);
+    depth(0);
 }
 
 async fn flush(
     store: &dyn Store,
+    task: &TaskCell,
     items: &mut Vec<Item>,
     points: &mut Vec<GpsPoint>,
     barriers: &mut Vec<oneshot::Sender<()>>,
@@ -154,11 +163,13 @@ async fn flush(
         let started = Instant::now();
         match store.insert_points(points).await {
             Ok(()) => {
+                task.ran(started.elapsed());
                 m::gps_flushed(points.len(), started.elapsed());
                 points.clear();
             }
             Err(e) => {
-                m::gps_flush_failed(started.elapsed(), &e);
+                task.failed(started.elapsed(), &e);
+                m::gps_flush_failed();
                 tracing::warn!(points = points.len(), "GPS write failed, retrying: {e}");
                 // Keep retrying, even while closing: points are never
                 // dropped; the shutdown timeout bounds how long we try.

@@ -3,6 +3,7 @@
 
 pub mod dispatcher;
 pub mod gps;
+pub mod live;
 pub mod registry;
 pub mod subscriptions;
 pub mod trips;
@@ -70,6 +71,9 @@ pub struct Node {
     pub geo: Arc<dyn GeoIndex>,
     /// Where nodes announce themselves to the monitor.
     pub presence: Arc<dyn crate::presence::Presence>,
+    /// The figures this node reports in its heartbeat (its own, not the
+    /// process's: nodes may share a process in tests).
+    pub live: Arc<live::Live>,
     pub registry: Arc<registry::Registry>,
     pub subs: subscriptions::Subscriptions,
     pub gps: gps::GpsQueue,

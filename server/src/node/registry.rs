@@ -5,6 +5,7 @@
 use crate::bus::Inbound;
 use crate::keys::Topic;
 use crate::metrics as m;
+use crate::node::live::Live;
 use hail_protocol::{Role, ServerMessage, TripId, UserId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -89,12 +90,21 @@ impl Control {
 
 #[derive(Default)]
 pub struct Registry {
+    /// This node's live figures (connections by role, outbox drops).
+    live: Arc<Live>,
     next_id: AtomicU64,
     sessions: RwLock<HashMap<UserId, Vec<SessionHandle>>>,
     dispatchers: RwLock<HashMap<TripId, mpsc::Sender<Signal>>>,
 }
 
 impl Registry {
+    pub fn new(live: Arc<Live>) -> Self {
+        Self {
+            live,
+            ..Self::default()
+        }
+    }
+
     pub fn session_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
@@ -103,6 +113,7 @@ impl Registry {
     /// (0: no cap), the oldest are closed with [`close::REPLACED`], so the
     /// newest tab or device always works.
     pub fn add_session(&self, user: UserId, handle: SessionHandle, cap: usize) {
+        self.live.connection_opened(handle.role);
         m::connection_opened(handle.role);
         let mut map = self.sessions.write().unwrap_or_else(|e| e.into_inner());
         let list = map.entry(user).or_default();
@@ -136,6 +147,7 @@ impl Registry {
         let mut map = self.sessions.write().unwrap_or_else(|e| e.into_inner());
         if let Some(list) = map.get_mut(&user) {
             if let Some(pos) = list.iter().position(|h| h.id == id) {
+                self.live.connection_closed(list[pos].role);
                 m::connection_closed(list[pos].role);
                 list.swap_remove(pos);
             }
@@ -194,6 +206,7 @@ impl Registry {
             match handle.outbox.try_send(msg.clone()) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
+                    self.live.outbox_drop();
                     m::outbox_overflow();
                     handle.kick.kick(close::SLOW_CONSUMER, "slow consumer");
                 }

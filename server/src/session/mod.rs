@@ -307,6 +307,7 @@ where
                     .await;
             }
             Ok(parsed) => {
+                self.node.live.message_in();
                 m::message_in(parsed.message.kind().as_str());
                 // Boxed: the command futures are large, and inline they would
                 // make every idle connection's task as big as the largest.
@@ -340,6 +341,7 @@ where
     async fn write(&mut self, msg: &ServerMessage) -> Result<(), ()> {
         let text =
             serde_json::to_string(msg).map_err(|e| tracing::error!("unserialisable frame: {e}"))?;
+        self.node.live.message_out();
         m::message_out(msg.kind());
         let limit = self.node.config.ws.write_timeout;
         let result =
@@ -350,6 +352,7 @@ where
             Ok(Err(_)) => Err(()),
             Err(_) => {
                 // The peer stopped reading: end the session rather than stall.
+                self.node.live.outbox_drop();
                 m::outbox_overflow();
                 tracing::debug!(user = %self.actor.id, "write timed out: slow consumer");
                 Err(())

@@ -17,6 +17,11 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+/// `GET /ws`, for [`crate::http::app`].
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/ws", axum::routing::get(handler))
+}
+
 #[derive(Deserialize)]
 pub struct WsQuery {
     token: Option<String>,

@@ -1,6 +1,7 @@
 //! Live figures a node reports in its heartbeat. Prometheus keeps the
 //! machine-readable series; these are the few the monitor shows, kept as
-//! plain atomics because the exporter cannot be read back cheaply.
+//! plain atomics because the exporter cannot be read back cheaply. One
+//! `Live` per node (`Node::live`), so several nodes can share a process.
 
 use chrono::{DateTime, Utc};
 use hail_protocol::monitor::RoleCounts;
@@ -8,9 +9,6 @@ use hail_protocol::Role;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Duration;
-
-/// Process-wide, like the metrics recorder: one node per process.
-pub static LIVE: Live = Live::new();
 
 pub struct Live {
     riders: AtomicI64,
@@ -22,8 +20,14 @@ pub struct Live {
     tasks: [TaskCell; Task::ALL.len()],
 }
 
+impl Default for Live {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Live {
-    const fn new() -> Self {
+    pub const fn new() -> Self {
         Self {
             riders: AtomicI64::new(0),
             drivers: AtomicI64::new(0),
