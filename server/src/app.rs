@@ -252,6 +252,11 @@ impl Application {
         })
     }
 
+    /// The node, for in-process tests that drive sessions over channels.
+    pub fn node(&self) -> Arc<Node> {
+        self.state.node.clone()
+    }
+
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }

@@ -2,8 +2,11 @@
 //! heartbeat, a slow-consumer kick and shutdown. Generic over the socket so
 //! the loop does not depend on axum's types beyond `Message`.
 
+mod clock;
 mod commands;
 mod driver;
+#[cfg(test)]
+mod tests;
 
 use crate::keys::Topic;
 use crate::metrics as m;
@@ -13,7 +16,7 @@ use crate::ws::codec;
 use axum::extract::ws::{CloseFrame, Message};
 use driver::DriverState;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::{Quota, RateLimiter};
 use hail_protocol::{ErrorCode, Role, ServerMessage, User};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -33,7 +36,7 @@ pub struct Session<S> {
     socket: S,
     user: User,
     actor: Actor,
-    limiter: DefaultDirectRateLimiter,
+    limiter: clock::Limiter,
     /// Only for drivers: duty, last position, current trip.
     driver: DriverState,
     /// A write failed or timed out: the socket is done.
@@ -90,7 +93,7 @@ where
         socket,
         user,
         actor,
-        limiter: RateLimiter::direct(quota),
+        limiter: RateLimiter::direct_with_clock(quota, clock::TokioClock::default()),
         driver: DriverState::default(),
         broken: false,
         outbox: tx,
