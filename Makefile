@@ -1,7 +1,7 @@
 # Hail: the commands in the README. `make test` is what CI runs.
 CARGO ?= cargo
 
-.PHONY: run test services fmt lint deny bench compose-check build client client-test client-e2e
+.PHONY: run test services fmt lint deny bench compose-check build client client-test client-e2e ts-types ts-check
 
 # What the client build depends on: rebuilt by `make run` when any is newer.
 CLIENT_SRC := $(shell find client/src client/public -type f 2>/dev/null) \
@@ -20,6 +20,7 @@ test: services
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(MAKE) deny
 	$(CARGO) test --workspace --locked
+	$(MAKE) ts-check
 	$(MAKE) client-test
 	$(MAKE) client-e2e
 	bash compose/check.sh
@@ -36,6 +37,19 @@ client/dist/index.html: client/node_modules/.package-lock.json $(CLIENT_SRC)
 ## The client's own checks: install (from package-lock.json), types, Vitest, build.
 client-test:
 	cd client && npm ci --no-audit --no-fund && npm run typecheck && npm test && npm run build
+
+## The TypeScript wire types in client/src/lib/generated, derived from the
+## Rust types in protocol/ (ts-rs, behind hail-protocol's `ts` feature).
+TS_TYPES_DIR := client/src/lib/generated
+ts-types:
+	$(CARGO) test -p hail-protocol --features ts --locked --test ts_bindings
+
+## Regenerates into a temporary directory; fails when the checked-in files differ.
+ts-check:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	HAIL_TS_OUT="$$tmp" $(CARGO) test -p hail-protocol --features ts --locked --test ts_bindings -q >/dev/null && \
+	if diff -ru $(TS_TYPES_DIR) "$$tmp"; then echo "ts-check: $(TS_TYPES_DIR) is up to date"; \
+	else echo "ts-check: $(TS_TYPES_DIR) is out of date with protocol/src: run 'make ts-types' and commit the result" >&2; exit 1; fi
 
 ## End-to-end: the built apps in headless Debian Chromium (installed by
 ## .ci/chromium.sh) against real `hail serve` processes; screenshots land in

@@ -34,7 +34,39 @@ pub const ALL: [u16; 10] = [
     REPLACED,
 ];
 
+/// The name of a code in [`ALL`] (the constant's name), for client tables.
+pub fn name(code: u16) -> Option<&'static str> {
+    Some(match code {
+        GOING_AWAY => "GOING_AWAY",
+        INVALID_DATA => "INVALID_DATA",
+        POLICY => "POLICY",
+        TOO_BIG => "TOO_BIG",
+        INTERNAL => "INTERNAL",
+        RESYNC => "RESYNC",
+        TOKEN_EXPIRED => "TOKEN_EXPIRED",
+        REVOKED => "REVOKED",
+        SLOW_CONSUMER => "SLOW_CONSUMER",
+        REPLACED => "REPLACED",
+        _ => return None,
+    })
+}
+
 /// Whether a client should reconnect after `code` (with a fresh token).
 pub fn should_reconnect(code: u16) -> bool {
     !matches!(code, INVALID_DATA | POLICY | TOO_BIG | REVOKED | REPLACED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_name_and_terminal_ones_are_known() {
+        for code in ALL {
+            assert!(name(code).is_some(), "{code} has no name");
+        }
+        assert_eq!(name(1000), None);
+        let terminal: Vec<u16> = ALL.into_iter().filter(|c| !should_reconnect(*c)).collect();
+        assert_eq!(terminal, [INVALID_DATA, POLICY, TOO_BIG, REVOKED, REPLACED]);
+    }
 }

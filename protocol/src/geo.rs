@@ -21,6 +21,7 @@ pub enum PositionError {
 /// A WGS84 point. Construct with [`Position::new`]; deserialising runs the
 /// same check, so an out-of-range coordinate never gets past the edge.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(try_from = "RawPosition")]
 pub struct Position {
     pub lat: f64,
@@ -68,10 +69,12 @@ impl Position {
 
 /// A position plus an optional human label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(try_from = "RawPlace")]
 pub struct Place {
     pub lat: f64,
     pub lng: f64,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
 }

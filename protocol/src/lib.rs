@@ -10,6 +10,10 @@
 //! - `error`    the error codes shared by HTTP and WebSocket
 //! - `close`    the WebSocket close codes and which ones to reconnect after
 //! - `monitor`  the admin monitor API (an extension)
+//!
+//! With the `ts` feature every wire type also derives `ts_rs::TS`;
+//! `tests/ts_bindings.rs` (`make ts-types`) writes the client's
+//! `client/src/lib/generated/` from them, and `make ts-check` fails on drift.
 
 pub mod close;
 pub mod error;

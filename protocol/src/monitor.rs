@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Open connections, by the role of who holds them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RoleCounts {
     pub rider: u64,
     pub driver: u64,
@@ -29,6 +30,7 @@ impl RoleCounts {
 
 /// `down`: no heartbeat within the window (`heartbeat_window_secs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum NodeStatus {
     Up,
@@ -37,6 +39,7 @@ pub enum NodeStatus {
 
 /// One node as its last heartbeat described it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NodeOverview {
     pub id: String,
     /// Where it listens (`HAIL_BIND` as bound).
@@ -55,6 +58,7 @@ pub struct NodeOverview {
 
 /// Sums over the nodes that are up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Totals {
     pub nodes_up: u64,
     pub nodes_down: u64,
@@ -66,6 +70,7 @@ pub struct Totals {
 
 /// Trips in each status, all time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TripCounts {
     pub requested: u64,
     pub accepted: u64,
@@ -92,6 +97,7 @@ impl TripCounts {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DriverCounts {
     /// Driver connections on the nodes that are up.
     pub online: u64,
@@ -101,6 +107,7 @@ pub struct DriverCounts {
 
 /// `GET /api/monitor/overview`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Overview {
     pub at: DateTime<Utc>,
     /// A node silent for longer than this shows as `down`.
@@ -116,6 +123,7 @@ pub struct Overview {
 
 /// How a dispatch ended, like a task's state in Flower.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DispatchOutcome {
     /// Still `requested`: rounds are running.
@@ -162,6 +170,7 @@ impl DispatchOutcome {
 
 /// One trip's dispatch (`GET /api/monitor/dispatches`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Dispatch {
     pub trip_id: TripId,
     pub status: TripStatus,
@@ -181,17 +190,20 @@ pub struct Dispatch {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DispatchesResponse {
     pub dispatches: Vec<Dispatch>,
 }
 
 /// One entry of a dispatch's timeline, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TimelineEvent {
     /// The trip changed status (`from` is absent on creation).
     Status {
         at: DateTime<Utc>,
+        #[cfg_attr(feature = "ts", ts(optional))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<TripStatus>,
         to: TripStatus,
@@ -235,6 +247,7 @@ impl TimelineEvent {
 
 /// `GET /api/monitor/dispatches/{trip_id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DispatchDetail {
     pub dispatch: Dispatch,
     pub timeline: Vec<TimelineEvent>,
@@ -242,6 +255,7 @@ pub struct DispatchDetail {
 
 /// One background task on one node (`GET /api/monitor/tasks`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TaskStats {
     pub node: String,
     /// `dispatch_round`, `offer_expiry`, `trip_expiry`, `stale_driver_sweep`,
@@ -260,12 +274,14 @@ pub struct TaskStats {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TasksResponse {
     pub tasks: Vec<TaskStats>,
 }
 
 /// An available driver where the geo index has it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MapDriver {
     pub driver_id: UserId,
     pub lat: f64,
@@ -274,6 +290,7 @@ pub struct MapDriver {
 
 /// The latest persisted GPS point of a trip's driver.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MapPoint {
     pub lat: f64,
     pub lng: f64,
@@ -282,6 +299,7 @@ pub struct MapPoint {
 
 /// A trip that is not over, where it goes and where its driver is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MapTrip {
     pub trip_id: TripId,
     pub status: TripStatus,
@@ -294,6 +312,7 @@ pub struct MapTrip {
 /// `GET /api/monitor/map`: available drivers and active trips (each list
 /// capped; freshest first).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MonitorMap {
     pub drivers: Vec<MapDriver>,
     pub trips: Vec<MapTrip>,

@@ -84,16 +84,20 @@ impl ClientKind {
 /// A client command with its fields. Serialises to the wire form, so the
 /// harness and tests build frames from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type")]
 pub enum ClientMessage {
     #[serde(rename = "location")]
     Location {
         lat: f64,
         lng: f64,
+        #[cfg_attr(feature = "ts", ts(optional))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         heading: Option<f64>,
+        #[cfg_attr(feature = "ts", ts(optional))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         speed: Option<f64>,
+        #[cfg_attr(feature = "ts", ts(optional))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         at: Option<DateTime<Utc>>,
     },
@@ -114,6 +118,7 @@ pub enum ClientMessage {
     #[serde(rename = "trip.cancel")]
     TripCancel {
         trip_id: TripId,
+        #[cfg_attr(feature = "ts", ts(optional))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
@@ -182,6 +187,7 @@ impl ClientMessage {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum WithdrawReason {
     Taken,
@@ -201,6 +207,7 @@ impl WithdrawReason {
 
 /// Frames the server sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type")]
 pub enum ServerMessage {
     #[serde(rename = "hello")]
@@ -213,11 +220,13 @@ pub enum ServerMessage {
     Ok {
         #[serde(rename = "ref")]
         reference: String,
+        #[cfg_attr(feature = "ts", ts(optional))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         trip: Option<Trip>,
     },
     #[serde(rename = "error")]
     Error {
+        #[cfg_attr(feature = "ts", ts(optional))]
         #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
         code: ErrorCode,
@@ -241,6 +250,7 @@ pub enum ServerMessage {
         trip_id: TripId,
         lat: f64,
         lng: f64,
+        #[cfg_attr(feature = "ts", ts(optional))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         heading: Option<f64>,
         at: DateTime<Utc>,

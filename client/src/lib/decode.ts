@@ -172,3 +172,16 @@ export function nullableString(o: JsonObject, key: string, path: string): string
 export function nullableTime(o: JsonObject, key: string, path: string): string | null {
   return nullable(o, key, path, checkTime);
 }
+
+/**
+ * Every member of the string union `T` (a generated wire enum) as a runtime
+ * list: `allOf<Role>()(['rider', 'driver', 'admin'])`. Leaving a member out or
+ * naming one the union lacks is a type error, so the list the parsers check
+ * against cannot drift from the Rust enum it mirrors.
+ */
+export function allOf<T extends string>() {
+  return <const A extends readonly T[]>(
+    values: A,
+    ..._exhaustive: [T] extends [A[number]] ? [] : [missing: Exclude<T, A[number]>]
+  ): A => values;
+}

@@ -1,7 +1,8 @@
 // The admin monitor API (`/api/monitor/...`) as TypeScript types and runtime
-// parsers: an additive extension of the wire contract, mirroring
-// `protocol/src/monitor.rs` the way `protocol.ts` mirrors the rest. Checked
-// against `protocol/fixtures/http-monitor-*.json` by `protocol.test.ts`.
+// parsers: an additive extension of the wire contract. The types are generated
+// from `protocol/src/monitor.rs` into `./generated/wire.ts` (`make ts-types`),
+// as for `protocol.ts`; the parsers return them, so drift is a `tsc` error.
+// Checked against `protocol/fixtures/http-monitor-*.json` by `protocol.test.ts`.
 //
 // Rust `Option`s without `skip_serializing_if` are always written, `null`
 // when empty, and stay `T | null` here so a parsed body serializes back to
@@ -24,193 +25,85 @@ import {
   string,
   time,
   type JsonObject,
+  allOf,
 } from './decode.ts';
-import { TRIP_STATUSES, parsePosition, type Id, type Position, type Timestamp, type TripStatus } from './protocol.ts';
+import type * as Wire from './generated/wire.ts';
+import { TRIP_STATUSES, parsePosition, type Timestamp } from './protocol.ts';
 
 // ---- Overview ------------------------------------------------------------------
 
 /** Open connections, by the role of who holds them. */
-export interface RoleCounts {
-  rider: number;
-  driver: number;
-  admin: number;
-}
+export type RoleCounts = Wire.RoleCounts;
 
-export const NODE_STATUSES = ['up', 'down'] as const;
 /** `down`: no heartbeat within `heartbeat_window_secs`. */
-export type NodeStatus = (typeof NODE_STATUSES)[number];
+export type NodeStatus = Wire.NodeStatus;
+export const NODE_STATUSES = allOf<NodeStatus>()(['up', 'down']);
 
-/** One node as its last heartbeat described it. */
-export interface NodeOverview {
-  id: string;
-  /** Where it listens (`HAIL_BIND` as bound). */
-  address: string;
-  status: NodeStatus;
-  started_at: Timestamp;
-  last_seen: Timestamp;
-  uptime_secs: number;
-  /** All 0 for a node that is down. */
-  connections: RoleCounts;
-  messages_in_per_sec: number;
-  messages_out_per_sec: number;
-  /** Frames dropped because a client's outbox was full, since the node started. */
-  outbox_drops: number;
-}
+/** One node as its last heartbeat described it; `connections` all 0 for a node that is down. */
+export type NodeOverview = Wire.NodeOverview;
 
 /** Sums over the nodes that are up. */
-export interface Totals {
-  nodes_up: number;
-  nodes_down: number;
-  connections: RoleCounts;
-  messages_in_per_sec: number;
-  messages_out_per_sec: number;
-  outbox_drops: number;
-}
+export type Totals = Wire.Totals;
 
-/** Trips in each of the 7 statuses, all time. */
-export type TripCounts = Record<TripStatus, number>;
+/** Trips in each of the 7 statuses, all time: one field per `TripStatus`. */
+export type TripCounts = Wire.TripCounts;
 
-export interface DriverCounts {
-  /** Driver connections on the nodes that are up. */
-  online: number;
-  /** Drivers in the geo index: on duty, with a fresh position, no trip. */
-  available: number;
-}
+export type DriverCounts = Wire.DriverCounts;
 
-/** `GET /api/monitor/overview` (and the stream's `overview` event). */
-export interface Overview {
-  /** The answering node's clock: the monitor's "now" for relative times. */
-  at: Timestamp;
-  heartbeat_window_secs: number;
-  /** How often nodes announce themselves and the stream ticks (0: not sent). */
-  heartbeat_ms: number;
-  nodes: NodeOverview[];
-  totals: Totals;
-  trips: TripCounts;
-  drivers: DriverCounts;
-}
+/**
+ * `GET /api/monitor/overview` (and the stream's `overview` event). `at` is the
+ * answering node's clock: the monitor's "now" for relative times;
+ * `heartbeat_ms` is 0 when not sent.
+ */
+export type Overview = Wire.Overview;
 
 // ---- Dispatches ----------------------------------------------------------------
 
-export const DISPATCH_OUTCOMES = ['searching', 'accepted', 'expired', 'cancelled'] as const;
 /** How a dispatch ended, like a task's state in Flower. */
-export type DispatchOutcome = (typeof DISPATCH_OUTCOMES)[number];
+export type DispatchOutcome = Wire.DispatchOutcome;
+export const DISPATCH_OUTCOMES = allOf<DispatchOutcome>()(['searching', 'accepted', 'expired', 'cancelled']);
 
 /** One trip's dispatch. */
-export interface Dispatch {
-  trip_id: Id;
-  status: TripStatus;
-  outcome: DispatchOutcome;
-  requested_at: Timestamp;
-  /** Search rounds run, including those that found nobody. */
-  rounds: number;
-  /** The widest circle searched; `null` before the first round. */
-  radius_m: number | null;
-  /** Drivers the trip was offered to. */
-  offered: number;
-  declined: number;
-  /** Request to accept, when a driver accepted. */
-  time_to_accept_ms: number | null;
-  /** The node that took the request. */
-  node: string;
-}
+export type Dispatch = Wire.Dispatch;
 
 /** `GET /api/monitor/dispatches` (and the stream's `dispatches` event: the newest 50). */
-export interface DispatchesResponse {
-  dispatches: Dispatch[];
-}
+export type DispatchesResponse = Wire.DispatchesResponse;
 
 /** How an offer ended, as the server documents it (the wire field is a free string). */
 export const OFFER_ENDS = ['accepted', 'declined', 'lost', 'expired', 'withdrawn'] as const;
 
-/** One entry of a dispatch's timeline, oldest first. */
-export type TimelineEvent =
-  | {
-      kind: 'status';
-      at: Timestamp;
-      /** Absent on creation. */
-      from?: TripStatus;
-      to: TripStatus;
-      node: string;
-    }
-  | { kind: 'round'; at: Timestamp; round: number; radius_m: number; found: number; node: string }
-  | {
-      kind: 'offered';
-      at: Timestamp;
-      driver_id: Id;
-      driver_name: string;
-      round: number;
-      distance_m: number;
-    }
-  | {
-      kind: 'offer_ended';
-      at: Timestamp;
-      driver_id: Id;
-      driver_name: string;
-      /** One of `OFFER_ENDS`, kept as the wire string. */
-      outcome: string;
-    }
-  /** Client-side only: a kind this client does not know (the contract grows additively). */
-  | { kind: 'unknown'; at: Timestamp; unknown_kind: string };
+/**
+ * One entry of a dispatch's timeline, oldest first: the generated kinds, plus
+ * (client-side only) a kind this client does not know, since the contract
+ * grows additively.
+ */
+export type TimelineEvent = Wire.TimelineEvent | { kind: 'unknown'; at: Timestamp; unknown_kind: string };
 
 export type TimelineKind = TimelineEvent['kind'];
 
 /** `GET /api/monitor/dispatches/{trip_id}`. */
-export interface DispatchDetail {
-  dispatch: Dispatch;
-  timeline: TimelineEvent[];
-}
+export type DispatchDetail = Omit<Wire.DispatchDetail, 'timeline'> & { timeline: TimelineEvent[] };
 
 // ---- Background tasks ----------------------------------------------------------
 
-/** One background task on one node. */
-export interface TaskStats {
-  node: string;
-  /** `dispatch_round`, `offer_expiry`, `trip_expiry`, `stale_driver_sweep`, `stranded_trip_sweep`, `gps_writer`. */
-  name: string;
-  runs: number;
-  failures: number;
-  last_run_at: Timestamp | null;
-  last_duration_ms: number | null;
-  /** Mean run time since the node started. */
-  mean_duration_ms: number | null;
-  /** Work waiting (queued GPS points, live dispatchers). */
-  backlog: number;
-  /** Kept after later runs succeed: the wire says nothing of when it happened. */
-  last_error: string | null;
-}
+/** One background task on one node; `last_error` is kept after later runs succeed. */
+export type TaskStats = Wire.TaskStats;
 
-export interface TasksResponse {
-  tasks: TaskStats[];
-}
+export type TasksResponse = Wire.TasksResponse;
 
 // ---- Map -----------------------------------------------------------------------
 
 /** An available driver where the geo index has it. */
-export interface MapDriver extends Position {
-  driver_id: Id;
-}
+export type MapDriver = Wire.MapDriver;
 
 /** The latest persisted GPS point of a trip's driver. */
-export interface MapPoint extends Position {
-  at: Timestamp;
-}
+export type MapPoint = Wire.MapPoint;
 
-/** A trip that is not over, where it goes and where its driver is. */
-export interface MapTrip {
-  trip_id: Id;
-  status: TripStatus;
-  pickup: Position;
-  dropoff: Position;
-  /** `null` until the driver's first point on this trip is written. */
-  driver: MapPoint | null;
-}
+/** A trip that is not over, where it goes and where its driver is (`null` until its first point). */
+export type MapTrip = Wire.MapTrip;
 
 /** `GET /api/monitor/map`: available drivers and active trips, freshest first. */
-export interface MonitorMap {
-  drivers: MapDriver[];
-  trips: MapTrip[];
-}
+export type MonitorMap = Wire.MonitorMap;
 
 // ---- Parsers -------------------------------------------------------------------
 

@@ -1,10 +1,13 @@
 // The Hail wire contract v1 as TypeScript types, plus runtime parsers.
 //
-// Mirrors the Rust types in `protocol/src` (ws.rs, model.rs, http.rs,
-// error.rs, geo.rs), the one source of every frame and body. A Rust field with
-// `skip_serializing_if` is optional here (`field?: T`); an `Option` the server
-// always writes (`Trip.driver`, `hello.trip`) is `T | null`. The fixtures in
-// `protocol/fixtures/` are parsed by both sides to keep the two in step.
+// The types are generated from the Rust types in `protocol/src` (ws.rs,
+// model.rs, http.rs, error.rs, geo.rs), the one source of every frame and body:
+// see `./generated/wire.ts` (`make ts-types` regenerates it, `make ts-check`
+// fails when it is stale). A Rust field with `skip_serializing_if` is optional
+// there (`field?: T`); an `Option` the server always writes (`Trip.driver`,
+// `hello.trip`) is `T | null`. The parsers below return those types, so a Rust
+// change they do not follow is a `tsc` error. The fixtures in
+// `protocol/fixtures/` are parsed by both sides to keep the values in step.
 //
 // Parsers keep only the fields they know, so an additive extension of the
 // contract never breaks a client, and reject a missing required field, an
@@ -26,7 +29,9 @@ import {
   string,
   time,
   type JsonObject,
+  allOf,
 } from './decode.ts';
+import type * as Wire from './generated/wire.ts';
 
 export { ProtocolError } from './decode.ts';
 
@@ -37,10 +42,11 @@ export type Id = string;
 /** An RFC 3339 time; the server writes UTC with `Z`. Kept as the wire string. */
 export type Timestamp = string;
 
-export const ROLES = ['rider', 'driver', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export type Role = Wire.Role;
+export const ROLES = allOf<Role>()(['rider', 'driver', 'admin']);
 
-export const TRIP_STATUSES = [
+export type TripStatus = Wire.TripStatus;
+export const TRIP_STATUSES = allOf<TripStatus>()([
   'requested',
   'accepted',
   'arrived',
@@ -48,13 +54,13 @@ export const TRIP_STATUSES = [
   'completed',
   'cancelled',
   'expired',
-] as const;
-export type TripStatus = (typeof TRIP_STATUSES)[number];
+]);
 
-export const CANCELLED_BY = ['rider', 'driver', 'system'] as const;
-export type CancelledBy = (typeof CANCELLED_BY)[number];
+export type CancelledBy = Wire.CancelledBy;
+export const CANCELLED_BY = allOf<CancelledBy>()(['rider', 'driver', 'system']);
 
-export const ERROR_CODES = [
+export type ErrorCode = Wire.ErrorCode;
+export const ERROR_CODES = allOf<ErrorCode>()([
   'unauthorized',
   'forbidden',
   'not_found',
@@ -65,8 +71,7 @@ export const ERROR_CODES = [
   'too_large',
   'unavailable',
   'internal',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+]);
 
 /**
  * What an error code the client does not know decodes to. The contract grows
@@ -76,8 +81,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  */
 export const FALLBACK_ERROR_CODE: ErrorCode = 'internal';
 
-export const WITHDRAW_REASONS = ['taken', 'cancelled', 'expired'] as const;
-export type WithdrawReason = (typeof WITHDRAW_REASONS)[number];
+export type WithdrawReason = Wire.WithdrawReason;
+export const WITHDRAW_REASONS = allOf<WithdrawReason>()(['taken', 'cancelled', 'expired']);
 
 /** Longest place address, in Unicode characters (geo.rs). */
 export const MAX_ADDRESS_CHARS = 200;
@@ -86,70 +91,23 @@ export const MAX_REASON_CHARS = 500;
 
 // ---- Models ------------------------------------------------------------------
 
-export interface Position {
-  lat: number;
-  lng: number;
-}
-
-export interface Place extends Position {
-  address?: string;
-}
-
-export interface User {
-  id: Id;
-  username: string;
-  role: Role;
-  name: string;
-}
-
+export type Position = Wire.Position;
+export type Place = Wire.Place;
+export type User = Wire.User;
 /** What the other side of a trip may know of a person. */
-export interface TripUser {
-  id: Id;
-  name: string;
-}
-
-export interface Trip {
-  id: Id;
-  status: TripStatus;
-  rider: TripUser;
-  /** `null` until a driver accepts. */
-  driver: TripUser | null;
-  pickup: Place;
-  dropoff: Place;
-  requested_at: Timestamp;
-  accepted_at?: Timestamp;
-  arrived_at?: Timestamp;
-  started_at?: Timestamp;
-  completed_at?: Timestamp;
-  cancelled_at?: Timestamp;
-  cancelled_by?: CancelledBy;
-  /** Extension: when the trip became `expired`. */
-  expired_at?: Timestamp;
-  /** Extension: the trip's version (1 when requested, +1 per status change). */
-  seq?: number;
-}
+export type TripUser = Wire.TripUser;
+/** `driver` is `null` until a driver accepts; `seq` is absent from a server that does not number trips. */
+export type Trip = Wire.Trip;
 
 // ---- WebSocket: client -> server ---------------------------------------------
 
-export interface LocationMessage {
-  type: 'location';
-  lat: number;
-  lng: number;
-  heading?: number;
-  speed?: number;
-  at?: Timestamp;
-}
+export type ClientMessage = Wire.ClientMessage;
+export type ClientMessageType = ClientMessage['type'];
+export type ClientMessageOf<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>;
 
-export interface DriverAvailableMessage {
-  type: 'driver.available';
-  available: boolean;
-}
-
-export interface TripRequestMessage {
-  type: 'trip.request';
-  pickup: Place;
-  dropoff: Place;
-}
+export type LocationMessage = ClientMessageOf<'location'>;
+export type DriverAvailableMessage = ClientMessageOf<'driver.available'>;
+export type TripRequestMessage = ClientMessageOf<'trip.request'>;
 
 export const TRIP_ID_COMMANDS = [
   'trip.accept',
@@ -157,168 +115,63 @@ export const TRIP_ID_COMMANDS = [
   'trip.arrive',
   'trip.start',
   'trip.complete',
-] as const;
+] as const satisfies readonly ClientMessageType[];
 export type TripIdCommandType = (typeof TRIP_ID_COMMANDS)[number];
 
 /** `trip.accept`, `trip.decline`, `trip.arrive`, `trip.start`, `trip.complete`. */
-export interface TripIdCommand<T extends TripIdCommandType = TripIdCommandType> {
-  type: T;
-  trip_id: Id;
-}
+export type TripIdCommand<T extends TripIdCommandType = TripIdCommandType> = ClientMessageOf<T>;
 
-export interface TripCancelMessage {
-  type: 'trip.cancel';
-  trip_id: Id;
-  reason?: string;
-}
-
-export type ClientMessage =
-  | LocationMessage
-  | DriverAvailableMessage
-  | TripRequestMessage
-  | TripIdCommand<'trip.accept'>
-  | TripIdCommand<'trip.decline'>
-  | TripIdCommand<'trip.arrive'>
-  | TripIdCommand<'trip.start'>
-  | TripIdCommand<'trip.complete'>
-  | TripCancelMessage;
-
-export type ClientMessageType = ClientMessage['type'];
+export type TripCancelMessage = ClientMessageOf<'trip.cancel'>;
 
 /** A client frame as sent: a message plus the optional `ref` the answer echoes. */
 export type ClientFrame = ClientMessage & { ref?: string };
 
 // ---- WebSocket: server -> client ---------------------------------------------
 
-export interface HelloMessage {
-  type: 'hello';
-  user: User;
-  /** The caller's active trip, or `null`. */
-  trip: Trip | null;
-  server_time: Timestamp;
-}
+type WireServerMessage<T extends Wire.ServerMessage['type']> = Extract<Wire.ServerMessage, { type: T }>;
 
-export interface OkMessage {
-  type: 'ok';
-  ref: string;
-  /** Only where a trip was touched. */
-  trip?: Trip;
-}
+/** `trip` is the caller's active trip, or `null`. */
+export type HelloMessage = WireServerMessage<'hello'>;
+/** `trip` only where a trip was touched. */
+export type OkMessage = WireServerMessage<'ok'>;
 
-export interface ErrorMessage {
-  type: 'error';
-  ref?: string;
-  /** A code this client does not know is `internal` (see `FALLBACK_ERROR_CODE`). */
-  code: ErrorCode;
-  message: string;
-  /** Client-side only: the wire code when it was not one of `ERROR_CODES`. */
+export type ErrorMessage = WireServerMessage<'error'> & {
+  /** Client-side only: the wire code when it was not one of `ERROR_CODES` (`code` is then `internal`). */
   unknown_code?: string;
-}
+};
 
-export interface TripOfferMessage {
-  type: 'trip.offer';
-  trip: Trip;
-  distance_m: number;
-  expires_at: Timestamp;
-}
+export type TripOfferMessage = WireServerMessage<'trip.offer'>;
+export type OfferWithdrawnMessage = WireServerMessage<'trip.offer_withdrawn'>;
+export type TripUpdatedMessage = WireServerMessage<'trip.updated'>;
+export type DriverLocationMessage = WireServerMessage<'driver.location'>;
 
-export interface OfferWithdrawnMessage {
-  type: 'trip.offer_withdrawn';
-  trip_id: Id;
-  reason: WithdrawReason;
-}
-
-export interface TripUpdatedMessage {
-  type: 'trip.updated';
-  trip: Trip;
-}
-
-export interface DriverLocationMessage {
-  type: 'driver.location';
-  trip_id: Id;
-  lat: number;
-  lng: number;
-  heading?: number;
-  at: Timestamp;
-}
-
-export type ServerMessage =
-  | HelloMessage
-  | OkMessage
-  | ErrorMessage
-  | TripOfferMessage
-  | OfferWithdrawnMessage
-  | TripUpdatedMessage
-  | DriverLocationMessage;
+/** The generated union, with `error` carrying the client-side `unknown_code`. */
+export type ServerMessage = Exclude<Wire.ServerMessage, { type: 'error' }> | ErrorMessage;
 
 export type ServerMessageType = ServerMessage['type'];
 export type ServerMessageOf<T extends ServerMessageType> = Extract<ServerMessage, { type: T }>;
 
 // ---- HTTP bodies -------------------------------------------------------------
 
-export interface SignupRequest {
-  username: string;
-  password: string;
-  /** `admin` is refused by the server; admins come from `hail admin create`. */
-  role: Role;
-  /** Absent: the username. */
-  name?: string;
-}
+/** `admin` is refused by the server; admins come from `hail admin create`. Absent `name`: the username. */
+export type SignupRequest = Wire.SignupRequest;
+export type LoginRequest = Wire.LoginRequest;
+export type RefreshRequest = Wire.RefreshRequest;
+/** `token_type` is always `Bearer`. */
+export type TokenResponse = Wire.TokenResponse;
+export type UserResponse = Wire.UserResponse;
+export type TripResponse = Wire.TripResponse;
+/** `next_before` is present whenever the page is full; pass it as `before` for the next page. */
+export type TripsResponse = Wire.TripsResponse;
+export type TrackPoint = Wire.TrackPoint;
+export type TrackResponse = Wire.TrackResponse;
 
-export interface LoginRequest {
-  username: string;
-  password: string;
-}
-
-export interface RefreshRequest {
-  refresh_token: string;
-}
-
-export interface TokenResponse {
-  access_token: string;
-  refresh_token: string;
-  /** Always `Bearer`. */
-  token_type: string;
-  /** Seconds the access token lives. */
-  expires_in: number;
-  user: User;
-}
-
-export interface UserResponse {
-  user: User;
-}
-
-export interface TripResponse {
-  trip: Trip;
-}
-
-export interface TripsResponse {
-  trips: Trip[];
-  /** Present whenever the page is full; pass it as `before` for the next page. */
-  next_before?: string;
-}
-
-export interface TrackPoint {
-  lat: number;
-  lng: number;
-  at: Timestamp;
-}
-
-export interface TrackResponse {
-  points: TrackPoint[];
-}
-
-export interface ErrorDetail {
-  /** A code this client does not know is `internal` (see `FALLBACK_ERROR_CODE`). */
-  code: ErrorCode;
-  message: string;
-  /** Client-side only: the wire code when it was not one of `ERROR_CODES`. */
+export type ErrorDetail = Wire.ErrorDetail & {
+  /** Client-side only: the wire code when it was not one of `ERROR_CODES` (`code` is then `internal`). */
   unknown_code?: string;
-}
+};
 
-export interface ErrorBody {
-  error: ErrorDetail;
-}
+export type ErrorBody = Wire.ErrorBody & { error: ErrorDetail };
 
 // ---- Parsers: models ---------------------------------------------------------
 

@@ -20,6 +20,9 @@ import {
   type ServerMessageOf,
   type ServerMessageType,
 } from './protocol.ts';
+// Close codes after which reconnecting cannot help (docs/protocol.md 4.4): those
+// where `close::should_reconnect` is false, generated from protocol/src/close.rs.
+import { TERMINAL_CLOSE_CODES } from './generated/close-codes.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -66,15 +69,6 @@ export function backoffDelay(attempt: number, random: () => number, backoff = DE
   const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** attempt);
   return Math.floor(random() * ceiling);
 }
-
-/** Close codes after which reconnecting cannot help (docs/protocol.md 4.4). */
-const TERMINAL_CLOSE_CODES = new Set([
-  1007, // a text frame that was not UTF-8: a client bug, resending repeats it
-  1008, // the token's user no longer exists, or the client flooded frames
-  1009, // a frame over the size limit
-  4003, // the account was deleted or suspended
-  4009, // a newer connection of the same user took this one's place
-]);
 
 export type RequestErrorCode = ErrorCode | 'timeout' | 'disconnected' | 'not_connected' | 'closed';
 
