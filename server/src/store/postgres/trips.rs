@@ -1,0 +1,283 @@
+//! Trips, their status changes and the rate count on Postgres.
+
+use super::*;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
+
+impl PgStore {
+    async fn query_trips(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> StoreResult<Vec<TripRecord>> {
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(sql).await.map_err(map_err)?;
+        let rows = client.query(&stmt, params).await.map_err(map_err)?;
+        rows.iter().map(trip_from_row).collect()
+    }
+}
+
+fn place(lat: f64, lng: f64, address: Option<String>) -> Place {
+    Place { lat, lng, address }
+}
+
+fn trip_from_row(row: &Row) -> StoreResult<TripRecord> {
+    let status: String = row.get(1);
+    let status = TripStatus::parse(&status)
+        .ok_or_else(|| StoreError::Internal(format!("bad status {status}")))?;
+    let rider_id = UserId(row.get(2));
+    let driver_id: Option<uuid::Uuid> = row.get(4);
+    let driver_id = driver_id.map(UserId);
+    let cancelled_by: Option<String> = row.get(18);
+    let trip = Trip {
+        id: TripId(row.get(0)),
+        status,
+        rider: hail_protocol::TripUser {
+            id: rider_id,
+            name: row.get(3),
+        },
+        driver: driver_id.map(|id| hail_protocol::TripUser {
+            id,
+            name: row.get::<_, Option<String>>(5).unwrap_or_default(),
+        }),
+        pickup: place(row.get(6), row.get(7), row.get(8)),
+        dropoff: place(row.get(9), row.get(10), row.get(11)),
+        requested_at: row.get(12),
+        accepted_at: row.get(13),
+        arrived_at: row.get(14),
+        started_at: row.get(15),
+        completed_at: row.get(16),
+        cancelled_at: row.get(17),
+        cancelled_by: cancelled_by.as_deref().and_then(CancelledBy::parse),
+        expired_at: row.get(19),
+        seq: row.get::<_, i64>(20).max(0) as u64,
+    };
+    Ok(TripRecord {
+        trip,
+        rider_id,
+        driver_id,
+    })
+}
+
+#[async_trait]
+impl TripStore for PgStore {
+    async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let insert = tx
+            .prepare_cached(
+                "INSERT INTO trips (id, rider_id, status, pickup_lat, pickup_lng, pickup_address, \
+                 dropoff_lat, dropoff_lng, dropoff_address, requested_at, node_id, \
+                 dispatch_node, dispatch_lease_until) \
+                 VALUES ($1, $2, 'requested', $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+            )
+            .await
+            .map_err(map_err)?;
+        tx.execute(
+            &insert,
+            &[
+                &trip.id.0,
+                &trip.rider_id.0,
+                &trip.pickup.lat,
+                &trip.pickup.lng,
+                &trip.pickup.address,
+                &trip.dropoff.lat,
+                &trip.dropoff.lng,
+                &trip.dropoff.address,
+                &trip.requested_at,
+                &trip.node_id,
+                &trip.lease_until,
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        let event = tx
+            .prepare_cached(
+                "INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, node_id, at) \
+                 VALUES ($1, NULL, 'requested', $2, $3, $4)",
+            )
+            .await
+            .map_err(map_err)?;
+        tx.execute(
+            &event,
+            &[
+                &trip.id.0,
+                &trip.rider_id.0,
+                &trip.node_id,
+                &trip.requested_at,
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        let stmt = tx
+            .prepare_cached(&format!("{TRIP_SELECT} WHERE t.id = $1"))
+            .await
+            .map_err(map_err)?;
+        let row = tx.query_one(&stmt, &[&trip.id.0]).await.map_err(map_err)?;
+        let record = trip_from_row(&row)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(record.trip)
+    }
+
+    async fn trip(&self, id: TripId) -> StoreResult<Option<TripRecord>> {
+        let mut rows = self
+            .query_trips(&format!("{TRIP_SELECT} WHERE t.id = $1"), &[&id.0])
+            .await?;
+        Ok(rows.pop())
+    }
+
+    async fn active_trip(&self, user: UserId) -> StoreResult<Option<Trip>> {
+        let sql = format!(
+            "{TRIP_SELECT} WHERE (t.rider_id = $1 AND t.status IN {ACTIVE}) \
+             OR (t.driver_id = $1 AND t.status IN ('accepted', 'arrived', 'in_progress')) \
+             ORDER BY t.id DESC LIMIT 1"
+        );
+        let mut rows = self.query_trips(&sql, &[&user.0]).await?;
+        Ok(rows.pop().map(|r| r.trip))
+    }
+
+    async fn list_trips(&self, filter: &TripFilter) -> StoreResult<Vec<Trip>> {
+        let mut clauses = Vec::new();
+        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+        if let Some(user) = filter.participant {
+            params.push(Box::new(user.0));
+            clauses.push(format!(
+                "(t.rider_id = ${0} OR t.driver_id = ${0})",
+                params.len()
+            ));
+        }
+        if let Some(status) = filter.status {
+            params.push(Box::new(status.as_str()));
+            clauses.push(format!("t.status = ${}", params.len()));
+        }
+        if let Some(before) = filter.before {
+            params.push(Box::new(before.0));
+            clauses.push(format!("t.id < ${}", params.len()));
+        }
+        params.push(Box::new(filter.limit as i64));
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "{TRIP_SELECT}{where_sql} ORDER BY t.id DESC LIMIT ${}",
+            params.len()
+        );
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
+        Ok(self
+            .query_trips(&sql, &refs)
+            .await?
+            .into_iter()
+            .map(|r| r.trip)
+            .collect())
+    }
+
+    async fn transition(&self, t: &Transition) -> StoreResult<Option<Trip>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        if let Some(driver) = t.assign_driver {
+            let stmt = tx
+                .prepare_cached(
+                    "UPDATE trip_offers SET outcome = 'accepted', ended_at = $3 \
+                     WHERE trip_id = $1 AND driver_id = $2 AND outcome = 'pending'",
+                )
+                .await
+                .map_err(map_err)?;
+            if tx
+                .execute(&stmt, &[&t.trip_id.0, &driver.0, &t.at])
+                .await
+                .map_err(map_err)?
+                == 0
+            {
+                return Ok(None); // the offer ended meanwhile; dropping tx rolls back
+            }
+        }
+        let update = tx
+            .prepare_cached(
+                "UPDATE trips SET status = $3, driver_id = COALESCE($4, driver_id), seq = seq + 1, \
+                 accepted_at  = CASE WHEN $3 = 'accepted'    THEN $5 ELSE accepted_at END, \
+                 arrived_at   = CASE WHEN $3 = 'arrived'     THEN $5 ELSE arrived_at END, \
+                 started_at   = CASE WHEN $3 = 'in_progress' THEN $5 ELSE started_at END, \
+                 completed_at = CASE WHEN $3 = 'completed'   THEN $5 ELSE completed_at END, \
+                 cancelled_at = CASE WHEN $3 = 'cancelled'   THEN $5 ELSE cancelled_at END, \
+                 expired_at   = CASE WHEN $3 = 'expired'     THEN $5 ELSE expired_at END, \
+                 cancelled_by = COALESCE($6, cancelled_by), cancel_reason = COALESCE($7, cancel_reason) \
+                 WHERE id = $1 AND status = $2",
+            )
+            .await
+            .map_err(map_err)?;
+        let changed = tx
+            .execute(
+                &update,
+                &[
+                    &t.trip_id.0,
+                    &t.from.as_str(),
+                    &t.to.as_str(),
+                    &t.assign_driver.map(|d| d.0),
+                    &t.at,
+                    &t.cancelled_by.map(|c| c.as_str()),
+                    &t.reason,
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        let event = tx
+            .prepare_cached(
+                "INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .await
+            .map_err(map_err)?;
+        tx.execute(
+            &event,
+            &[
+                &t.trip_id.0,
+                &t.from.as_str(),
+                &t.to.as_str(),
+                &t.actor.map(|a| a.0),
+                &t.reason,
+                &t.node_id,
+                &t.at,
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        let stmt = tx
+            .prepare_cached(&format!("{TRIP_SELECT} WHERE t.id = $1"))
+            .await
+            .map_err(map_err)?;
+        let row = tx
+            .query_one(&stmt, &[&t.trip_id.0])
+            .await
+            .map_err(map_err)?;
+        let record = trip_from_row(&row)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Some(record.trip))
+    }
+
+    async fn trips_requested_since(
+        &self,
+        rider: UserId,
+        since: DateTime<Utc>,
+        cap: usize,
+    ) -> StoreResult<usize> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM trips WHERE rider_id = $1 \
+                 AND requested_at > $2 LIMIT $3) recent",
+            )
+            .await
+            .map_err(map_err)?;
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        let row = client
+            .query_one(&stmt, &[&rider.0, &since, &cap])
+            .await
+            .map_err(map_err)?;
+        Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+    }
+}

@@ -1,0 +1,269 @@
+//! Trips, their status changes and the rate count on SQLite.
+
+use super::*;
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+fn trip_from_row(row: &Row) -> rusqlite::Result<TripRecord> {
+    let status: String = row.get(1)?;
+    let status =
+        TripStatus::parse(&status).ok_or_else(|| bad(1, format!("bad status {status}")))?;
+    let rider_id = UserId(uuid_col(row, 2)?);
+    let driver_text: Option<String> = row.get(4)?;
+    let driver_id = driver_text
+        .map(|t| uuid::Uuid::parse_str(&t).map(UserId))
+        .transpose()
+        .map_err(|e| bad(4, e.to_string()))?;
+    let cancelled_by: Option<String> = row.get(18)?;
+    let trip = Trip {
+        id: TripId(uuid_col(row, 0)?),
+        status,
+        rider: hail_protocol::TripUser {
+            id: rider_id,
+            name: row.get(3)?,
+        },
+        driver: match driver_id {
+            Some(id) => Some(hail_protocol::TripUser {
+                id,
+                name: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
+        pickup: Place {
+            lat: row.get(6)?,
+            lng: row.get(7)?,
+            address: row.get(8)?,
+        },
+        dropoff: Place {
+            lat: row.get(9)?,
+            lng: row.get(10)?,
+            address: row.get(11)?,
+        },
+        requested_at: time(row.get(12)?),
+        accepted_at: opt_time(row.get(13)?),
+        arrived_at: opt_time(row.get(14)?),
+        started_at: opt_time(row.get(15)?),
+        completed_at: opt_time(row.get(16)?),
+        cancelled_at: opt_time(row.get(17)?),
+        cancelled_by: cancelled_by.as_deref().and_then(CancelledBy::parse),
+        expired_at: opt_time(row.get(19)?),
+        seq: row.get::<_, i64>(20)?.max(0) as u64,
+    };
+    Ok(TripRecord {
+        trip,
+        rider_id,
+        driver_id,
+    })
+}
+
+fn trip_by_id(conn: &Connection, id: TripId) -> rusqlite::Result<Option<TripRecord>> {
+    conn.prepare_cached(&format!("{TRIP_SELECT} WHERE t.id = ?1"))?
+        .query_row([id.to_string()], trip_from_row)
+        .optional()
+}
+
+/// One row of `trip_events`.
+struct Event<'a> {
+    trip: TripId,
+    from: Option<TripStatus>,
+    to: TripStatus,
+    actor: Option<UserId>,
+    reason: Option<&'a str>,
+    node: &'a str,
+    at: DateTime<Utc>,
+}
+
+fn insert_event(tx: &Transaction, e: Event) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        e.trip.to_string(),
+        e.from.map(|s| s.as_str()),
+        e.to.as_str(),
+        e.actor.map(|a| a.to_string()),
+        e.reason,
+        e.node,
+        us(e.at)
+    ])?;
+    Ok(())
+}
+
+#[async_trait]
+impl TripStore for SqliteStore {
+    async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            tx.prepare_cached(
+                "INSERT INTO trips (id, rider_id, status, pickup_lat, pickup_lng, pickup_address, \
+                 dropoff_lat, dropoff_lng, dropoff_address, requested_at, node_id, \
+                 dispatch_node, dispatch_lease_until) \
+                 VALUES (?1, ?2, 'requested', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+            )?
+            .execute(params![
+                trip.id.to_string(),
+                trip.rider_id.to_string(),
+                trip.pickup.lat,
+                trip.pickup.lng,
+                trip.pickup.address,
+                trip.dropoff.lat,
+                trip.dropoff.lng,
+                trip.dropoff.address,
+                us(trip.requested_at),
+                trip.node_id,
+                us(trip.lease_until)
+            ])?;
+            insert_event(
+                &tx,
+                Event {
+                    trip: trip.id,
+                    from: None,
+                    to: TripStatus::Requested,
+                    actor: Some(trip.rider_id),
+                    reason: None,
+                    node: &trip.node_id,
+                    at: trip.requested_at,
+                },
+            )?;
+            let record = trip_by_id(&tx, trip.id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            tx.commit()?;
+            Ok(record.trip)
+        })
+        .await
+    }
+
+    async fn trip(&self, id: TripId) -> StoreResult<Option<TripRecord>> {
+        self.run(move |c| trip_by_id(c, id)).await
+    }
+
+    async fn active_trip(&self, user: UserId) -> StoreResult<Option<Trip>> {
+        self.run(move |c| {
+            c.prepare_cached(&format!(
+                "{TRIP_SELECT} WHERE (t.rider_id = ?1 AND t.status IN ('requested', 'accepted', 'arrived', 'in_progress')) \
+                 OR (t.driver_id = ?1 AND t.status IN ('accepted', 'arrived', 'in_progress')) \
+                 ORDER BY t.id DESC LIMIT 1"
+            ))?
+            .query_row([user.to_string()], trip_from_row)
+            .optional()
+            .map(|r| r.map(|r| r.trip))
+        })
+        .await
+    }
+
+    async fn list_trips(&self, filter: &TripFilter) -> StoreResult<Vec<Trip>> {
+        let filter = filter.clone();
+        self.run(move |c| {
+            let mut clauses = Vec::new();
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            if let Some(user) = filter.participant {
+                args.push(user.to_string().into());
+                clauses.push(format!(
+                    "(t.rider_id = ?{0} OR t.driver_id = ?{0})",
+                    args.len()
+                ));
+            }
+            if let Some(status) = filter.status {
+                args.push(status.as_str().to_string().into());
+                clauses.push(format!("t.status = ?{}", args.len()));
+            }
+            if let Some(before) = filter.before {
+                args.push(before.to_string().into());
+                clauses.push(format!("t.id < ?{}", args.len()));
+            }
+            args.push((filter.limit as i64).into());
+            let where_sql = if clauses.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", clauses.join(" AND "))
+            };
+            let sql = format!(
+                "{TRIP_SELECT}{where_sql} ORDER BY t.id DESC LIMIT ?{}",
+                args.len()
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(args), trip_from_row)?;
+            rows.map(|r| r.map(|r| r.trip)).collect()
+        })
+        .await
+    }
+
+    async fn transition(&self, t: &Transition) -> StoreResult<Option<Trip>> {
+        let t = t.clone();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let trip = t.trip_id.to_string();
+            if let Some(driver) = t.assign_driver {
+                let changed = tx
+                    .prepare_cached(
+                        "UPDATE trip_offers SET outcome = 'accepted', ended_at = ?3 \
+                         WHERE trip_id = ?1 AND driver_id = ?2 AND outcome = 'pending'",
+                    )?
+                    .execute(params![trip, driver.to_string(), us(t.at)])?;
+                if changed == 0 {
+                    return Ok(None); // dropping tx rolls back
+                }
+            }
+            let to = t.to.as_str();
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE trips SET status = ?3, driver_id = COALESCE(?4, driver_id), seq = seq + 1, \
+                     accepted_at  = CASE WHEN ?3 = 'accepted'    THEN ?5 ELSE accepted_at END, \
+                     arrived_at   = CASE WHEN ?3 = 'arrived'     THEN ?5 ELSE arrived_at END, \
+                     started_at   = CASE WHEN ?3 = 'in_progress' THEN ?5 ELSE started_at END, \
+                     completed_at = CASE WHEN ?3 = 'completed'   THEN ?5 ELSE completed_at END, \
+                     cancelled_at = CASE WHEN ?3 = 'cancelled'   THEN ?5 ELSE cancelled_at END, \
+                     expired_at   = CASE WHEN ?3 = 'expired'     THEN ?5 ELSE expired_at END, \
+                     cancelled_by = COALESCE(?6, cancelled_by), cancel_reason = COALESCE(?7, cancel_reason) \
+                     WHERE id = ?1 AND status = ?2",
+                )?
+                .execute(params![
+                    trip,
+                    t.from.as_str(),
+                    to,
+                    t.assign_driver.map(|d| d.to_string()),
+                    us(t.at),
+                    t.cancelled_by.map(|c| c.as_str()),
+                    t.reason
+                ])?;
+            if changed == 0 {
+                return Ok(None);
+            }
+            insert_event(
+                &tx,
+                Event {
+                    trip: t.trip_id,
+                    from: Some(t.from),
+                    to: t.to,
+                    actor: t.actor,
+                    reason: t.reason.as_deref(),
+                    node: &t.node_id,
+                    at: t.at,
+                },
+            )?;
+            let record = trip_by_id(&tx, t.trip_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            tx.commit()?;
+            Ok(Some(record.trip))
+        })
+        .await
+    }
+
+    async fn trips_requested_since(
+        &self,
+        rider: UserId,
+        since: DateTime<Utc>,
+        cap: usize,
+    ) -> StoreResult<usize> {
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        self.run(move |c| {
+            c.prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM trips WHERE rider_id = ?1 \
+                 AND requested_at > ?2 LIMIT ?3)",
+            )?
+            .query_row(params![rider.to_string(), us(since), cap], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| usize::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+}
