@@ -3,6 +3,7 @@
 
 pub mod dispatch_log;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 pub use dispatch_log::RoundRecord;

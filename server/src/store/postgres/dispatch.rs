@@ -11,9 +11,7 @@ impl DispatchStore for PgStore {
     ) -> StoreResult<Vec<TripId>> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "SELECT id FROM trips WHERE status = 'requested' AND requested_at < $1 ORDER BY id LIMIT $2",
-            )
+            .prepare_cached(sql::STRANDED)
             .await
             .map_err(map_err)?;
         let rows = client
@@ -31,10 +29,7 @@ impl DispatchStore for PgStore {
     ) -> StoreResult<bool> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "UPDATE trips SET dispatch_lease_until = $3 \
-                 WHERE id = $1 AND status = 'requested' AND dispatch_node = $2",
-            )
+            .prepare_cached(sql::LEASE_SET)
             .await
             .map_err(map_err)?;
         let n = client
@@ -47,10 +42,7 @@ impl DispatchStore for PgStore {
     async fn release_lease(&self, trip: TripId, node: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "UPDATE trips SET dispatch_lease_until = $3 \
-                 WHERE id = $1 AND status = 'requested' AND dispatch_node = $2",
-            )
+            .prepare_cached(sql::LEASE_SET)
             .await
             .map_err(map_err)?;
         client
@@ -60,6 +52,7 @@ impl DispatchStore for PgStore {
         Ok(())
     }
 
+    // Own SQL: `FOR UPDATE SKIP LOCKED` lets nodes sweeping at once claim different trips.
     async fn take_over(
         &self,
         node: &str,
@@ -101,7 +94,7 @@ impl DispatchStore for PgStore {
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached("SELECT outcome FROM trip_offers WHERE trip_id = $1 AND driver_id = $2")
+            .prepare_cached(sql::OFFER_STATUS)
             .await
             .map_err(map_err)?;
         let row = client
@@ -111,6 +104,7 @@ impl DispatchStore for PgStore {
         Ok(row.map(|r| OfferStatus::parse(r.get::<_, &str>(0))))
     }
 
+    // Own SQL: one INSERT over `unnest` arrays (SQLite has no arrays: a row each).
     async fn create_offers(
         &self,
         trip: TripId,
@@ -160,6 +154,7 @@ impl DispatchStore for PgStore {
         Ok(offered)
     }
 
+    // Own SQL: `= ANY($4)` over an array (SQLite: one UPDATE per driver).
     async fn end_offers(
         &self,
         trip: TripId,
@@ -188,10 +183,7 @@ impl DispatchStore for PgStore {
     async fn record_round(&self, r: &RoundRecord) -> StoreResult<()> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            )
+            .prepare_cached(sql::ROUND_INSERT)
             .await
             .map_err(map_err)?;
         client

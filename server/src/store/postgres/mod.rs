@@ -22,8 +22,6 @@ mod embedded {
 /// Arbitrary constant: serialises `migrate` across nodes starting together.
 const MIGRATION_LOCK: i64 = 0x4841_494c; // "HAIL"
 
-const ACTIVE: &str = "('requested', 'accepted', 'arrived', 'in_progress')";
-
 pub struct PgStore {
     pool: Pool,
 }

@@ -8,7 +8,7 @@ impl MonitorStore for PgStore {
     async fn trip_counts(&self) -> StoreResult<hail_protocol::monitor::TripCounts> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached("SELECT status, count(*) FROM trips GROUP BY status")
+            .prepare_cached(sql::TRIP_COUNTS)
             .await
             .map_err(map_err)?;
         let mut counts = hail_protocol::monitor::TripCounts::default();
@@ -25,14 +25,7 @@ impl MonitorStore for PgStore {
         outcome: Option<hail_protocol::monitor::DispatchOutcome>,
         limit: usize,
     ) -> StoreResult<Vec<hail_protocol::monitor::Dispatch>> {
-        use dispatch_log::{outcome_clause, DISPATCH_SELECT};
-        let sql = match outcome {
-            Some(o) => format!(
-                "{DISPATCH_SELECT} WHERE {} ORDER BY t.id DESC LIMIT $1",
-                outcome_clause(o)
-            ),
-            None => format!("{DISPATCH_SELECT} ORDER BY t.id DESC LIMIT $1"),
-        };
+        let sql = sql::dispatches(outcome);
         let client = self.client().await?;
         let stmt = client.prepare_cached(&sql).await.map_err(map_err)?;
         let rows = client
@@ -47,8 +40,10 @@ impl MonitorStore for PgStore {
         limit: usize,
     ) -> StoreResult<Vec<hail_protocol::monitor::MapTrip>> {
         let client = self.client().await?;
-        let sql = format!("{} LIMIT $1", dispatch_log::ACTIVE_TRIPS);
-        let stmt = client.prepare_cached(&sql).await.map_err(map_err)?;
+        let stmt = client
+            .prepare_cached(&sql::ACTIVE_TRIPS)
+            .await
+            .map_err(map_err)?;
         let rows = client
             .query(&stmt, &[&(limit as i64)])
             .await
@@ -84,16 +79,16 @@ impl MonitorStore for PgStore {
     ) -> StoreResult<Option<hail_protocol::monitor::DispatchDetail>> {
         use hail_protocol::monitor::{DispatchDetail, TimelineEvent};
         let client = self.client().await?;
-        let sql = format!("{} WHERE t.id = $1", dispatch_log::DISPATCH_SELECT);
-        let stmt = client.prepare_cached(&sql).await.map_err(map_err)?;
+        let stmt = client
+            .prepare_cached(&sql::DISPATCH_BY_ID)
+            .await
+            .map_err(map_err)?;
         let Some(row) = client.query_opt(&stmt, &[&trip.0]).await.map_err(map_err)? else {
             return Ok(None);
         };
         let dispatch = dispatch_from_row(&row)?;
         let stmt = client
-            .prepare_cached(
-                "SELECT from_status, to_status, node_id, at FROM trip_events WHERE trip_id = $1 ORDER BY id",
-            )
+            .prepare_cached(sql::EVENTS_OF_TRIP)
             .await
             .map_err(map_err)?;
         let statuses = client
@@ -111,9 +106,7 @@ impl MonitorStore for PgStore {
             })
             .collect();
         let stmt = client
-            .prepare_cached(
-                "SELECT round, radius_m, found, node_id, at FROM dispatch_rounds WHERE trip_id = $1 ORDER BY round",
-            )
+            .prepare_cached(sql::ROUNDS_OF_TRIP)
             .await
             .map_err(map_err)?;
         let rounds = client
@@ -130,10 +123,7 @@ impl MonitorStore for PgStore {
             })
             .collect();
         let stmt = client
-            .prepare_cached(
-                "SELECT o.driver_id, u.name, o.round, o.distance_m, o.offered_at, o.outcome, o.ended_at \
-                 FROM trip_offers o JOIN users u ON u.id = o.driver_id WHERE o.trip_id = $1",
-            )
+            .prepare_cached(sql::OFFERS_OF_TRIP)
             .await
             .map_err(map_err)?;
         let offers = client

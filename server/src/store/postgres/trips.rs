@@ -64,15 +64,7 @@ impl TripStore for PgStore {
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        let insert = tx
-            .prepare_cached(
-                "INSERT INTO trips (id, rider_id, status, pickup_lat, pickup_lng, pickup_address, \
-                 dropoff_lat, dropoff_lng, dropoff_address, requested_at, node_id, \
-                 dispatch_node, dispatch_lease_until) \
-                 VALUES ($1, $2, 'requested', $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
-            )
-            .await
-            .map_err(map_err)?;
+        let insert = tx.prepare_cached(sql::TRIP_INSERT).await.map_err(map_err)?;
         tx.execute(
             &insert,
             &[
@@ -92,27 +84,24 @@ impl TripStore for PgStore {
         .await
         .map_err(map_err)?;
         let event = tx
-            .prepare_cached(
-                "INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, node_id, at) \
-                 VALUES ($1, NULL, 'requested', $2, $3, $4)",
-            )
+            .prepare_cached(sql::EVENT_INSERT)
             .await
             .map_err(map_err)?;
         tx.execute(
             &event,
             &[
                 &trip.id.0,
-                &trip.rider_id.0,
+                &None::<&str>,
+                &TripStatus::Requested.as_str(),
+                &Some(trip.rider_id.0),
+                &None::<&str>,
                 &trip.node_id,
                 &trip.requested_at,
             ],
         )
         .await
         .map_err(map_err)?;
-        let stmt = tx
-            .prepare_cached(&format!("{TRIP_SELECT} WHERE t.id = $1"))
-            .await
-            .map_err(map_err)?;
+        let stmt = tx.prepare_cached(&sql::TRIP_BY_ID).await.map_err(map_err)?;
         let row = tx.query_one(&stmt, &[&trip.id.0]).await.map_err(map_err)?;
         let record = trip_from_row(&row)?;
         tx.commit().await.map_err(map_err)?;
@@ -120,50 +109,27 @@ impl TripStore for PgStore {
     }
 
     async fn trip(&self, id: TripId) -> StoreResult<Option<TripRecord>> {
-        let mut rows = self
-            .query_trips(&format!("{TRIP_SELECT} WHERE t.id = $1"), &[&id.0])
-            .await?;
+        let mut rows = self.query_trips(&sql::TRIP_BY_ID, &[&id.0]).await?;
         Ok(rows.pop())
     }
 
     async fn active_trip(&self, user: UserId) -> StoreResult<Option<Trip>> {
-        let sql = format!(
-            "{TRIP_SELECT} WHERE (t.rider_id = $1 AND t.status IN {ACTIVE}) \
-             OR (t.driver_id = $1 AND t.status IN ('accepted', 'arrived', 'in_progress')) \
-             ORDER BY t.id DESC LIMIT 1"
-        );
-        let mut rows = self.query_trips(&sql, &[&user.0]).await?;
+        let mut rows = self.query_trips(&sql::ACTIVE_TRIP, &[&user.0]).await?;
         Ok(rows.pop().map(|r| r.trip))
     }
 
     async fn list_trips(&self, filter: &TripFilter) -> StoreResult<Vec<Trip>> {
-        let mut clauses = Vec::new();
-        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
-        if let Some(user) = filter.participant {
-            params.push(Box::new(user.0));
-            clauses.push(format!(
-                "(t.rider_id = ${0} OR t.driver_id = ${0})",
-                params.len()
-            ));
-        }
-        if let Some(status) = filter.status {
-            params.push(Box::new(status.as_str()));
-            clauses.push(format!("t.status = ${}", params.len()));
-        }
-        if let Some(before) = filter.before {
-            params.push(Box::new(before.0));
-            clauses.push(format!("t.id < ${}", params.len()));
-        }
-        params.push(Box::new(filter.limit as i64));
-        let where_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", clauses.join(" AND "))
-        };
-        let sql = format!(
-            "{TRIP_SELECT}{where_sql} ORDER BY t.id DESC LIMIT ${}",
-            params.len()
-        );
+        let (sql, args) = sql::list_trips(filter);
+        let params: Vec<Box<dyn ToSql + Sync + Send>> = args
+            .into_iter()
+            .map(|a| -> Box<dyn ToSql + Sync + Send> {
+                match a {
+                    sql::Arg::Id(id) => Box::new(id),
+                    sql::Arg::Text(s) => Box::new(s),
+                    sql::Arg::Int(n) => Box::new(n),
+                }
+            })
+            .collect();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         Ok(self
             .query_trips(&sql, &refs)
@@ -178,10 +144,7 @@ impl TripStore for PgStore {
         let tx = client.transaction().await.map_err(map_err)?;
         if let Some(driver) = t.assign_driver {
             let stmt = tx
-                .prepare_cached(
-                    "UPDATE trip_offers SET outcome = 'accepted', ended_at = $3 \
-                     WHERE trip_id = $1 AND driver_id = $2 AND outcome = 'pending'",
-                )
+                .prepare_cached(sql::OFFER_ACCEPT)
                 .await
                 .map_err(map_err)?;
             if tx
@@ -194,17 +157,7 @@ impl TripStore for PgStore {
             }
         }
         let update = tx
-            .prepare_cached(
-                "UPDATE trips SET status = $3, driver_id = COALESCE($4, driver_id), seq = seq + 1, \
-                 accepted_at  = CASE WHEN $3 = 'accepted'    THEN $5 ELSE accepted_at END, \
-                 arrived_at   = CASE WHEN $3 = 'arrived'     THEN $5 ELSE arrived_at END, \
-                 started_at   = CASE WHEN $3 = 'in_progress' THEN $5 ELSE started_at END, \
-                 completed_at = CASE WHEN $3 = 'completed'   THEN $5 ELSE completed_at END, \
-                 cancelled_at = CASE WHEN $3 = 'cancelled'   THEN $5 ELSE cancelled_at END, \
-                 expired_at   = CASE WHEN $3 = 'expired'     THEN $5 ELSE expired_at END, \
-                 cancelled_by = COALESCE($6, cancelled_by), cancel_reason = COALESCE($7, cancel_reason) \
-                 WHERE id = $1 AND status = $2",
-            )
+            .prepare_cached(sql::TRIP_TRANSITION)
             .await
             .map_err(map_err)?;
         let changed = tx
@@ -226,10 +179,7 @@ impl TripStore for PgStore {
             return Ok(None);
         }
         let event = tx
-            .prepare_cached(
-                "INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
+            .prepare_cached(sql::EVENT_INSERT)
             .await
             .map_err(map_err)?;
         tx.execute(
@@ -246,10 +196,7 @@ impl TripStore for PgStore {
         )
         .await
         .map_err(map_err)?;
-        let stmt = tx
-            .prepare_cached(&format!("{TRIP_SELECT} WHERE t.id = $1"))
-            .await
-            .map_err(map_err)?;
+        let stmt = tx.prepare_cached(&sql::TRIP_BY_ID).await.map_err(map_err)?;
         let row = tx
             .query_one(&stmt, &[&t.trip_id.0])
             .await
@@ -267,10 +214,7 @@ impl TripStore for PgStore {
     ) -> StoreResult<usize> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "SELECT count(*) FROM (SELECT 1 FROM trips WHERE rider_id = $1 \
-                 AND requested_at > $2 LIMIT $3) recent",
-            )
+            .prepare_cached(sql::TRIPS_REQUESTED_SINCE)
             .await
             .map_err(map_err)?;
         let cap = i64::try_from(cap).unwrap_or(i64::MAX);

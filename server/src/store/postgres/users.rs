@@ -15,6 +15,7 @@ fn user_from_row(row: &Row) -> StoreResult<User> {
 
 #[async_trait]
 impl UserStore for PgStore {
+    // Own SQL: `created_at` defaults to now() here; SQLite stores micros set by the caller.
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         let client = self.client().await?;
         let stmt = client
@@ -43,9 +44,7 @@ impl UserStore for PgStore {
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<(User, String)>> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "SELECT id, username, role, name, password_hash FROM users WHERE lower(username) = lower($1)",
-            )
+            .prepare_cached(sql::USER_BY_USERNAME)
             .await
             .map_err(map_err)?;
         let row = client
@@ -59,9 +58,7 @@ impl UserStore for PgStore {
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "SELECT id, username, role, name FROM users WHERE id = $1 AND deleted_at IS NULL",
-            )
+            .prepare_cached(sql::USER_BY_ID)
             .await
             .map_err(map_err)?;
         let row = client.query_opt(&stmt, &[&id.0]).await.map_err(map_err)?;
@@ -72,11 +69,7 @@ impl UserStore for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let stmt = tx
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL), \
-                 EXISTS (SELECT 1 FROM trips WHERE (rider_id = $1 OR driver_id = $1) \
-                 AND status IN ('requested', 'accepted', 'arrived', 'in_progress'))",
-            )
+            .prepare_cached(sql::USER_DELETABLE)
             .await
             .map_err(map_err)?;
         let row = tx.query_one(&stmt, &[&id.0]).await.map_err(map_err)?;
@@ -88,18 +81,15 @@ impl UserStore for PgStore {
             return Err(StoreError::Conflict("the account has an active trip"));
         }
         tx.execute(
-            &tx.prepare_cached(
-                // '!' is no PHC string: no password can match it again.
-                "UPDATE users SET deleted_at = $2, password_hash = '!deleted' WHERE id = $1",
-            )
-            .await
-            .map_err(map_err)?,
+            &tx.prepare_cached(sql::USER_SOFT_DELETE)
+                .await
+                .map_err(map_err)?,
             &[&id.0, &now],
         )
         .await
         .map_err(map_err)?;
         tx.execute(
-            &tx.prepare_cached("DELETE FROM refresh_tokens WHERE user_id = $1")
+            &tx.prepare_cached(sql::USER_TOKENS_DELETE)
                 .await
                 .map_err(map_err)?,
             &[&id.0],
@@ -110,6 +100,7 @@ impl UserStore for PgStore {
         Ok(true)
     }
 
+    // Own SQL: `created_at` defaults to now() here (SQLite: set by the caller).
     async fn insert_refresh_token(
         &self,
         token_hash: &[u8],
@@ -131,6 +122,7 @@ impl UserStore for PgStore {
         Ok(())
     }
 
+    // Own SQL: conditional UPDATE ... RETURNING, no transaction (SQLite: one transaction).
     async fn use_refresh_token(
         &self,
         token_hash: &[u8],
@@ -185,6 +177,7 @@ impl UserStore for PgStore {
         })
     }
 
+    // Own SQL: a writable CTE, which SQLite lacks (there: a transaction).
     async fn revoke_refresh_family(
         &self,
         token_hash: &[u8],

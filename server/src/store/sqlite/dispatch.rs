@@ -11,10 +11,10 @@ impl DispatchStore for SqliteStore {
         limit: usize,
     ) -> StoreResult<Vec<TripId>> {
         self.run(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id FROM trips WHERE status = 'requested' AND requested_at < ?1 ORDER BY id LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(params![us(cutoff), limit as i64], |r| uuid_col(r, 0).map(TripId))?;
+            let mut stmt = c.prepare_cached(lite!(sql::STRANDED))?;
+            let rows = stmt.query_map(params![us(cutoff), limit as i64], |r| {
+                uuid_col(r, 0).map(TripId)
+            })?;
             rows.collect()
         })
         .await
@@ -28,12 +28,11 @@ impl DispatchStore for SqliteStore {
     ) -> StoreResult<bool> {
         let node = node.to_string();
         self.run(move |c| {
-            let n = c
-                .prepare_cached(
-                    "UPDATE trips SET dispatch_lease_until = ?3 \
-                     WHERE id = ?1 AND status = 'requested' AND dispatch_node = ?2",
-                )?
-                .execute(params![trip.to_string(), node, us(until)])?;
+            let n = c.prepare_cached(lite!(sql::LEASE_SET))?.execute(params![
+                trip.to_string(),
+                node,
+                us(until)
+            ])?;
             Ok(n == 1)
         })
         .await
@@ -43,6 +42,7 @@ impl DispatchStore for SqliteStore {
         self.renew_lease(trip, node, now).await.map(|_| ())
     }
 
+    // Own SQL: no `FOR UPDATE SKIP LOCKED`; the single connection makes the UPDATE atomic.
     async fn take_over(
         &self,
         node: &str,
@@ -81,9 +81,7 @@ impl DispatchStore for SqliteStore {
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>> {
         self.run(move |c| {
             let outcome: Option<String> = c
-                .prepare_cached(
-                    "SELECT outcome FROM trip_offers WHERE trip_id = ?1 AND driver_id = ?2",
-                )?
+                .prepare_cached(lite!(sql::OFFER_STATUS))?
                 .query_row([trip.to_string(), driver.to_string()], |r| r.get(0))
                 .optional()?;
             Ok(outcome.map(|o| OfferStatus::parse(&o)))
@@ -91,6 +89,7 @@ impl DispatchStore for SqliteStore {
         .await
     }
 
+    // Own SQL: no arrays, so one INSERT per candidate in one transaction.
     async fn create_offers(
         &self,
         trip: TripId,
@@ -142,6 +141,7 @@ impl DispatchStore for SqliteStore {
         .await
     }
 
+    // Own SQL: no arrays, so one UPDATE per driver in one transaction.
     async fn end_offers(
         &self,
         trip: TripId,
@@ -188,18 +188,15 @@ impl DispatchStore for SqliteStore {
     async fn record_round(&self, r: &RoundRecord) -> StoreResult<()> {
         let r = r.clone();
         self.run(move |c| {
-            c.prepare_cached(
-                "INSERT OR IGNORE INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                r.trip_id.to_string(),
-                r.round,
-                r.radius_m,
-                r.found,
-                r.node_id,
-                us(r.at)
-            ])?;
+            c.prepare_cached(lite!(sql::ROUND_INSERT))?
+                .execute(params![
+                    r.trip_id.to_string(),
+                    r.round,
+                    r.radius_m,
+                    r.found,
+                    r.node_id,
+                    us(r.at)
+                ])?;
             Ok(())
         })
         .await

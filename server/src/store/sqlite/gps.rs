@@ -5,6 +5,7 @@ use rusqlite::params;
 
 #[async_trait]
 impl GpsStore for SqliteStore {
+    // Own SQL: batched INSERT in one transaction (Postgres: COPY BINARY).
     async fn insert_points(&self, points: &[GpsPoint]) -> StoreResult<()> {
         if points.is_empty() {
             return Ok(());
@@ -38,9 +39,7 @@ impl GpsStore for SqliteStore {
 
     async fn track(&self, trip: TripId) -> StoreResult<Vec<TrackPoint>> {
         self.run(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT lat, lng, at FROM gps_points WHERE trip_id = ?1 ORDER BY id",
-            )?;
+            let mut stmt = c.prepare_cached(lite!(sql::TRACK))?;
             let rows = stmt.query_map([trip.to_string()], |r| {
                 Ok(TrackPoint {
                     lat: r.get(0)?,

@@ -6,6 +6,16 @@
 
 use super::*;
 
+/// A shared statement ([`sql`]) in SQLite's placeholders, rewritten at the
+/// first call of each call site and kept for the process.
+macro_rules! lite {
+    ($pg:expr) => {{
+        static SQL: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| crate::store::sql::lite(&$pg));
+        SQL.as_str()
+    }};
+}
+
 mod dispatch;
 mod gps;
 mod monitor;

@@ -7,8 +7,7 @@ use rusqlite::{OptionalExtension, Row};
 impl MonitorStore for SqliteStore {
     async fn trip_counts(&self) -> StoreResult<hail_protocol::monitor::TripCounts> {
         self.run(move |c| {
-            let mut stmt =
-                c.prepare_cached("SELECT status, count(*) FROM trips GROUP BY status")?;
+            let mut stmt = c.prepare_cached(lite!(sql::TRIP_COUNTS))?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
             let mut counts = hail_protocol::monitor::TripCounts::default();
             for row in rows {
@@ -27,14 +26,7 @@ impl MonitorStore for SqliteStore {
         outcome: Option<hail_protocol::monitor::DispatchOutcome>,
         limit: usize,
     ) -> StoreResult<Vec<hail_protocol::monitor::Dispatch>> {
-        use dispatch_log::{outcome_clause, DISPATCH_SELECT};
-        let sql = match outcome {
-            Some(o) => format!(
-                "{DISPATCH_SELECT} WHERE {} ORDER BY t.id DESC LIMIT ?1",
-                outcome_clause(o)
-            ),
-            None => format!("{DISPATCH_SELECT} ORDER BY t.id DESC LIMIT ?1"),
-        };
+        let sql = sql::lite(&sql::dispatches(outcome));
         self.run(move |c| {
             let mut stmt = c.prepare_cached(&sql)?;
             let rows = stmt.query_map([limit as i64], dispatch_from_row)?;
@@ -47,9 +39,8 @@ impl MonitorStore for SqliteStore {
         &self,
         limit: usize,
     ) -> StoreResult<Vec<hail_protocol::monitor::MapTrip>> {
-        let sql = format!("{} LIMIT ?1", dispatch_log::ACTIVE_TRIPS);
         self.run(move |c| {
-            let mut stmt = c.prepare_cached(&sql)?;
+            let mut stmt = c.prepare_cached(lite!(*sql::ACTIVE_TRIPS))?;
             let rows = stmt.query_map([limit as i64], |r| {
                 let status: String = r.get(1)?;
                 let Some(status) = TripStatus::parse(&status) else {
@@ -95,20 +86,17 @@ impl MonitorStore for SqliteStore {
         trip: TripId,
     ) -> StoreResult<Option<hail_protocol::monitor::DispatchDetail>> {
         use hail_protocol::monitor::{DispatchDetail, TimelineEvent};
-        let sql = format!("{} WHERE t.id = ?1", dispatch_log::DISPATCH_SELECT);
         self.run(move |c| {
             let id = trip.to_string();
             let Some(dispatch) = c
-                .prepare_cached(&sql)?
+                .prepare_cached(lite!(*sql::DISPATCH_BY_ID))?
                 .query_row([&id], dispatch_from_row)
                 .optional()?
             else {
                 return Ok(None);
             };
             let statuses = c
-                .prepare_cached(
-                    "SELECT from_status, to_status, node_id, at FROM trip_events WHERE trip_id = ?1 ORDER BY id",
-                )?
+                .prepare_cached(lite!(sql::EVENTS_OF_TRIP))?
                 .query_map([&id], |r| {
                     let from: Option<String> = r.get(0)?;
                     let to: String = r.get(1)?;
@@ -126,9 +114,7 @@ impl MonitorStore for SqliteStore {
                 })
                 .collect();
             let rounds = c
-                .prepare_cached(
-                    "SELECT round, radius_m, found, node_id, at FROM dispatch_rounds WHERE trip_id = ?1 ORDER BY round",
-                )?
+                .prepare_cached(lite!(sql::ROUNDS_OF_TRIP))?
                 .query_map([&id], |r| {
                     Ok(TimelineEvent::Round {
                         round: r.get(0)?,
@@ -140,10 +126,7 @@ impl MonitorStore for SqliteStore {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let offers = c
-                .prepare_cached(
-                    "SELECT o.driver_id, u.name, o.round, o.distance_m, o.offered_at, o.outcome, o.ended_at \
-                     FROM trip_offers o JOIN users u ON u.id = o.driver_id WHERE o.trip_id = ?1",
-                )?
+                .prepare_cached(lite!(sql::OFFERS_OF_TRIP))?
                 .query_map([&id], |r| {
                     Ok(dispatch_log::OfferRow {
                         driver_id: UserId(uuid_col(r, 0)?),

@@ -56,7 +56,7 @@ fn trip_from_row(row: &Row) -> rusqlite::Result<TripRecord> {
 }
 
 fn trip_by_id(conn: &Connection, id: TripId) -> rusqlite::Result<Option<TripRecord>> {
-    conn.prepare_cached(&format!("{TRIP_SELECT} WHERE t.id = ?1"))?
+    conn.prepare_cached(lite!(*sql::TRIP_BY_ID))?
         .query_row([id.to_string()], trip_from_row)
         .optional()
 }
@@ -73,19 +73,16 @@ struct Event<'a> {
 }
 
 fn insert_event(tx: &Transaction, e: Event) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        e.trip.to_string(),
-        e.from.map(|s| s.as_str()),
-        e.to.as_str(),
-        e.actor.map(|a| a.to_string()),
-        e.reason,
-        e.node,
-        us(e.at)
-    ])?;
+    tx.prepare_cached(lite!(sql::EVENT_INSERT))?
+        .execute(params![
+            e.trip.to_string(),
+            e.from.map(|s| s.as_str()),
+            e.to.as_str(),
+            e.actor.map(|a| a.to_string()),
+            e.reason,
+            e.node,
+            us(e.at)
+        ])?;
     Ok(())
 }
 
@@ -94,25 +91,20 @@ impl TripStore for SqliteStore {
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip> {
         self.run(move |c| {
             let tx = c.transaction()?;
-            tx.prepare_cached(
-                "INSERT INTO trips (id, rider_id, status, pickup_lat, pickup_lng, pickup_address, \
-                 dropoff_lat, dropoff_lng, dropoff_address, requested_at, node_id, \
-                 dispatch_node, dispatch_lease_until) \
-                 VALUES (?1, ?2, 'requested', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
-            )?
-            .execute(params![
-                trip.id.to_string(),
-                trip.rider_id.to_string(),
-                trip.pickup.lat,
-                trip.pickup.lng,
-                trip.pickup.address,
-                trip.dropoff.lat,
-                trip.dropoff.lng,
-                trip.dropoff.address,
-                us(trip.requested_at),
-                trip.node_id,
-                us(trip.lease_until)
-            ])?;
+            tx.prepare_cached(lite!(sql::TRIP_INSERT))?
+                .execute(params![
+                    trip.id.to_string(),
+                    trip.rider_id.to_string(),
+                    trip.pickup.lat,
+                    trip.pickup.lng,
+                    trip.pickup.address,
+                    trip.dropoff.lat,
+                    trip.dropoff.lng,
+                    trip.dropoff.address,
+                    us(trip.requested_at),
+                    trip.node_id,
+                    us(trip.lease_until)
+                ])?;
             insert_event(
                 &tx,
                 Event {
@@ -138,14 +130,10 @@ impl TripStore for SqliteStore {
 
     async fn active_trip(&self, user: UserId) -> StoreResult<Option<Trip>> {
         self.run(move |c| {
-            c.prepare_cached(&format!(
-                "{TRIP_SELECT} WHERE (t.rider_id = ?1 AND t.status IN ('requested', 'accepted', 'arrived', 'in_progress')) \
-                 OR (t.driver_id = ?1 AND t.status IN ('accepted', 'arrived', 'in_progress')) \
-                 ORDER BY t.id DESC LIMIT 1"
-            ))?
-            .query_row([user.to_string()], trip_from_row)
-            .optional()
-            .map(|r| r.map(|r| r.trip))
+            c.prepare_cached(lite!(*sql::ACTIVE_TRIP))?
+                .query_row([user.to_string()], trip_from_row)
+                .optional()
+                .map(|r| r.map(|r| r.trip))
         })
         .await
     }
@@ -153,34 +141,15 @@ impl TripStore for SqliteStore {
     async fn list_trips(&self, filter: &TripFilter) -> StoreResult<Vec<Trip>> {
         let filter = filter.clone();
         self.run(move |c| {
-            let mut clauses = Vec::new();
-            let mut args: Vec<rusqlite::types::Value> = Vec::new();
-            if let Some(user) = filter.participant {
-                args.push(user.to_string().into());
-                clauses.push(format!(
-                    "(t.rider_id = ?{0} OR t.driver_id = ?{0})",
-                    args.len()
-                ));
-            }
-            if let Some(status) = filter.status {
-                args.push(status.as_str().to_string().into());
-                clauses.push(format!("t.status = ?{}", args.len()));
-            }
-            if let Some(before) = filter.before {
-                args.push(before.to_string().into());
-                clauses.push(format!("t.id < ?{}", args.len()));
-            }
-            args.push((filter.limit as i64).into());
-            let where_sql = if clauses.is_empty() {
-                String::new()
-            } else {
-                format!(" WHERE {}", clauses.join(" AND "))
-            };
-            let sql = format!(
-                "{TRIP_SELECT}{where_sql} ORDER BY t.id DESC LIMIT ?{}",
-                args.len()
-            );
-            let mut stmt = c.prepare_cached(&sql)?;
+            let (pg, args) = sql::list_trips(&filter);
+            let args = args.into_iter().map(|a| -> rusqlite::types::Value {
+                match a {
+                    sql::Arg::Id(id) => id.to_string().into(),
+                    sql::Arg::Text(s) => s.to_string().into(),
+                    sql::Arg::Int(n) => n.into(),
+                }
+            });
+            let mut stmt = c.prepare_cached(&sql::lite(&pg))?;
             let rows = stmt.query_map(rusqlite::params_from_iter(args), trip_from_row)?;
             rows.map(|r| r.map(|r| r.trip)).collect()
         })
@@ -194,10 +163,7 @@ impl TripStore for SqliteStore {
             let trip = t.trip_id.to_string();
             if let Some(driver) = t.assign_driver {
                 let changed = tx
-                    .prepare_cached(
-                        "UPDATE trip_offers SET outcome = 'accepted', ended_at = ?3 \
-                         WHERE trip_id = ?1 AND driver_id = ?2 AND outcome = 'pending'",
-                    )?
+                    .prepare_cached(lite!(sql::OFFER_ACCEPT))?
                     .execute(params![trip, driver.to_string(), us(t.at)])?;
                 if changed == 0 {
                     return Ok(None); // dropping tx rolls back
@@ -205,17 +171,7 @@ impl TripStore for SqliteStore {
             }
             let to = t.to.as_str();
             let changed = tx
-                .prepare_cached(
-                    "UPDATE trips SET status = ?3, driver_id = COALESCE(?4, driver_id), seq = seq + 1, \
-                     accepted_at  = CASE WHEN ?3 = 'accepted'    THEN ?5 ELSE accepted_at END, \
-                     arrived_at   = CASE WHEN ?3 = 'arrived'     THEN ?5 ELSE arrived_at END, \
-                     started_at   = CASE WHEN ?3 = 'in_progress' THEN ?5 ELSE started_at END, \
-                     completed_at = CASE WHEN ?3 = 'completed'   THEN ?5 ELSE completed_at END, \
-                     cancelled_at = CASE WHEN ?3 = 'cancelled'   THEN ?5 ELSE cancelled_at END, \
-                     expired_at   = CASE WHEN ?3 = 'expired'     THEN ?5 ELSE expired_at END, \
-                     cancelled_by = COALESCE(?6, cancelled_by), cancel_reason = COALESCE(?7, cancel_reason) \
-                     WHERE id = ?1 AND status = ?2",
-                )?
+                .prepare_cached(lite!(sql::TRIP_TRANSITION))?
                 .execute(params![
                     trip,
                     t.from.as_str(),
@@ -255,14 +211,11 @@ impl TripStore for SqliteStore {
     ) -> StoreResult<usize> {
         let cap = i64::try_from(cap).unwrap_or(i64::MAX);
         self.run(move |c| {
-            c.prepare_cached(
-                "SELECT count(*) FROM (SELECT 1 FROM trips WHERE rider_id = ?1 \
-                 AND requested_at > ?2 LIMIT ?3)",
-            )?
-            .query_row(params![rider.to_string(), us(since), cap], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|n| usize::try_from(n).unwrap_or(0))
+            c.prepare_cached(lite!(sql::TRIPS_REQUESTED_SINCE))?
+                .query_row(params![rider.to_string(), us(since), cap], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map(|n| usize::try_from(n).unwrap_or(0))
         })
         .await
     }

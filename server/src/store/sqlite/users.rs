@@ -15,6 +15,7 @@ fn user_from_row(row: &Row) -> rusqlite::Result<User> {
 
 #[async_trait]
 impl UserStore for SqliteStore {
+    // Own SQL: `created_at` is i64 micros set here (Postgres defaults to now()).
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         self.run(move |c| {
             c.prepare_cached(
@@ -39,23 +40,18 @@ impl UserStore for SqliteStore {
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<(User, String)>> {
         let username = username.to_string();
         self.run(move |c| {
-            c.prepare_cached(
-                "SELECT id, username, role, name, password_hash FROM users \
-                 WHERE lower(username) = lower(?1)",
-            )?
-            .query_row([username], |r| Ok((user_from_row(r)?, r.get(4)?)))
-            .optional()
+            c.prepare_cached(lite!(sql::USER_BY_USERNAME))?
+                .query_row([username], |r| Ok((user_from_row(r)?, r.get(4)?)))
+                .optional()
         })
         .await
     }
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>> {
         self.run(move |c| {
-            c.prepare_cached(
-                "SELECT id, username, role, name FROM users WHERE id = ?1 AND deleted_at IS NULL",
-            )?
-            .query_row([id.to_string()], user_from_row)
-            .optional()
+            c.prepare_cached(lite!(sql::USER_BY_ID))?
+                .query_row([id.to_string()], user_from_row)
+                .optional()
         })
         .await
     }
@@ -65,22 +61,15 @@ impl UserStore for SqliteStore {
             .run(move |c| {
                 let tx = c.transaction()?;
                 let id = id.to_string();
-                let (exists, busy): (bool, bool) = tx
-                    .prepare_cached(
-                        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND deleted_at IS NULL), \
-                         EXISTS (SELECT 1 FROM trips WHERE (rider_id = ?1 OR driver_id = ?1) \
-                         AND status IN ('requested', 'accepted', 'arrived', 'in_progress'))",
-                    )?
-                    .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let (exists, busy): (bool, bool) =
+                    tx.prepare_cached(lite!(sql::USER_DELETABLE))?
+                        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 if !exists || busy {
                     return Ok((exists, busy));
                 }
-                // '!' is no PHC string: no password can match it again.
-                tx.prepare_cached(
-                    "UPDATE users SET deleted_at = ?2, password_hash = '!deleted' WHERE id = ?1",
-                )?
-                .execute(params![id, us(now)])?;
-                tx.prepare_cached("DELETE FROM refresh_tokens WHERE user_id = ?1")?
+                tx.prepare_cached(lite!(sql::USER_SOFT_DELETE))?
+                    .execute(params![id, us(now)])?;
+                tx.prepare_cached(lite!(sql::USER_TOKENS_DELETE))?
                     .execute([&id])?;
                 tx.commit()?;
                 Ok((true, false))
@@ -93,6 +82,7 @@ impl UserStore for SqliteStore {
         }
     }
 
+    // Own SQL: `created_at` is i64 micros set here (Postgres defaults to now()).
     async fn insert_refresh_token(
         &self,
         token_hash: &[u8],
@@ -118,6 +108,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    // Own SQL: read then update in one transaction (Postgres: UPDATE ... RETURNING).
     async fn use_refresh_token(
         &self,
         token_hash: &[u8],
@@ -156,6 +147,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    // Own SQL: two statements in a transaction (Postgres: one writable CTE).
     async fn revoke_refresh_family(
         &self,
         token_hash: &[u8],
