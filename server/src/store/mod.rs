@@ -142,6 +142,24 @@ pub(crate) const TRIP_SELECT: &str = "SELECT t.id, t.status, t.rider_id, r.name,
 
 pub use crate::geo::Candidate;
 
+/// Loads the trips a takeover claimed (with the rounds already run); one
+/// that is gone meanwhile is skipped. Both stores claim in their own SQL.
+pub(crate) async fn load_taken_over<S: TripStore + ?Sized>(
+    store: &S,
+    claimed: Vec<(TripId, u32)>,
+) -> StoreResult<Vec<TakenOver>> {
+    let mut out = Vec::with_capacity(claimed.len());
+    for (id, rounds_done) in claimed {
+        if let Some(record) = store.trip(id).await? {
+            out.push(TakenOver {
+                trip: record.trip,
+                rounds_done,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// A GPS point to persist.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GpsPoint {

@@ -77,18 +77,11 @@ impl DispatchStore for PgStore {
             .await
             .map_err(map_err)?;
         drop(client);
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id = TripId(row.get(0));
-            let rounds_done = row.get::<_, i32>(1).max(0) as u32;
-            if let Some(record) = self.trip(id).await? {
-                out.push(TakenOver {
-                    trip: record.trip,
-                    rounds_done,
-                });
-            }
-        }
-        Ok(out)
+        let claimed = rows
+            .iter()
+            .map(|row| (TripId(row.get(0)), row.get::<_, i32>(1).max(0) as u32))
+            .collect();
+        load_taken_over(self, claimed).await
     }
 
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>> {

@@ -1,6 +1,7 @@
 //! Trips, their status changes and the rate count on Postgres.
 
 use super::*;
+use deadpool_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
@@ -59,6 +60,13 @@ fn trip_from_row(row: &Row) -> StoreResult<TripRecord> {
     })
 }
 
+/// The trip as the transaction that just wrote it sees it.
+async fn trip_in(tx: &Transaction<'_>, id: TripId) -> StoreResult<TripRecord> {
+    let stmt = tx.prepare_cached(&sql::TRIP_BY_ID).await.map_err(map_err)?;
+    let row = tx.query_one(&stmt, &[&id.0]).await.map_err(map_err)?;
+    trip_from_row(&row)
+}
+
 #[async_trait]
 impl TripStore for PgStore {
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip> {
@@ -101,9 +109,7 @@ impl TripStore for PgStore {
         )
         .await
         .map_err(map_err)?;
-        let stmt = tx.prepare_cached(&sql::TRIP_BY_ID).await.map_err(map_err)?;
-        let row = tx.query_one(&stmt, &[&trip.id.0]).await.map_err(map_err)?;
-        let record = trip_from_row(&row)?;
+        let record = trip_in(&tx, trip.id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(record.trip)
     }
@@ -196,12 +202,7 @@ impl TripStore for PgStore {
         )
         .await
         .map_err(map_err)?;
-        let stmt = tx.prepare_cached(&sql::TRIP_BY_ID).await.map_err(map_err)?;
-        let row = tx
-            .query_one(&stmt, &[&t.trip_id.0])
-            .await
-            .map_err(map_err)?;
-        let record = trip_from_row(&row)?;
+        let record = trip_in(&tx, t.trip_id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(Some(record.trip))
     }

@@ -66,16 +66,7 @@ impl DispatchStore for SqliteStore {
                 rows.collect()
             })
             .await?;
-        let mut out = Vec::with_capacity(claimed.len());
-        for (id, rounds_done) in claimed {
-            if let Some(record) = self.trip(id).await? {
-                out.push(TakenOver {
-                    trip: record.trip,
-                    rounds_done,
-                });
-            }
-        }
-        Ok(out)
+        load_taken_over(self, claimed).await
     }
 
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>> {
