@@ -3,6 +3,7 @@
 
 pub mod dispatch_log;
 pub mod postgres;
+mod rows;
 mod sql;
 pub mod sqlite;
 

@@ -13,7 +13,7 @@ mod users;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::NoTls;
+use tokio_postgres::{NoTls, Row};
 
 mod embedded {
     refinery::embed_migrations!("migrations/postgres");
@@ -141,6 +141,47 @@ fn map_err(e: tokio_postgres::Error) -> StoreError {
             })
         }
         Some(_) => StoreError::Internal(e.to_string()),
+    }
+}
+
+/// A column read that fails (a type the mapper did not expect) is an
+/// internal error, not a panic.
+fn col<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
+    row.try_get(i)
+        .map_err(|e| StoreError::Internal(format!("column {i}: {e}")))
+}
+
+impl rows::Columns for Row {
+    type Error = StoreError;
+    fn id(&self, i: usize) -> StoreResult<uuid::Uuid> {
+        col(self, i)
+    }
+    fn opt_id(&self, i: usize) -> StoreResult<Option<uuid::Uuid>> {
+        col(self, i)
+    }
+    fn text(&self, i: usize) -> StoreResult<String> {
+        col(self, i)
+    }
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        col(self, i)
+    }
+    fn float(&self, i: usize) -> StoreResult<f64> {
+        col(self, i)
+    }
+    fn opt_float(&self, i: usize) -> StoreResult<Option<f64>> {
+        col(self, i)
+    }
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        col(self, i)
+    }
+    fn flag(&self, i: usize) -> StoreResult<bool> {
+        col(self, i)
+    }
+    fn at(&self, i: usize) -> StoreResult<DateTime<Utc>> {
+        col(self, i)
+    }
+    fn opt_at(&self, i: usize) -> StoreResult<Option<DateTime<Utc>>> {
+        col(self, i)
     }
 }
 

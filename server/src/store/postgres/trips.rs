@@ -18,46 +18,8 @@ impl PgStore {
     }
 }
 
-fn place(lat: f64, lng: f64, address: Option<String>) -> Place {
-    Place { lat, lng, address }
-}
-
 fn trip_from_row(row: &Row) -> StoreResult<TripRecord> {
-    let status: String = row.get(1);
-    let status = TripStatus::parse(&status)
-        .ok_or_else(|| StoreError::Internal(format!("bad status {status}")))?;
-    let rider_id = UserId(row.get(2));
-    let driver_id: Option<uuid::Uuid> = row.get(4);
-    let driver_id = driver_id.map(UserId);
-    let cancelled_by: Option<String> = row.get(18);
-    let trip = Trip {
-        id: TripId(row.get(0)),
-        status,
-        rider: hail_protocol::TripUser {
-            id: rider_id,
-            name: row.get(3),
-        },
-        driver: driver_id.map(|id| hail_protocol::TripUser {
-            id,
-            name: row.get::<_, Option<String>>(5).unwrap_or_default(),
-        }),
-        pickup: place(row.get(6), row.get(7), row.get(8)),
-        dropoff: place(row.get(9), row.get(10), row.get(11)),
-        requested_at: row.get(12),
-        accepted_at: row.get(13),
-        arrived_at: row.get(14),
-        started_at: row.get(15),
-        completed_at: row.get(16),
-        cancelled_at: row.get(17),
-        cancelled_by: cancelled_by.as_deref().and_then(CancelledBy::parse),
-        expired_at: row.get(19),
-        seq: row.get::<_, i64>(20).max(0) as u64,
-    };
-    Ok(TripRecord {
-        trip,
-        rider_id,
-        driver_id,
-    })
+    rows::trip(row)
 }
 
 /// The trip as the transaction that just wrote it sees it.

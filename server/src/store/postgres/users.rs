@@ -4,13 +4,7 @@ use super::*;
 use tokio_postgres::Row;
 
 fn user_from_row(row: &Row) -> StoreResult<User> {
-    let role: String = row.get("role");
-    Ok(User {
-        id: UserId(row.get("id")),
-        username: row.get("username"),
-        role: Role::parse(&role).ok_or_else(|| StoreError::Internal(format!("bad role {role}")))?,
-        name: row.get("name"),
-    })
+    rows::user(row)
 }
 
 #[async_trait]

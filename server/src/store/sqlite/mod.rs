@@ -58,6 +58,49 @@ fn bad(idx: usize, what: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, what.into())
 }
 
+impl From<rows::BadValue> for rusqlite::Error {
+    fn from(b: rows::BadValue) -> Self {
+        bad(b.idx, b.what)
+    }
+}
+
+impl rows::Columns for Row<'_> {
+    type Error = rusqlite::Error;
+    fn id(&self, i: usize) -> rusqlite::Result<uuid::Uuid> {
+        uuid_col(self, i)
+    }
+    fn opt_id(&self, i: usize) -> rusqlite::Result<Option<uuid::Uuid>> {
+        let text: Option<String> = self.get(i)?;
+        text.map(|t| uuid::Uuid::parse_str(&t))
+            .transpose()
+            .map_err(|e| bad(i, e.to_string()))
+    }
+    fn text(&self, i: usize) -> rusqlite::Result<String> {
+        self.get(i)
+    }
+    fn opt_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+    fn float(&self, i: usize) -> rusqlite::Result<f64> {
+        self.get(i)
+    }
+    fn opt_float(&self, i: usize) -> rusqlite::Result<Option<f64>> {
+        self.get(i)
+    }
+    fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
+    fn flag(&self, i: usize) -> rusqlite::Result<bool> {
+        self.get(i)
+    }
+    fn at(&self, i: usize) -> rusqlite::Result<DateTime<Utc>> {
+        self.get(i).map(time)
+    }
+    fn opt_at(&self, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+        self.get(i).map(opt_time)
+    }
+}
+
 fn map_err(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(code, Some(msg)) = &e {
         if code.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("UNIQUE") {

@@ -149,20 +149,5 @@ impl MonitorStore for SqliteStore {
 }
 
 fn dispatch_from_row(r: &Row) -> rusqlite::Result<hail_protocol::monitor::Dispatch> {
-    let status: String = r.get(1)?;
-    let status =
-        TripStatus::parse(&status).ok_or_else(|| bad(1, format!("bad status {status}")))?;
-    Ok(dispatch_log::DispatchColumns {
-        trip_id: TripId(uuid_col(r, 0)?),
-        status,
-        requested_at: time(r.get(2)?),
-        accepted_at: opt_time(r.get(3)?),
-        has_driver: r.get(4)?,
-        node: r.get(5)?,
-        rounds: r.get(6)?,
-        radius_m: r.get(7)?,
-        offered: r.get(8)?,
-        declined: r.get(9)?,
-    }
-    .into())
+    rows::dispatch(r)
 }

@@ -4,55 +4,7 @@ use super::*;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 fn trip_from_row(row: &Row) -> rusqlite::Result<TripRecord> {
-    let status: String = row.get(1)?;
-    let status =
-        TripStatus::parse(&status).ok_or_else(|| bad(1, format!("bad status {status}")))?;
-    let rider_id = UserId(uuid_col(row, 2)?);
-    let driver_text: Option<String> = row.get(4)?;
-    let driver_id = driver_text
-        .map(|t| uuid::Uuid::parse_str(&t).map(UserId))
-        .transpose()
-        .map_err(|e| bad(4, e.to_string()))?;
-    let cancelled_by: Option<String> = row.get(18)?;
-    let trip = Trip {
-        id: TripId(uuid_col(row, 0)?),
-        status,
-        rider: hail_protocol::TripUser {
-            id: rider_id,
-            name: row.get(3)?,
-        },
-        driver: match driver_id {
-            Some(id) => Some(hail_protocol::TripUser {
-                id,
-                name: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
-            }),
-            None => None,
-        },
-        pickup: Place {
-            lat: row.get(6)?,
-            lng: row.get(7)?,
-            address: row.get(8)?,
-        },
-        dropoff: Place {
-            lat: row.get(9)?,
-            lng: row.get(10)?,
-            address: row.get(11)?,
-        },
-        requested_at: time(row.get(12)?),
-        accepted_at: opt_time(row.get(13)?),
-        arrived_at: opt_time(row.get(14)?),
-        started_at: opt_time(row.get(15)?),
-        completed_at: opt_time(row.get(16)?),
-        cancelled_at: opt_time(row.get(17)?),
-        cancelled_by: cancelled_by.as_deref().and_then(CancelledBy::parse),
-        expired_at: opt_time(row.get(19)?),
-        seq: row.get::<_, i64>(20)?.max(0) as u64,
-    };
-    Ok(TripRecord {
-        trip,
-        rider_id,
-        driver_id,
-    })
+    rows::trip(row)
 }
 
 fn trip_by_id(conn: &Connection, id: TripId) -> rusqlite::Result<Option<TripRecord>> {

@@ -4,13 +4,7 @@ use super::*;
 use rusqlite::{params, OptionalExtension, Row};
 
 fn user_from_row(row: &Row) -> rusqlite::Result<User> {
-    let role: String = row.get(2)?;
-    Ok(User {
-        id: UserId(uuid_col(row, 0)?),
-        username: row.get(1)?,
-        role: Role::parse(&role).ok_or_else(|| bad(2, format!("bad role {role}")))?,
-        name: row.get(3)?,
-    })
+    rows::user(row)
 }
 
 #[async_trait]
