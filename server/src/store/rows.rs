@@ -4,10 +4,14 @@
 //! columns of [`TRIP_SELECT`](super::TRIP_SELECT), the user columns and
 //! [`DISPATCH_SELECT`](super::dispatch_log::DISPATCH_SELECT) once.
 
-use super::dispatch_log::DispatchColumns;
+use super::dispatch_log::{DispatchColumns, OfferRow};
 use super::TripRecord;
 use chrono::{DateTime, Utc};
-use hail_protocol::{CancelledBy, Place, Role, Trip, TripId, TripStatus, TripUser, User, UserId};
+use hail_protocol::http::TrackPoint;
+use hail_protocol::monitor::{MapPoint, MapTrip, TimelineEvent};
+use hail_protocol::{
+    CancelledBy, Place, Position, Role, Trip, TripId, TripStatus, TripUser, User, UserId,
+};
 
 /// A column whose value the domain rejects (an unknown status or role).
 #[derive(Debug)]
@@ -33,6 +37,8 @@ pub(crate) trait Columns {
     fn opt_float(&self, i: usize) -> Result<Option<f64>, Self::Error>;
     /// A bigint (counts, `seq`).
     fn int(&self, i: usize) -> Result<i64, Self::Error>;
+    /// A small non-negative int (a round, drivers found).
+    fn count(&self, i: usize) -> Result<u32, Self::Error>;
     fn flag(&self, i: usize) -> Result<bool, Self::Error>;
     fn at(&self, i: usize) -> Result<DateTime<Utc>, Self::Error>;
     fn opt_at(&self, i: usize) -> Result<Option<DateTime<Utc>>, Self::Error>;
@@ -125,4 +131,76 @@ pub(crate) fn dispatch<R: Columns + ?Sized>(
         declined: r.int(9)?,
     }
     .into())
+}
+
+/// A GPS point of `SELECT lat, lng, at`.
+pub(crate) fn track_point<R: Columns + ?Sized>(r: &R) -> Result<TrackPoint, R::Error> {
+    Ok(TrackPoint {
+        lat: r.float(0)?,
+        lng: r.float(1)?,
+        at: r.at(2)?,
+    })
+}
+
+/// The columns of `dispatch_log::ACTIVE_TRIPS`; `None` for a status this
+/// build does not know (skipped, as the monitor only draws known ones).
+pub(crate) fn map_trip<R: Columns + ?Sized>(r: &R) -> Result<Option<MapTrip>, R::Error> {
+    let Some(status) = TripStatus::parse(&r.text(1)?) else {
+        return Ok(None);
+    };
+    let driver = match (r.opt_float(6)?, r.opt_float(7)?, r.opt_at(8)?) {
+        (Some(lat), Some(lng), Some(at)) => Some(MapPoint { lat, lng, at }),
+        _ => None,
+    };
+    Ok(Some(MapTrip {
+        trip_id: TripId(r.id(0)?),
+        status,
+        pickup: Position {
+            lat: r.float(2)?,
+            lng: r.float(3)?,
+        },
+        dropoff: Position {
+            lat: r.float(4)?,
+            lng: r.float(5)?,
+        },
+        driver,
+    }))
+}
+
+/// `from_status, to_status, node_id, at`; `None` for an unknown status.
+pub(crate) fn status_event<R: Columns + ?Sized>(r: &R) -> Result<Option<TimelineEvent>, R::Error> {
+    let from = r.opt_text(0)?;
+    let Some(to) = TripStatus::parse(&r.text(1)?) else {
+        return Ok(None);
+    };
+    Ok(Some(TimelineEvent::Status {
+        at: r.at(3)?,
+        from: from.as_deref().and_then(TripStatus::parse),
+        to,
+        node: r.text(2)?,
+    }))
+}
+
+/// `round, radius_m, found, node_id, at`.
+pub(crate) fn round_event<R: Columns + ?Sized>(r: &R) -> Result<TimelineEvent, R::Error> {
+    Ok(TimelineEvent::Round {
+        round: r.count(0)?,
+        radius_m: r.float(1)?,
+        found: r.count(2)?,
+        node: r.text(3)?,
+        at: r.at(4)?,
+    })
+}
+
+/// `driver_id, name, round, distance_m, offered_at, outcome, ended_at`.
+pub(crate) fn offer<R: Columns + ?Sized>(r: &R) -> Result<OfferRow, R::Error> {
+    Ok(OfferRow {
+        driver_id: UserId(r.id(0)?),
+        driver_name: r.text(1)?,
+        round: r.count(2)?,
+        distance_m: r.float(3)?,
+        offered_at: r.at(4)?,
+        outcome: r.text(5)?,
+        ended_at: r.opt_at(6)?,
+    })
 }

@@ -56,13 +56,6 @@ impl GpsStore for PgStore {
         let client = self.client().await?;
         let stmt = client.prepare_cached(sql::TRACK).await.map_err(map_err)?;
         let rows = client.query(&stmt, &[&trip.0]).await.map_err(map_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| TrackPoint {
-                lat: r.get(0),
-                lng: r.get(1),
-                at: r.get(2),
-            })
-            .collect())
+        rows.iter().map(rows::track_point).collect()
     }
 }

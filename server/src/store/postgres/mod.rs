@@ -174,6 +174,10 @@ impl rows::Columns for Row {
     fn int(&self, i: usize) -> StoreResult<i64> {
         col(self, i)
     }
+    fn count(&self, i: usize) -> StoreResult<u32> {
+        // int4 columns; a negative one reads as 0, as before.
+        col::<i32>(self, i).map(|n| n.max(0) as u32)
+    }
     fn flag(&self, i: usize) -> StoreResult<bool> {
         col(self, i)
     }

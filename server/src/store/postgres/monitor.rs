@@ -48,36 +48,18 @@ impl MonitorStore for PgStore {
             .query(&stmt, &[&(limit as i64)])
             .await
             .map_err(map_err)?;
-        Ok(rows
+        let trips = rows
             .iter()
-            .filter_map(|r| {
-                Some(hail_protocol::monitor::MapTrip {
-                    trip_id: TripId(r.get(0)),
-                    status: TripStatus::parse(r.get(1))?,
-                    pickup: hail_protocol::Position {
-                        lat: r.get(2),
-                        lng: r.get(3),
-                    },
-                    dropoff: hail_protocol::Position {
-                        lat: r.get(4),
-                        lng: r.get(5),
-                    },
-                    driver: match (r.get(6), r.get(7), r.get(8)) {
-                        (Some(lat), Some(lng), Some(at)) => {
-                            Some(hail_protocol::monitor::MapPoint { lat, lng, at })
-                        }
-                        _ => None,
-                    },
-                })
-            })
-            .collect())
+            .map(rows::map_trip)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(trips.into_iter().flatten().collect())
     }
 
     async fn dispatch_detail(
         &self,
         trip: TripId,
     ) -> StoreResult<Option<hail_protocol::monitor::DispatchDetail>> {
-        use hail_protocol::monitor::{DispatchDetail, TimelineEvent};
+        use hail_protocol::monitor::DispatchDetail;
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&sql::DISPATCH_BY_ID)
@@ -96,14 +78,10 @@ impl MonitorStore for PgStore {
             .await
             .map_err(map_err)?
             .iter()
-            .filter_map(|r| {
-                Some(TimelineEvent::Status {
-                    at: r.get(3),
-                    from: r.get::<_, Option<&str>>(0).and_then(TripStatus::parse),
-                    to: TripStatus::parse(r.get(1))?,
-                    node: r.get(2),
-                })
-            })
+            .map(rows::status_event)
+            .collect::<StoreResult<Vec<_>>>()?
+            .into_iter()
+            .flatten()
             .collect();
         let stmt = client
             .prepare_cached(sql::ROUNDS_OF_TRIP)
@@ -114,14 +92,8 @@ impl MonitorStore for PgStore {
             .await
             .map_err(map_err)?
             .iter()
-            .map(|r| TimelineEvent::Round {
-                round: r.get::<_, i32>(0).max(0) as u32,
-                radius_m: r.get(1),
-                found: r.get::<_, i32>(2).max(0) as u32,
-                node: r.get(3),
-                at: r.get(4),
-            })
-            .collect();
+            .map(rows::round_event)
+            .collect::<StoreResult<_>>()?;
         let stmt = client
             .prepare_cached(sql::OFFERS_OF_TRIP)
             .await
@@ -131,16 +103,8 @@ impl MonitorStore for PgStore {
             .await
             .map_err(map_err)?
             .iter()
-            .map(|r| dispatch_log::OfferRow {
-                driver_id: UserId(r.get(0)),
-                driver_name: r.get(1),
-                round: r.get::<_, i32>(2).max(0) as u32,
-                distance_m: r.get(3),
-                offered_at: r.get(4),
-                outcome: r.get(5),
-                ended_at: r.get(6),
-            })
-            .collect();
+            .map(rows::offer)
+            .collect::<StoreResult<_>>()?;
         Ok(Some(DispatchDetail {
             dispatch,
             timeline: dispatch_log::timeline(statuses, rounds, offers),

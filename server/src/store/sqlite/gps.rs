@@ -40,13 +40,7 @@ impl GpsStore for SqliteStore {
     async fn track(&self, trip: TripId) -> StoreResult<Vec<TrackPoint>> {
         self.run(move |c| {
             let mut stmt = c.prepare_cached(lite!(sql::TRACK))?;
-            let rows = stmt.query_map([trip.to_string()], |r| {
-                Ok(TrackPoint {
-                    lat: r.get(0)?,
-                    lng: r.get(1)?,
-                    at: time(r.get(2)?),
-                })
-            })?;
+            let rows = stmt.query_map([trip.to_string()], |r| rows::track_point(r))?;
             rows.collect()
         })
         .await

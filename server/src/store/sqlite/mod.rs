@@ -90,6 +90,9 @@ impl rows::Columns for Row<'_> {
     fn int(&self, i: usize) -> rusqlite::Result<i64> {
         self.get(i)
     }
+    fn count(&self, i: usize) -> rusqlite::Result<u32> {
+        self.get(i)
+    }
     fn flag(&self, i: usize) -> rusqlite::Result<bool> {
         self.get(i)
     }

@@ -41,37 +41,7 @@ impl MonitorStore for SqliteStore {
     ) -> StoreResult<Vec<hail_protocol::monitor::MapTrip>> {
         self.run(move |c| {
             let mut stmt = c.prepare_cached(lite!(*sql::ACTIVE_TRIPS))?;
-            let rows = stmt.query_map([limit as i64], |r| {
-                let status: String = r.get(1)?;
-                let Some(status) = TripStatus::parse(&status) else {
-                    return Ok(None);
-                };
-                let driver = match (
-                    r.get::<_, Option<f64>>(6)?,
-                    r.get::<_, Option<f64>>(7)?,
-                    r.get::<_, Option<i64>>(8)?,
-                ) {
-                    (Some(lat), Some(lng), Some(at)) => Some(hail_protocol::monitor::MapPoint {
-                        lat,
-                        lng,
-                        at: time(at),
-                    }),
-                    _ => None,
-                };
-                Ok(Some(hail_protocol::monitor::MapTrip {
-                    trip_id: TripId(uuid_col(r, 0)?),
-                    status,
-                    pickup: hail_protocol::Position {
-                        lat: r.get(2)?,
-                        lng: r.get(3)?,
-                    },
-                    dropoff: hail_protocol::Position {
-                        lat: r.get(4)?,
-                        lng: r.get(5)?,
-                    },
-                    driver,
-                }))
-            })?;
+            let rows = stmt.query_map([limit as i64], |r| rows::map_trip(r))?;
             let mut out = Vec::new();
             for row in rows {
                 out.extend(row?);
@@ -85,7 +55,7 @@ impl MonitorStore for SqliteStore {
         &self,
         trip: TripId,
     ) -> StoreResult<Option<hail_protocol::monitor::DispatchDetail>> {
-        use hail_protocol::monitor::{DispatchDetail, TimelineEvent};
+        use hail_protocol::monitor::DispatchDetail;
         self.run(move |c| {
             let id = trip.to_string();
             let Some(dispatch) = c
@@ -97,47 +67,18 @@ impl MonitorStore for SqliteStore {
             };
             let statuses = c
                 .prepare_cached(lite!(sql::EVENTS_OF_TRIP))?
-                .query_map([&id], |r| {
-                    let from: Option<String> = r.get(0)?;
-                    let to: String = r.get(1)?;
-                    Ok((from, to, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
-                })?
+                .query_map([&id], |r| rows::status_event(r))?
                 .collect::<rusqlite::Result<Vec<_>>>()?
                 .into_iter()
-                .filter_map(|(from, to, node, at)| {
-                    Some(TimelineEvent::Status {
-                        at: time(at),
-                        from: from.as_deref().and_then(TripStatus::parse),
-                        to: TripStatus::parse(&to)?,
-                        node,
-                    })
-                })
+                .flatten()
                 .collect();
             let rounds = c
                 .prepare_cached(lite!(sql::ROUNDS_OF_TRIP))?
-                .query_map([&id], |r| {
-                    Ok(TimelineEvent::Round {
-                        round: r.get(0)?,
-                        radius_m: r.get(1)?,
-                        found: r.get(2)?,
-                        node: r.get(3)?,
-                        at: time(r.get(4)?),
-                    })
-                })?
+                .query_map([&id], |r| rows::round_event(r))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let offers = c
                 .prepare_cached(lite!(sql::OFFERS_OF_TRIP))?
-                .query_map([&id], |r| {
-                    Ok(dispatch_log::OfferRow {
-                        driver_id: UserId(uuid_col(r, 0)?),
-                        driver_name: r.get(1)?,
-                        round: r.get(2)?,
-                        distance_m: r.get(3)?,
-                        offered_at: time(r.get(4)?),
-                        outcome: r.get(5)?,
-                        ended_at: opt_time(r.get(6)?),
-                    })
-                })?
+                .query_map([&id], |r| rows::offer(r))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(Some(DispatchDetail {
                 dispatch,
