@@ -9,7 +9,7 @@
 //! - `node`      commands, per-trip dispatchers, the local registry, GPS writer
 //! - `domain`    pure decisions: trip state machine, dispatch rounds
 //! - `auth`      password hashing and rules, access and refresh tokens, log-in throttling
-//! - `store`     persistence: `Store` = one trait per concern; `postgres/`, `sqlite/` by concern, shared SQL in `sql`
+//! - `store`     persistence, one trait per concern; `postgres/`, `sqlite/`; shared `sql`, `rows`
 //! - `bus`       pub/sub trait + Redis (node-level subscriptions)
 //! - `geo`       available-driver index trait + Redis GEO
 //! - `keys`      every Redis key and channel name, with the prefix
