@@ -14,7 +14,8 @@
 //! - `domain`    pure decisions: trip state machine, dispatch rounds, the served
 //!   area, device clocks
 //! - `auth`      password hashing (bounded) and rules, tokens, log-in throttle
-//! - `store`     persistence trait + Postgres
+//! - `store`     persistence, one trait per concern; `postgres/`, `sqlite/` (embedded);
+//!   the SQL and row mapping both share in `sql`, `rows`
 //! - `bus`       pub/sub trait + Redis (node-level subscriptions) / in-process
 //! - `geo`       available-driver index trait + Redis GEO / in-memory R-tree
 //! - `presence`  where nodes announce themselves (Redis hash / in-process)

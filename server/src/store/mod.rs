@@ -3,6 +3,8 @@
 
 pub mod dispatch_log;
 pub mod postgres;
+mod rows;
+mod sql;
 pub mod sqlite;
 
 pub use dispatch_log::RoundRecord;
@@ -141,6 +143,24 @@ pub(crate) const TRIP_SELECT: &str = "SELECT t.id, t.status, t.rider_id, r.name,
 
 pub use crate::geo::Candidate;
 
+/// Loads the trips a takeover claimed (with the rounds already run); one
+/// that is gone meanwhile is skipped. Both stores claim in their own SQL.
+pub(crate) async fn load_taken_over<S: TripStore + ?Sized>(
+    store: &S,
+    claimed: Vec<(TripId, u32)>,
+) -> StoreResult<Vec<TakenOver>> {
+    let mut out = Vec::with_capacity(claimed.len());
+    for (id, rounds_done) in claimed {
+        if let Some(record) = store.trip(id).await? {
+            out.push(TakenOver {
+                trip: record.trip,
+                rounds_done,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// A GPS point to persist.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GpsPoint {
@@ -164,11 +184,18 @@ pub struct TripFilter {
     pub limit: usize,
 }
 
+/// Everything a node persists, grouped by concern; each backend implements
+/// the parts in its own `users`, `trips`, `dispatch`, `gps` and `monitor`
+/// files. Callers hold `Arc<dyn Store>` and call any part's methods on it.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: UserStore + TripStore + DispatchStore + GpsStore + MonitorStore + 'static {
     /// Answers when the backend does (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
+}
 
+/// Accounts and their refresh tokens.
+#[async_trait]
+pub trait UserStore: Send + Sync {
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
     /// The user and their password hash; usernames match case-insensitively.
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<(User, String)>>;
@@ -193,14 +220,6 @@ pub trait Store: Send + Sync + 'static {
     /// trips stay (they are the other party's history too). `Conflict`
     /// while it has an active trip; `false` when there was no such account.
     async fn delete_user(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<bool>;
-    /// How many trips `rider` requested since `since`, counting at most
-    /// `cap` (the rate check needs no more).
-    async fn trips_requested_since(
-        &self,
-        rider: UserId,
-        since: DateTime<Utc>,
-        cap: usize,
-    ) -> StoreResult<usize>;
     /// Revokes every live token of the family `token_hash` belongs to (a
     /// log-out); `false` when no such token was ever issued. Idempotent.
     async fn revoke_refresh_family(
@@ -208,7 +227,11 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &[u8],
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+}
 
+/// Trips, their status changes and the per-rider rate count.
+#[async_trait]
+pub trait TripStore: Send + Sync {
     /// Fails with `Conflict` when the rider already has an active trip.
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip>;
     async fn trip(&self, id: TripId) -> StoreResult<Option<TripRecord>>;
@@ -218,6 +241,19 @@ pub trait Store: Send + Sync + 'static {
     /// the driver's offer is still pending): `None` when it lost a race.
     async fn transition(&self, t: &Transition) -> StoreResult<Option<Trip>>;
 
+    /// How many trips `rider` requested since `since`, counting at most
+    /// `cap` (the rate check needs no more).
+    async fn trips_requested_since(
+        &self,
+        rider: UserId,
+        since: DateTime<Utc>,
+        cap: usize,
+    ) -> StoreResult<usize>;
+}
+
+/// The dispatch of requested trips: leases, takeover, offers and rounds.
+#[async_trait]
+pub trait DispatchStore: Send + Sync {
     /// Trips still `requested` that were requested before `cutoff`: their
     /// dispatcher is gone (its node stopped), so a sweeper expires them.
     async fn stranded_requests(
@@ -267,15 +303,22 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<UserId>>;
 
+    /// Records one dispatch round (idempotent per trip and round).
+    async fn record_round(&self, round: &RoundRecord) -> StoreResult<()>;
+}
+
+/// GPS points of trips in progress.
+#[async_trait]
+pub trait GpsStore: Send + Sync {
     /// Persists a batch of points in one write.
     async fn insert_points(&self, points: &[GpsPoint]) -> StoreResult<()>;
     /// The trip's points in arrival order.
     async fn track(&self, trip: TripId) -> StoreResult<Vec<TrackPoint>>;
+}
 
-    // The monitor's views (admins only; not on any hot path).
-
-    /// Records one dispatch round (idempotent per trip and round).
-    async fn record_round(&self, round: &RoundRecord) -> StoreResult<()>;
+/// The monitor's views (admins only; not on any hot path).
+#[async_trait]
+pub trait MonitorStore: Send + Sync {
     /// Trips in each status.
     async fn trip_counts(&self) -> StoreResult<hail_protocol::monitor::TripCounts>;
     /// Dispatches newest first, optionally of one outcome.

@@ -1,0 +1,198 @@
+//! Dispatch leases, takeover, offers and rounds on Postgres.
+
+use super::*;
+
+#[async_trait]
+impl DispatchStore for PgStore {
+    async fn stranded_requests(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<TripId>> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(sql::STRANDED)
+            .await
+            .map_err(map_err)?;
+        let rows = client
+            .query(&stmt, &[&cutoff, &(limit as i64)])
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(|r| TripId(r.get(0))).collect())
+    }
+
+    async fn renew_lease(
+        &self,
+        trip: TripId,
+        node: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(sql::LEASE_SET)
+            .await
+            .map_err(map_err)?;
+        let n = client
+            .execute(&stmt, &[&trip.0, &node, &until])
+            .await
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    async fn release_lease(&self, trip: TripId, node: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(sql::LEASE_SET)
+            .await
+            .map_err(map_err)?;
+        client
+            .execute(&stmt, &[&trip.0, &node, &now])
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    // Own SQL: `FOR UPDATE SKIP LOCKED` lets nodes sweeping at once claim different trips.
+    async fn take_over(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<TakenOver>> {
+        let client = self.client().await?;
+        // SKIP LOCKED: two nodes sweeping at once claim different trips.
+        let stmt = client
+            .prepare_cached(
+                "UPDATE trips SET dispatch_node = $1, dispatch_lease_until = $3 \
+                 WHERE id IN (SELECT id FROM trips WHERE status = 'requested' \
+                   AND dispatch_lease_until < $2 ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 AND status = 'requested' \
+                 RETURNING id, (SELECT coalesce(max(round), 0) FROM dispatch_rounds r WHERE r.trip_id = trips.id)",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = client
+            .query(&stmt, &[&node, &now, &until, &(limit as i64)])
+            .await
+            .map_err(map_err)?;
+        drop(client);
+        let claimed = rows
+            .iter()
+            .map(|row| (TripId(row.get(0)), row.get::<_, i32>(1).max(0) as u32))
+            .collect();
+        load_taken_over(self, claimed).await
+    }
+
+    async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(sql::OFFER_STATUS)
+            .await
+            .map_err(map_err)?;
+        let row = client
+            .query_opt(&stmt, &[&trip.0, &driver.0])
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(|r| OfferStatus::parse(r.get::<_, &str>(0))))
+    }
+
+    // Own SQL: one INSERT over `unnest` arrays (SQLite has no arrays: a row each).
+    async fn create_offers(
+        &self,
+        trip: TripId,
+        round: u32,
+        candidates: &[Candidate],
+        offered_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Vec<Candidate>> {
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = candidates.iter().map(|c| c.driver_id.0).collect();
+        let distances: Vec<f64> = candidates.iter().map(|c| c.distance_m).collect();
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
+                 SELECT $1, c.driver_id, $2, c.distance_m, $3, $4 \
+                 FROM unnest($5::uuid[], $6::float8[]) AS c (driver_id, distance_m) \
+                 WHERE EXISTS (SELECT 1 FROM trips WHERE id = $1 AND status = 'requested') \
+                   AND NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = c.driver_id \
+                                   AND a.status IN ('accepted', 'arrived', 'in_progress')) \
+                 ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = EXCLUDED.round, \
+                   distance_m = EXCLUDED.distance_m, offered_at = EXCLUDED.offered_at, \
+                   expires_at = EXCLUDED.expires_at, outcome = 'pending', ended_at = NULL \
+                 WHERE trip_offers.outcome = 'expired' \
+                 RETURNING driver_id, distance_m",
+            )
+            .await
+            .map_err(map_err)?;
+        let round = round as i32;
+        let rows = client
+            .query(
+                &stmt,
+                &[&trip.0, &round, &offered_at, &expires_at, &ids, &distances],
+            )
+            .await
+            .map_err(map_err)?;
+        let mut offered: Vec<Candidate> = rows
+            .iter()
+            .map(|r| Candidate {
+                driver_id: UserId(r.get(0)),
+                distance_m: r.get(1),
+            })
+            .collect();
+        offered.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+        Ok(offered)
+    }
+
+    // Own SQL: `= ANY($4)` over an array (SQLite: one UPDATE per driver).
+    async fn end_offers(
+        &self,
+        trip: TripId,
+        drivers: Option<&[UserId]>,
+        end: OfferEnd,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<UserId>> {
+        let ids: Option<Vec<uuid::Uuid>> = drivers.map(|d| d.iter().map(|u| u.0).collect());
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "UPDATE trip_offers SET outcome = $2, ended_at = $3 \
+                 WHERE trip_id = $1 AND outcome = 'pending' \
+                   AND ($4::uuid[] IS NULL OR driver_id = ANY($4)) \
+                 RETURNING driver_id",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = client
+            .query(&stmt, &[&trip.0, &end.as_str(), &at, &ids])
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(|r| UserId(r.get(0))).collect())
+    }
+
+    async fn record_round(&self, r: &RoundRecord) -> StoreResult<()> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(sql::ROUND_INSERT)
+            .await
+            .map_err(map_err)?;
+        client
+            .execute(
+                &stmt,
+                &[
+                    &r.trip_id.0,
+                    &(r.round as i32),
+                    &r.radius_m,
+                    &(r.found as i32),
+                    &r.node_id,
+                    &r.at,
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}

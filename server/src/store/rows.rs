@@ -1,0 +1,206 @@
+//! Row-to-struct mapping both stores share. Each driver answers the typed
+//! reads in [`Columns`] its own way (Postgres: native uuid and timestamptz;
+//! SQLite: uuid text and i64 micros), and the mappers here read the
+//! columns of [`TRIP_SELECT`](super::TRIP_SELECT), the user columns and
+//! [`DISPATCH_SELECT`](super::dispatch_log::DISPATCH_SELECT) once.
+
+use super::dispatch_log::{DispatchColumns, OfferRow};
+use super::TripRecord;
+use chrono::{DateTime, Utc};
+use hail_protocol::http::TrackPoint;
+use hail_protocol::monitor::{MapPoint, MapTrip, TimelineEvent};
+use hail_protocol::{
+    CancelledBy, Place, Position, Role, Trip, TripId, TripStatus, TripUser, User, UserId,
+};
+
+/// A column whose value the domain rejects (an unknown status or role).
+#[derive(Debug)]
+pub(crate) struct BadValue {
+    pub idx: usize,
+    pub what: String,
+}
+
+impl From<BadValue> for super::StoreError {
+    fn from(b: BadValue) -> Self {
+        Self::Internal(b.what)
+    }
+}
+
+/// The reads the shared mappers need, by column index.
+pub(crate) trait Columns {
+    type Error: From<BadValue>;
+    fn id(&self, i: usize) -> Result<uuid::Uuid, Self::Error>;
+    fn opt_id(&self, i: usize) -> Result<Option<uuid::Uuid>, Self::Error>;
+    fn text(&self, i: usize) -> Result<String, Self::Error>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Self::Error>;
+    fn float(&self, i: usize) -> Result<f64, Self::Error>;
+    fn opt_float(&self, i: usize) -> Result<Option<f64>, Self::Error>;
+    /// A bigint (counts, `seq`).
+    fn int(&self, i: usize) -> Result<i64, Self::Error>;
+    /// A small non-negative int (a round, drivers found).
+    fn count(&self, i: usize) -> Result<u32, Self::Error>;
+    fn flag(&self, i: usize) -> Result<bool, Self::Error>;
+    fn at(&self, i: usize) -> Result<DateTime<Utc>, Self::Error>;
+    fn opt_at(&self, i: usize) -> Result<Option<DateTime<Utc>>, Self::Error>;
+}
+
+fn status<R: Columns + ?Sized>(r: &R, i: usize) -> Result<TripStatus, R::Error> {
+    let s = r.text(i)?;
+    TripStatus::parse(&s).ok_or_else(|| {
+        BadValue {
+            idx: i,
+            what: format!("bad status {s}"),
+        }
+        .into()
+    })
+}
+
+/// `id, username, role, name`.
+pub(crate) fn user<R: Columns + ?Sized>(r: &R) -> Result<User, R::Error> {
+    let role = r.text(2)?;
+    Ok(User {
+        id: UserId(r.id(0)?),
+        username: r.text(1)?,
+        role: Role::parse(&role).ok_or_else(|| BadValue {
+            idx: 2,
+            what: format!("bad role {role}"),
+        })?,
+        name: r.text(3)?,
+    })
+}
+
+/// The columns of `TRIP_SELECT`.
+pub(crate) fn trip<R: Columns + ?Sized>(r: &R) -> Result<TripRecord, R::Error> {
+    let rider_id = UserId(r.id(2)?);
+    let driver_id = r.opt_id(4)?.map(UserId);
+    let trip = Trip {
+        id: TripId(r.id(0)?),
+        status: status(r, 1)?,
+        rider: TripUser {
+            id: rider_id,
+            name: r.text(3)?,
+        },
+        driver: match driver_id {
+            Some(id) => Some(TripUser {
+                id,
+                name: r.opt_text(5)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
+        pickup: Place {
+            lat: r.float(6)?,
+            lng: r.float(7)?,
+            address: r.opt_text(8)?,
+        },
+        dropoff: Place {
+            lat: r.float(9)?,
+            lng: r.float(10)?,
+            address: r.opt_text(11)?,
+        },
+        requested_at: r.at(12)?,
+        accepted_at: r.opt_at(13)?,
+        arrived_at: r.opt_at(14)?,
+        started_at: r.opt_at(15)?,
+        completed_at: r.opt_at(16)?,
+        cancelled_at: r.opt_at(17)?,
+        cancelled_by: r.opt_text(18)?.as_deref().and_then(CancelledBy::parse),
+        expired_at: r.opt_at(19)?,
+        seq: r.int(20)?.max(0) as u64,
+    };
+    Ok(TripRecord {
+        trip,
+        rider_id,
+        driver_id,
+    })
+}
+
+/// The columns of `DISPATCH_SELECT`.
+pub(crate) fn dispatch<R: Columns + ?Sized>(
+    r: &R,
+) -> Result<hail_protocol::monitor::Dispatch, R::Error> {
+    Ok(DispatchColumns {
+        trip_id: TripId(r.id(0)?),
+        status: status(r, 1)?,
+        requested_at: r.at(2)?,
+        accepted_at: r.opt_at(3)?,
+        has_driver: r.flag(4)?,
+        node: r.text(5)?,
+        rounds: r.int(6)?,
+        radius_m: r.opt_float(7)?,
+        offered: r.int(8)?,
+        declined: r.int(9)?,
+    }
+    .into())
+}
+
+/// A GPS point of `SELECT lat, lng, at`.
+pub(crate) fn track_point<R: Columns + ?Sized>(r: &R) -> Result<TrackPoint, R::Error> {
+    Ok(TrackPoint {
+        lat: r.float(0)?,
+        lng: r.float(1)?,
+        at: r.at(2)?,
+    })
+}
+
+/// The columns of `dispatch_log::ACTIVE_TRIPS`; `None` for a status this
+/// build does not know (skipped, as the monitor only draws known ones).
+pub(crate) fn map_trip<R: Columns + ?Sized>(r: &R) -> Result<Option<MapTrip>, R::Error> {
+    let Some(status) = TripStatus::parse(&r.text(1)?) else {
+        return Ok(None);
+    };
+    let driver = match (r.opt_float(6)?, r.opt_float(7)?, r.opt_at(8)?) {
+        (Some(lat), Some(lng), Some(at)) => Some(MapPoint { lat, lng, at }),
+        _ => None,
+    };
+    Ok(Some(MapTrip {
+        trip_id: TripId(r.id(0)?),
+        status,
+        pickup: Position {
+            lat: r.float(2)?,
+            lng: r.float(3)?,
+        },
+        dropoff: Position {
+            lat: r.float(4)?,
+            lng: r.float(5)?,
+        },
+        driver,
+    }))
+}
+
+/// `from_status, to_status, node_id, at`; `None` for an unknown status.
+pub(crate) fn status_event<R: Columns + ?Sized>(r: &R) -> Result<Option<TimelineEvent>, R::Error> {
+    let from = r.opt_text(0)?;
+    let Some(to) = TripStatus::parse(&r.text(1)?) else {
+        return Ok(None);
+    };
+    Ok(Some(TimelineEvent::Status {
+        at: r.at(3)?,
+        from: from.as_deref().and_then(TripStatus::parse),
+        to,
+        node: r.text(2)?,
+    }))
+}
+
+/// `round, radius_m, found, node_id, at`.
+pub(crate) fn round_event<R: Columns + ?Sized>(r: &R) -> Result<TimelineEvent, R::Error> {
+    Ok(TimelineEvent::Round {
+        round: r.count(0)?,
+        radius_m: r.float(1)?,
+        found: r.count(2)?,
+        node: r.text(3)?,
+        at: r.at(4)?,
+    })
+}
+
+/// `driver_id, name, round, distance_m, offered_at, outcome, ended_at`.
+pub(crate) fn offer<R: Columns + ?Sized>(r: &R) -> Result<OfferRow, R::Error> {
+    Ok(OfferRow {
+        driver_id: UserId(r.id(0)?),
+        driver_name: r.text(1)?,
+        round: r.count(2)?,
+        distance_m: r.float(3)?,
+        offered_at: r.at(4)?,
+        outcome: r.text(5)?,
+        ended_at: r.opt_at(6)?,
+    })
+}

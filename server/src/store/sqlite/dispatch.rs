@@ -1,0 +1,195 @@
+//! Dispatch leases, takeover, offers and rounds on SQLite.
+
+use super::*;
+use rusqlite::{params, OptionalExtension};
+
+#[async_trait]
+impl DispatchStore for SqliteStore {
+    async fn stranded_requests(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<TripId>> {
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(lite!(sql::STRANDED))?;
+            let rows = stmt.query_map(params![us(cutoff), limit as i64], |r| {
+                uuid_col(r, 0).map(TripId)
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn renew_lease(
+        &self,
+        trip: TripId,
+        node: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let node = node.to_string();
+        self.run(move |c| {
+            let n = c.prepare_cached(lite!(sql::LEASE_SET))?.execute(params![
+                trip.to_string(),
+                node,
+                us(until)
+            ])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn release_lease(&self, trip: TripId, node: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.renew_lease(trip, node, now).await.map(|_| ())
+    }
+
+    // Own SQL: no `FOR UPDATE SKIP LOCKED`; the single connection makes the UPDATE atomic.
+    async fn take_over(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<TakenOver>> {
+        let node = node.to_string();
+        let claimed: Vec<(TripId, u32)> = self
+            .run(move |c| {
+                // One connection, one writer: the UPDATE claims atomically.
+                let mut stmt = c.prepare_cached(
+                    "UPDATE trips SET dispatch_node = ?1, dispatch_lease_until = ?3 \
+                     WHERE id IN (SELECT id FROM trips WHERE status = 'requested' \
+                       AND dispatch_lease_until < ?2 ORDER BY id LIMIT ?4) \
+                     RETURNING id, (SELECT coalesce(max(round), 0) FROM dispatch_rounds r WHERE r.trip_id = trips.id)",
+                )?;
+                let rows = stmt.query_map(params![node, us(now), us(until), limit as i64], |r| {
+                    Ok((TripId(uuid_col(r, 0)?), r.get::<_, i64>(1)?.max(0) as u32))
+                })?;
+                rows.collect()
+            })
+            .await?;
+        load_taken_over(self, claimed).await
+    }
+
+    async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>> {
+        self.run(move |c| {
+            let outcome: Option<String> = c
+                .prepare_cached(lite!(sql::OFFER_STATUS))?
+                .query_row([trip.to_string(), driver.to_string()], |r| r.get(0))
+                .optional()?;
+            Ok(outcome.map(|o| OfferStatus::parse(&o)))
+        })
+        .await
+    }
+
+    // Own SQL: no arrays, so one INSERT per candidate in one transaction.
+    async fn create_offers(
+        &self,
+        trip: TripId,
+        round: u32,
+        candidates: &[Candidate],
+        offered_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Vec<Candidate>> {
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let candidates = candidates.to_vec();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let trip_id = trip.to_string();
+            let open: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM trips WHERE id = ?1 AND status = 'requested')")?
+                .query_row([&trip_id], |r| r.get(0))?;
+            let mut offered = Vec::new();
+            if open {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+                     WHERE NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = ?2 \
+                                       AND a.status IN ('accepted', 'arrived', 'in_progress')) \
+                     ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = excluded.round, \
+                       distance_m = excluded.distance_m, offered_at = excluded.offered_at, \
+                       expires_at = excluded.expires_at, outcome = 'pending', ended_at = NULL \
+                     WHERE trip_offers.outcome = 'expired'",
+                )?;
+                for cand in &candidates {
+                    let n = insert.execute(params![
+                        trip_id,
+                        cand.driver_id.to_string(),
+                        round,
+                        cand.distance_m,
+                        us(offered_at),
+                        us(expires_at)
+                    ])?;
+                    if n > 0 {
+                        offered.push(*cand);
+                    }
+                }
+            }
+            tx.commit()?;
+            offered.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+            Ok(offered)
+        })
+        .await
+    }
+
+    // Own SQL: no arrays, so one UPDATE per driver in one transaction.
+    async fn end_offers(
+        &self,
+        trip: TripId,
+        drivers: Option<&[UserId]>,
+        end: OfferEnd,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<UserId>> {
+        let drivers: Option<Vec<UserId>> = drivers.map(<[UserId]>::to_vec);
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let trip_id = trip.to_string();
+            let mut ended = Vec::new();
+            match drivers {
+                None => {
+                    let mut stmt = tx.prepare_cached(
+                        "UPDATE trip_offers SET outcome = ?2, ended_at = ?3 \
+                         WHERE trip_id = ?1 AND outcome = 'pending' RETURNING driver_id",
+                    )?;
+                    let rows =
+                        stmt.query_map(params![trip_id, end.as_str(), us(at)], |r| uuid_col(r, 0))?;
+                    for id in rows {
+                        ended.push(UserId(id?));
+                    }
+                }
+                Some(list) => {
+                    let mut stmt = tx.prepare_cached(
+                        "UPDATE trip_offers SET outcome = ?3, ended_at = ?4 \
+                         WHERE trip_id = ?1 AND driver_id = ?2 AND outcome = 'pending'",
+                    )?;
+                    for d in list {
+                        if stmt.execute(params![trip_id, d.to_string(), end.as_str(), us(at)])? > 0
+                        {
+                            ended.push(d);
+                        }
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(ended)
+        })
+        .await
+    }
+
+    async fn record_round(&self, r: &RoundRecord) -> StoreResult<()> {
+        let r = r.clone();
+        self.run(move |c| {
+            c.prepare_cached(lite!(sql::ROUND_INSERT))?
+                .execute(params![
+                    r.trip_id.to_string(),
+                    r.round,
+                    r.radius_m,
+                    r.found,
+                    r.node_id,
+                    us(r.at)
+                ])?;
+            Ok(())
+        })
+        .await
+    }
+}
