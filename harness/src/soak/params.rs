@@ -1,0 +1,47 @@
+//! The soak run's parameters (from the command line) and the fixed timings
+//! of its simulated clients.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SoakParams {
+    pub urls: Vec<String>,
+    pub drivers: usize,
+    pub riders: usize,
+    #[serde(with = "crate::report::secs")]
+    pub gps_interval: Duration,
+    /// Trip requests per second, over all riders.
+    pub trip_rate: f64,
+    /// Seconds of load: riders request trips during this window.
+    #[serde(with = "crate::report::secs")]
+    pub duration: Duration,
+    /// After `duration`, how long riders may take to see their trips end.
+    #[serde(with = "crate::report::secs")]
+    pub grace: Duration,
+    /// After the grace, how long to wait for every known trip to be over.
+    #[serde(with = "crate::report::secs")]
+    pub settle: Duration,
+    pub centre: (f64, f64),
+    pub radius_m: f64,
+    pub seed: u64,
+    pub prefix: String,
+    #[serde(skip)]
+    pub secret: Option<String>,
+    /// Print a progress line every 5 s.
+    #[serde(skip)]
+    pub progress: bool,
+}
+
+/// A driver accepts an offer this long after it arrives (ms).
+pub(super) const ACCEPT_DELAY_MS: std::ops::RangeInclusive<u64> = 100..=800;
+/// From accept to `trip.arrive` (s).
+pub(super) const TO_PICKUP_SECS: std::ops::Range<f64> = 3.0..7.0;
+/// From `trip.start` to `trip.complete` (s).
+pub(super) const RIDE_SECS: std::ops::Range<f64> = 8.0..12.0;
+/// From `arrived` to `trip.start`.
+pub(super) const BOARDING: Duration = Duration::from_millis(500);
+/// A command unanswered this long on a live socket: resync through `hello`.
+pub(super) const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Retry delay after an `unavailable` answer.
+pub(super) const RETRY_AFTER: Duration = Duration::from_millis(500);
