@@ -227,6 +227,7 @@ async fn main() -> anyhow::Result<()> {
                 prefix: prefix(&common.prefix),
                 secret: common.jwt_secret,
                 progress: true,
+                timing: soak::Timing::default(),
             };
             (soak::run(params).await?, common.json)
         }

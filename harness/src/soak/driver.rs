@@ -5,7 +5,7 @@
 
 use super::connection::{tx, End, Reconnect};
 use super::evidence::{Point, PointBook};
-use super::params::{SoakParams, BOARDING, REPLY_TIMEOUT, RIDE_SECS, TO_PICKUP_SECS};
+use super::params::{SoakParams, REPLY_TIMEOUT};
 use super::shared::Shared;
 use crate::client::{self, Account, Incoming, Socket};
 use crate::movement::{random_point, Leg};
@@ -112,15 +112,15 @@ impl Driver {
         let pos = self.current_pos();
         let (next_at, leg) = match trip.status {
             TripStatus::Accepted => {
-                let secs = self.rng.random_range(TO_PICKUP_SECS);
+                let secs = self.rng.random_range(self.p.timing.to_pickup_secs.clone());
                 (
                     now + Duration::from_secs_f64(secs),
                     leg_over(pos, trip.pickup.position(), secs),
                 )
             }
-            TripStatus::Arrived => (now + BOARDING, leg_over(pos, pos, 1.0)),
+            TripStatus::Arrived => (now + self.p.timing.boarding, leg_over(pos, pos, 1.0)),
             _ => {
-                let secs = self.rng.random_range(RIDE_SECS);
+                let secs = self.rng.random_range(self.p.timing.ride_secs.clone());
                 (
                     now + Duration::from_secs_f64(secs),
                     leg_over(pos, trip.dropoff.position(), secs),

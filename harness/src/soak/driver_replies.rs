@@ -4,7 +4,7 @@
 
 use super::connection::{tx, End};
 use super::driver::{is_mine, location_frame, DState, Driver};
-use super::params::{ACCEPT_DELAY_MS, RETRY_AFTER};
+use super::params::RETRY_AFTER;
 use crate::client::Socket;
 use hail_protocol::{ClientMessage, ErrorCode, ServerMessage, Trip, TripStatus};
 use rand::Rng;
@@ -77,7 +77,9 @@ impl Driver {
                 self.t.count("offers_received");
                 self.sh.first_offer.offered(trip.id);
                 if matches!(self.state, DState::Idle) && self.offer.is_none() {
-                    let delay = Duration::from_millis(self.rng.random_range(ACCEPT_DELAY_MS));
+                    let delay = Duration::from_millis(
+                        self.rng.random_range(self.p.timing.accept_delay_ms.clone()),
+                    );
                     self.offer = Some((trip.id, Instant::now() + delay, false));
                 } else {
                     self.t.count("offers_declined");

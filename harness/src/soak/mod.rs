@@ -37,6 +37,6 @@ mod verify;
 
 pub use connection::{backoff, end_reason, spread, End};
 pub use evidence::{at_key, Evidence, FinalTrip, Point, PointBook};
-pub use params::SoakParams;
+pub use params::{SoakParams, Timing};
 pub use phases::run;
 pub use verify::verify;
