@@ -385,10 +385,10 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
     }
     let accounts = Accounts::new(p.secret.clone());
     let drivers = accounts
-        .create_many(&nodes, Role::Driver, &p.prefix, p.drivers, 16)
+        .create_many(&nodes, Role::Driver, &p.prefix, p.drivers, 16, 1)
         .await?;
     let riders = accounts
-        .create_many(&nodes, Role::Rider, &p.prefix, p.riders, 16)
+        .create_many(&nodes, Role::Rider, &p.prefix, p.riders, 16, 1)
         .await?;
     let driver_ws = connect_all(&nodes, &drivers, 200).await?;
     let rider_ws = connect_all(&nodes, &riders, 200).await?;

@@ -188,24 +188,11 @@ impl Accounts {
         })
     }
 
-    /// `n` accounts named `{prefix}-{role}-{i}`, `concurrency` at a time;
-    /// the first failure ends it.
+    /// `n` accounts named `{prefix}-{role}-{i}`, `concurrency` at a time.
+    /// Each is tried one node after another (`tries` times, 500 ms apart)
+    /// until one answers: a node may be down while a fault run starts. With
+    /// `tries` 1, the first failure ends it.
     pub async fn create_many(
-        &self,
-        nodes: &[Node],
-        role: Role,
-        prefix: &str,
-        n: usize,
-        concurrency: usize,
-    ) -> Result<Vec<Account>, ClientError> {
-        self.create_many_retrying(nodes, role, prefix, n, concurrency, 1)
-            .await
-    }
-
-    /// Like [`Accounts::create_many`], but each account is tried one node
-    /// after another (`tries` times, 500 ms apart) until one answers: a node
-    /// may be down while a fault run starts.
-    pub async fn create_many_retrying(
         &self,
         nodes: &[Node],
         role: Role,

@@ -26,10 +26,10 @@ pub async fn run(p: SoakParams) -> anyhow::Result<Report> {
     anyhow::ensure!(!nodes.is_empty(), "no --url given");
     let accounts = Accounts::new(p.secret.clone());
     let drivers = accounts
-        .create_many_retrying(&nodes, Role::Driver, &p.prefix, p.drivers, 16, 20)
+        .create_many(&nodes, Role::Driver, &p.prefix, p.drivers, 16, 20)
         .await?;
     let riders = accounts
-        .create_many_retrying(&nodes, Role::Rider, &p.prefix, p.riders, 16, 20)
+        .create_many(&nodes, Role::Rider, &p.prefix, p.riders, 16, 20)
         .await?;
     let tokens: HashMap<UserId, String> = drivers
         .iter()

@@ -117,13 +117,23 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn a_clean_run_has_no_violation() {
+    /// One trip, won and completed by one driver, points 1, 2 and 3 acknowledged.
+    fn won_and_completed_with_points() -> (
+        TripId,
+        Evidence,
+        BTreeMap<TripId, Result<FinalTrip, String>>,
+    ) {
         let (trip, driver) = (TripId::new(), UserId::new());
         let mut e = Evidence::default();
         e.acked.entry(trip).or_default().extend([1, 2, 3]);
         e.accept_oks.entry(trip).or_default().insert(driver);
         let f = finals(&[(trip, TripStatus::Completed, Some(driver))]);
+        (trip, e, f)
+    }
+
+    #[test]
+    fn a_clean_run_has_no_violation() {
+        let (trip, e, f) = won_and_completed_with_points();
         // Duplicates and extra points in the track are fine.
         let tracks = BTreeMap::from([(trip, Ok(BTreeSet::from([0, 1, 2, 3, 4])))]);
         assert!(verify(&e, &f, &tracks).is_empty());
@@ -131,11 +141,7 @@ mod tests {
 
     #[test]
     fn a_missing_acknowledged_point_is_lost_gps() {
-        let (trip, driver) = (TripId::new(), UserId::new());
-        let mut e = Evidence::default();
-        e.acked.entry(trip).or_default().extend([1, 2, 3]);
-        e.accept_oks.entry(trip).or_default().insert(driver);
-        let f = finals(&[(trip, TripStatus::Completed, Some(driver))]);
+        let (trip, e, f) = won_and_completed_with_points();
         let tracks = BTreeMap::from([(trip, Ok(BTreeSet::from([1, 3])))]);
         let v = verify(&e, &f, &tracks);
         assert_eq!(v.len(), 1, "{v:?}");
