@@ -249,7 +249,9 @@ impl Accounts {
 /// HTTP reads as a user, tried over the nodes in turn (one may be down
 /// while we ask): 40 attempts, 250 ms apart.
 pub struct Http {
+    /// One connection pool for every read.
     client: reqwest::Client,
+    /// Tried in turn, so a dead node costs one attempt.
     nodes: Vec<Node>,
 }
 

@@ -108,9 +108,13 @@ async fn connect_next(
 /// One client's way through its connections: the node to try next, and
 /// when the last connection was lost (for the reconnect latency).
 pub(super) struct Reconnect {
+    /// The client's token, for every connect.
     token: String,
+    /// The client's index: its first node is `idx mod n`.
     idx: usize,
+    /// How many nodes it has moved on so far (one per connect, more after a loss).
     attempt: usize,
+    /// When the last connection was lost, until the next `hello`.
     lost: Option<Instant>,
 }
 
