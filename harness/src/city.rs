@@ -6,6 +6,7 @@
 //! arrived (a lost update is a correctness violation).
 
 use crate::client::{self, Account, Accounts, Node, Socket};
+use crate::load::Load;
 use crate::movement::{random_point, random_trip_request, Leg};
 use crate::report::Report;
 use crate::tally::{self, FirstOffers, Live, Tally};
@@ -20,28 +21,10 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CityParams {
-    pub urls: Vec<String>,
-    pub drivers: usize,
-    pub riders: usize,
-    #[serde(with = "crate::report::secs")]
-    pub gps_interval: Duration,
-    /// Trip requests per second, over all riders.
-    pub trip_rate: f64,
-    #[serde(with = "crate::report::secs")]
-    pub duration: Duration,
-    /// After `duration`, how long trips under way may take to finish.
-    #[serde(with = "crate::report::secs")]
-    pub grace: Duration,
-    pub centre: (f64, f64),
-    pub radius_m: f64,
+    #[serde(flatten)]
+    pub load: Load,
+    /// Driving speed, m/s (a third of it while roaming).
     pub speed_mps: f64,
-    pub seed: u64,
-    pub prefix: String,
-    #[serde(skip)]
-    pub secret: Option<String>,
-    /// Print a progress line every second.
-    #[serde(skip)]
-    pub progress: bool,
 }
 
 struct Shared {
@@ -91,14 +74,11 @@ enum Drive {
 async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u64) -> Tally {
     let mut t = Tally::default();
     let mut rng = StdRng::seed_from_u64(seed);
-    let centre = Position {
-        lat: p.centre.0,
-        lng: p.centre.1,
-    };
-    let start = random_point(&mut rng, centre, p.radius_m);
+    let centre = p.load.centre();
+    let start = random_point(&mut rng, centre, p.load.radius_m);
     let mut leg = Leg {
         from: start,
-        to: random_point(&mut rng, centre, p.radius_m),
+        to: random_point(&mut rng, centre, p.load.radius_m),
         speed_mps: p.speed_mps / 3.0,
     };
     let mut leg_started = Instant::now();
@@ -116,8 +96,9 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
     )
     .await;
     // Spread the drivers' ticks over the interval.
-    let phase = p.gps_interval.mul_f64(rng.random::<f64>());
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + phase, p.gps_interval);
+    let phase = p.load.gps_interval.mul_f64(rng.random::<f64>());
+    let mut tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + phase, p.load.gps_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -147,11 +128,11 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
                         Drive::ToDropoff(trip) => {
                             let _ = client::send(&mut ws, &ClientMessage::TripComplete { trip_id: trip.id }.with_ref("complete")).await;
                             sent_log = None;
-                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.radius_m), speed_mps: p.speed_mps / 3.0 };
+                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.load.radius_m), speed_mps: p.speed_mps / 3.0 };
                         }
                         other => {
                             state = other;
-                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.radius_m), speed_mps: p.speed_mps / 3.0 };
+                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.load.radius_m), speed_mps: p.speed_mps / 3.0 };
                         }
                     }
                     leg_started = Instant::now();
@@ -225,12 +206,9 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
 async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u64) -> Tally {
     let mut t = Tally::default();
     let mut rng = StdRng::seed_from_u64(seed);
-    let centre = Position {
-        lat: p.centre.0,
-        lng: p.centre.1,
-    };
+    let centre = p.load.centre();
     // Each rider requests at rate trip_rate / riders: exponential gaps.
-    let mean_gap = p.riders as f64 / p.trip_rate.max(1e-6);
+    let mean_gap = p.load.riders as f64 / p.load.trip_rate.max(1e-6);
     let mut n = 0u64;
     'trips: loop {
         let gap = -mean_gap * (1.0 - rng.random::<f64>()).ln();
@@ -243,7 +221,7 @@ async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u6
         }
         n += 1;
         let reference = format!("req{n}");
-        let request = random_trip_request(&mut rng, centre, p.radius_m);
+        let request = random_trip_request(&mut rng, centre, p.load.radius_m);
         let sent = Utc::now();
         if client::send(&mut ws, &request.with_ref(reference.clone()))
             .await
@@ -380,15 +358,15 @@ async fn connect_all(
 pub async fn run(p: CityParams) -> anyhow::Result<Report> {
     let mut report = Report::new("city", serde_json::to_value(&p)?);
     let mut nodes = Vec::new();
-    for u in &p.urls {
+    for u in &p.load.urls {
         nodes.push(Node::parse(u).await?);
     }
-    let accounts = Accounts::new(p.secret.clone());
+    let accounts = Accounts::new(p.load.secret.clone());
     let drivers = accounts
-        .create_many(&nodes, Role::Driver, &p.prefix, p.drivers, 16, 1)
+        .create_many(&nodes, Role::Driver, &p.load.prefix, p.load.drivers, 16, 1)
         .await?;
     let riders = accounts
-        .create_many(&nodes, Role::Rider, &p.prefix, p.riders, 16, 1)
+        .create_many(&nodes, Role::Rider, &p.load.prefix, p.load.riders, 16, 1)
         .await?;
     let driver_ws = connect_all(&nodes, &drivers, 200).await?;
     let rider_ws = connect_all(&nodes, &riders, 200).await?;
@@ -407,7 +385,7 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
             p.clone(),
             shared.clone(),
             ws,
-            p.seed.wrapping_add(i as u64),
+            p.load.seed.wrapping_add(i as u64),
         )));
     }
     let mut rider_tasks = Vec::new();
@@ -416,14 +394,14 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
             p.clone(),
             shared.clone(),
             ws,
-            p.seed.wrapping_add(1_000_000 + i as u64),
+            p.load.seed.wrapping_add(1_000_000 + i as u64),
         )));
     }
     // Progress, then the end of requests, then the grace for trips under way.
     let mut last = (0u64, Instant::now());
-    while started.elapsed() < p.duration {
-        tokio::time::sleep(Duration::from_secs(1).min(p.duration)).await;
-        if p.progress {
+    while started.elapsed() < p.load.duration {
+        tokio::time::sleep(Duration::from_secs(1).min(p.load.duration)).await;
+        if p.load.progress {
             let l = &shared.live;
             let gps = l.gps_sent.get();
             let rate = (gps - last.0) as f64 / last.1.elapsed().as_secs_f64();
@@ -443,7 +421,7 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
     let measured = started.elapsed();
     let gps_in_window = shared.live.gps_sent.get();
     shared.stop_requests.store(true, Ordering::Relaxed);
-    let grace_end = Instant::now() + p.grace;
+    let grace_end = Instant::now() + p.load.grace;
     let mut tally = Tally::default();
     let unfinished = tally::join_until(rider_tasks, grace_end, &mut tally, "rider", || {}).await;
     shared.stop_all.cancel();
@@ -460,8 +438,10 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
     report
         .counts
         .insert("gps_forwarded".into(), shared.live.gps_forwarded.get());
-    report.counts.insert("drivers".into(), p.drivers as u64);
-    report.counts.insert("riders".into(), p.riders as u64);
+    report
+        .counts
+        .insert("drivers".into(), p.load.drivers as u64);
+    report.counts.insert("riders".into(), p.load.riders as u64);
     tally::finish(&mut report, measured, "gps_updates_sent", gps_in_window);
     Ok(report)
 }

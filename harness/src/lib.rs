@@ -3,6 +3,7 @@
 //!
 //! Layout:
 //! - `client`      HTTP accounts and reads, WebSocket connections (small buffers, chosen source addresses)
+//! - `load`        the load shape city and soak share (nodes, clients, rates, window)
 //! - `movement`    pure scenario generation: positions around a centre, straight-line driving
 //! - `report`      HdrHistogram latencies, counters, the JSON report and the printed table
 //! - `tally`       what city's and soak's clients add up, live counters, their report steps
@@ -16,6 +17,7 @@ pub mod cancel_loop;
 pub mod city;
 pub mod client;
 pub mod connections;
+pub mod load;
 pub mod movement;
 pub mod race;
 pub mod report;

@@ -280,7 +280,7 @@ impl Driver {
     async fn serve(&mut self, ws: &mut Socket, trip: Option<Trip>) -> Result<(), End> {
         self.resume(ws, trip).await?;
         let stop = self.sh.stop.clone();
-        let interval = self.p.gps_interval;
+        let interval = self.p.load.gps_interval;
         let phase = interval.mul_f64(self.rng.random::<f64>());
         let mut gps = tokio::time::interval_at(tokio::time::Instant::now() + phase, interval);
         gps.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -334,12 +334,9 @@ pub(super) fn spawn_driver(
     account: &Account,
     idx: usize,
 ) -> JoinHandle<Tally> {
-    let mut rng = StdRng::seed_from_u64(p.seed.wrapping_add(idx as u64));
-    let centre = Position {
-        lat: p.centre.0,
-        lng: p.centre.1,
-    };
-    let pos = random_point(&mut rng, centre, p.radius_m);
+    let mut rng = StdRng::seed_from_u64(p.load.seed.wrapping_add(idx as u64));
+    let centre = p.load.centre();
+    let pos = random_point(&mut rng, centre, p.load.radius_m);
     let d = Driver {
         p,
         sh,

@@ -1,35 +1,16 @@
 //! The soak run's parameters (from the command line) and the timings of
 //! its simulated clients.
 
+use crate::load::Load;
 use std::time::Duration;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SoakParams {
-    pub urls: Vec<String>,
-    pub drivers: usize,
-    pub riders: usize,
-    #[serde(with = "crate::report::secs")]
-    pub gps_interval: Duration,
-    /// Trip requests per second, over all riders.
-    pub trip_rate: f64,
-    /// Seconds of load: riders request trips during this window.
-    #[serde(with = "crate::report::secs")]
-    pub duration: Duration,
-    /// After `duration`, how long riders may take to see their trips end.
-    #[serde(with = "crate::report::secs")]
-    pub grace: Duration,
+    #[serde(flatten)]
+    pub load: Load,
     /// After the grace, how long to wait for every known trip to be over.
     #[serde(with = "crate::report::secs")]
     pub settle: Duration,
-    pub centre: (f64, f64),
-    pub radius_m: f64,
-    pub seed: u64,
-    pub prefix: String,
-    #[serde(skip)]
-    pub secret: Option<String>,
-    /// Print a progress line every 5 s.
-    #[serde(skip)]
-    pub progress: bool,
     /// How long a simulated driver takes over a trip: always the default
     /// from the command line; a smoke run shortens it.
     #[serde(skip)]

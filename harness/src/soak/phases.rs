@@ -20,16 +20,16 @@ use std::time::{Duration, Instant};
 pub async fn run(p: SoakParams) -> anyhow::Result<Report> {
     let mut report = Report::new("soak", serde_json::to_value(&p)?);
     let mut nodes = Vec::new();
-    for u in &p.urls {
+    for u in &p.load.urls {
         nodes.push(Node::parse(u).await?);
     }
     anyhow::ensure!(!nodes.is_empty(), "no --url given");
-    let accounts = Accounts::new(p.secret.clone());
+    let accounts = Accounts::new(p.load.secret.clone());
     let drivers = accounts
-        .create_many(&nodes, Role::Driver, &p.prefix, p.drivers, 16, 20)
+        .create_many(&nodes, Role::Driver, &p.load.prefix, p.load.drivers, 16, 20)
         .await?;
     let riders = accounts
-        .create_many(&nodes, Role::Rider, &p.prefix, p.riders, 16, 20)
+        .create_many(&nodes, Role::Rider, &p.load.prefix, p.load.riders, 16, 20)
         .await?;
     let tokens: HashMap<UserId, String> = drivers
         .iter()
@@ -51,7 +51,7 @@ pub async fn run(p: SoakParams) -> anyhow::Result<Report> {
         .collect();
 
     let progress = |phase: &str| {
-        if !p.progress {
+        if !p.load.progress {
             return;
         }
         let l = &sh.live;
@@ -68,7 +68,7 @@ pub async fn run(p: SoakParams) -> anyhow::Result<Report> {
         );
     };
     let mut next_progress = Instant::now() + Duration::from_secs(5);
-    while started.elapsed() < p.duration {
+    while started.elapsed() < p.load.duration {
         tokio::time::sleep(Duration::from_millis(250)).await;
         if Instant::now() >= next_progress {
             progress("load");
@@ -81,7 +81,7 @@ pub async fn run(p: SoakParams) -> anyhow::Result<Report> {
 
     // Grace: riders follow their trips to the end, then stop.
     let mut tally = Tally::default();
-    let grace_end = Instant::now() + p.grace;
+    let grace_end = Instant::now() + p.load.grace;
     let unfinished = tally::join_until(rider_tasks, grace_end, &mut tally, "rider", || {
         progress("grace")
     })
@@ -113,7 +113,7 @@ pub async fn run(p: SoakParams) -> anyhow::Result<Report> {
             }
         }
         if open == 0 || Instant::now() >= settle_end {
-            if p.progress {
+            if p.load.progress {
                 eprintln!(
                     "soak: {} trips known, {open} not over after {:.0} s of settling",
                     ids.len(),
@@ -136,8 +136,10 @@ pub async fn run(p: SoakParams) -> anyhow::Result<Report> {
     .await;
 
     conclude(&mut report, tally, &http, &sh, &riders, &tokens).await;
-    report.counts.insert("drivers".into(), p.drivers as u64);
-    report.counts.insert("riders".into(), p.riders as u64);
+    report
+        .counts
+        .insert("drivers".into(), p.load.drivers as u64);
+    report.counts.insert("riders".into(), p.load.riders as u64);
     tally::finish(&mut report, measured, "gps_points_sent", points_in_window);
     Ok(report)
 }

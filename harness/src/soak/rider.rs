@@ -10,7 +10,7 @@ use crate::client::{self, Account, Incoming, Socket};
 use crate::movement::random_trip_request;
 use crate::tally::Tally;
 use chrono::{DateTime, Utc};
-use hail_protocol::{ErrorCode, Position, ServerMessage, Trip, TripId, UserId};
+use hail_protocol::{ErrorCode, ServerMessage, Trip, TripId, UserId};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::Ordering;
@@ -45,7 +45,7 @@ struct Rider {
 impl Rider {
     /// The next request after an exponential gap: `trip_rate` over all riders.
     fn after_gap(&mut self) -> RState {
-        let mean = self.p.riders as f64 / self.p.trip_rate.max(1e-6);
+        let mean = self.p.load.riders as f64 / self.p.load.trip_rate.max(1e-6);
         let gap = -mean * (1.0 - self.rng.random::<f64>()).ln();
         RState::Idle {
             next_at: Instant::now() + Duration::from_secs_f64(gap.min(3600.0)),
@@ -113,13 +113,10 @@ impl Rider {
     }
 
     async fn request(&mut self, ws: &mut Socket) -> Result<(), End> {
-        let centre = Position {
-            lat: self.p.centre.0,
-            lng: self.p.centre.1,
-        };
+        let centre = self.p.load.centre();
         self.n += 1;
         let reference = format!("q{}", self.n);
-        let msg = random_trip_request(&mut self.rng, centre, self.p.radius_m);
+        let msg = random_trip_request(&mut self.rng, centre, self.p.load.radius_m);
         self.state = RState::Requesting {
             reference: reference.clone(),
             sent: Instant::now(),
@@ -230,8 +227,8 @@ pub(super) fn spawn_rider(
     account: &Account,
     idx: usize,
 ) -> JoinHandle<Tally> {
-    let mut rng = StdRng::seed_from_u64(p.seed.wrapping_add(1_000_000 + idx as u64));
-    let mean = p.riders as f64 / p.trip_rate.max(1e-6);
+    let mut rng = StdRng::seed_from_u64(p.load.seed.wrapping_add(1_000_000 + idx as u64));
+    let mean = p.load.riders as f64 / p.load.trip_rate.max(1e-6);
     let first = Duration::from_secs_f64(rng.random::<f64>() * mean.min(3600.0));
     let r = Rider {
         p,

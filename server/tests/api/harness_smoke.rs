@@ -4,6 +4,7 @@
 //! update, two winners, a stuck trip, an unexpected error).
 
 use crate::helpers::*;
+use hail_harness::load::Load;
 use std::time::Duration;
 
 /// A load generator shares accounts and addresses across many sockets and
@@ -20,20 +21,22 @@ fn load_settings() -> Settings {
 async fn harness_city_smoke_has_no_violations() {
     let app = spawn_with(Backend::Embedded, load_settings()).await;
     let report = hail_harness::city::run(hail_harness::city::CityParams {
-        urls: vec![app.addr.clone()],
-        drivers: 15,
-        riders: 5,
-        gps_interval: Duration::from_millis(100),
-        trip_rate: 3.0,
-        duration: Duration::from_secs(6),
-        grace: Duration::from_secs(30),
-        centre: (52.52, 13.405),
-        radius_m: 1_000.0,
+        load: Load {
+            urls: vec![app.addr.clone()],
+            drivers: 15,
+            riders: 5,
+            gps_interval: Duration::from_millis(100),
+            trip_rate: 3.0,
+            duration: Duration::from_secs(6),
+            grace: Duration::from_secs(30),
+            centre: (52.52, 13.405),
+            radius_m: 1_000.0,
+            seed: 42,
+            prefix: "smoke".into(),
+            secret: Some(SECRET.into()),
+            progress: false,
+        },
         speed_mps: 400.0,
-        seed: 42,
-        prefix: "smoke".into(),
-        secret: Some(SECRET.into()),
-        progress: false,
     })
     .await
     .expect("city runs");
@@ -94,20 +97,22 @@ async fn harness_soak_smoke_has_no_violations() {
     // quick driver pace so trips finish within seconds.
     let nodes = spawn_cluster(2, load_settings()).await;
     let report = hail_harness::soak::run(hail_harness::soak::SoakParams {
-        urls: nodes.iter().map(|n| n.addr.clone()).collect(),
-        drivers: 6,
-        riders: 3,
-        gps_interval: Duration::from_millis(200),
-        trip_rate: 2.0,
-        duration: Duration::from_secs(4),
-        grace: Duration::from_secs(15),
+        load: Load {
+            urls: nodes.iter().map(|n| n.addr.clone()).collect(),
+            drivers: 6,
+            riders: 3,
+            gps_interval: Duration::from_millis(200),
+            trip_rate: 2.0,
+            duration: Duration::from_secs(4),
+            grace: Duration::from_secs(15),
+            centre: (52.52, 13.405),
+            radius_m: 1_000.0,
+            seed: 42,
+            prefix: "smoke".into(),
+            secret: Some(SECRET.into()),
+            progress: false,
+        },
         settle: Duration::from_secs(10),
-        centre: (52.52, 13.405),
-        radius_m: 1_000.0,
-        seed: 42,
-        prefix: "smoke".into(),
-        secret: Some(SECRET.into()),
-        progress: false,
         timing: hail_harness::soak::Timing {
             accept_delay_ms: 50..=200,
             to_pickup_secs: 0.5..1.0,
