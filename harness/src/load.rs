@@ -69,8 +69,27 @@ mod tests {
         }
     }
 
-    fn keys(v: serde_json::Value) -> Vec<String> {
-        v.as_object().expect("an object").keys().cloned().collect()
+    /// The report's keys: the load's, plus `extra`, sorted.
+    fn keys(v: serde_json::Value, extra: &str) -> (Vec<String>, Vec<String>) {
+        let got = v.as_object().expect("an object").keys().cloned().collect();
+        let mut want: Vec<String> = [
+            "centre",
+            "drivers",
+            "duration",
+            "gps_interval",
+            "grace",
+            "prefix",
+            "radius_m",
+            "riders",
+            "seed",
+            "trip_rate",
+            "urls",
+            extra,
+        ]
+        .map(String::from)
+        .to_vec();
+        want.sort();
+        (got, want)
     }
 
     /// The report's `params` keep their flat schema (docs/harness.md).
@@ -82,23 +101,8 @@ mod tests {
         };
         let v = serde_json::to_value(&city).expect("json");
         assert_eq!(v["gps_interval"], 0.5);
-        assert_eq!(
-            keys(v),
-            [
-                "centre",
-                "drivers",
-                "duration",
-                "gps_interval",
-                "grace",
-                "prefix",
-                "radius_m",
-                "riders",
-                "seed",
-                "speed_mps",
-                "trip_rate",
-                "urls"
-            ]
-        );
+        let (got, want) = keys(v, "speed_mps");
+        assert_eq!(got, want);
         let soak = crate::soak::SoakParams {
             load: load(),
             settle: Duration::from_secs(5),
@@ -106,22 +110,7 @@ mod tests {
         };
         let v = serde_json::to_value(&soak).expect("json");
         assert_eq!(v["settle"], 5.0);
-        assert_eq!(
-            keys(v),
-            [
-                "centre",
-                "drivers",
-                "duration",
-                "gps_interval",
-                "grace",
-                "prefix",
-                "radius_m",
-                "riders",
-                "seed",
-                "settle",
-                "trip_rate",
-                "urls"
-            ]
-        );
+        let (got, want) = keys(v, "settle");
+        assert_eq!(got, want);
     }
 }
