@@ -40,7 +40,7 @@ pub async fn run(p: CancelLoopParams) -> anyhow::Result<Report> {
     let mut report = Report::new("cancel-loop", serde_json::to_value(&p)?);
     let node = Node::parse(&p.url).await?;
     let rider = Accounts::new(p.secret.clone())
-        .create_many(std::slice::from_ref(&node), Role::Rider, &p.prefix, 1, 1)
+        .create_many(std::slice::from_ref(&node), Role::Rider, &p.prefix, 1, 1, 1)
         .await?
         .remove(0);
     let (mut ws, _) = client::connect(&node, &rider.token, None).await?;

@@ -6,87 +6,25 @@
 //! arrived (a lost update is a correctness violation).
 
 use crate::client::{self, Account, Accounts, Node, Socket};
-use crate::movement::{random_point, Leg};
-use crate::report::{Latency, Report};
+use crate::load::Load;
+use crate::movement::{random_point, random_trip_request, Leg};
+use crate::report::Report;
+use crate::tally::{self, FirstOffers, Live, Tally};
 use chrono::{DateTime, Utc};
-use hail_protocol::{
-    ClientMessage, Place, Position, Role, ServerMessage, Trip, TripId, TripStatus,
-};
+use hail_protocol::{ClientMessage, Position, Role, ServerMessage, Trip, TripId, TripStatus};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CityParams {
-    pub urls: Vec<String>,
-    pub drivers: usize,
-    pub riders: usize,
-    #[serde(with = "crate::report::secs")]
-    pub gps_interval: Duration,
-    /// Trip requests per second, over all riders.
-    pub trip_rate: f64,
-    #[serde(with = "crate::report::secs")]
-    pub duration: Duration,
-    /// After `duration`, how long trips under way may take to finish.
-    #[serde(with = "crate::report::secs")]
-    pub grace: Duration,
-    pub centre: (f64, f64),
-    pub radius_m: f64,
+    #[serde(flatten)]
+    pub load: Load,
+    /// Driving speed, m/s (a third of it while roaming).
     pub speed_mps: f64,
-    pub seed: u64,
-    pub prefix: String,
-    #[serde(skip)]
-    pub secret: Option<String>,
-    /// Print a progress line every second.
-    #[serde(skip)]
-    pub progress: bool,
-}
-
-/// Live counters, for the progress line.
-#[derive(Default)]
-struct Live {
-    requested: AtomicU64,
-    completed: AtomicU64,
-    gps_sent: AtomicU64,
-    gps_forwarded: AtomicU64,
-    offers: AtomicU64,
-}
-
-/// What tasks add up; merged into the report at the end.
-#[derive(Default)]
-struct Tally {
-    dispatch: Latency,
-    accept: Latency,
-    gps_e2e: Latency,
-    counts: BTreeMap<String, u64>,
-    errors: BTreeMap<String, u64>,
-    violations: Vec<String>,
-    request_sent: HashMap<TripId, DateTime<Utc>>,
-}
-
-impl Tally {
-    fn count(&mut self, name: &str) {
-        *self.counts.entry(name.to_string()).or_default() += 1;
-    }
-    fn error(&mut self, code: &str) {
-        *self.errors.entry(code.to_string()).or_default() += 1;
-    }
-    fn merge(&mut self, other: Tally) {
-        self.dispatch.merge(&other.dispatch);
-        self.accept.merge(&other.accept);
-        self.gps_e2e.merge(&other.gps_e2e);
-        for (k, v) in other.counts {
-            *self.counts.entry(k).or_default() += v;
-        }
-        for (k, v) in other.errors {
-            *self.errors.entry(k).or_default() += v;
-        }
-        self.violations.extend(other.violations);
-        self.request_sent.extend(other.request_sent);
-    }
 }
 
 struct Shared {
@@ -98,8 +36,8 @@ struct Shared {
     /// Trip -> the `at` (ns) of each `driver.location` its driver sent
     /// while it knew it was driving the trip.
     gps_sent: Mutex<HashMap<TripId, SentLog>>,
-    /// Trip -> when the first offer for it arrived at any driver.
-    first_offer: Mutex<HashMap<TripId, DateTime<Utc>>>,
+    /// For the dispatch latency.
+    first_offer: FirstOffers,
 }
 
 impl Shared {
@@ -136,14 +74,11 @@ enum Drive {
 async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u64) -> Tally {
     let mut t = Tally::default();
     let mut rng = StdRng::seed_from_u64(seed);
-    let centre = Position {
-        lat: p.centre.0,
-        lng: p.centre.1,
-    };
-    let start = random_point(&mut rng, centre, p.radius_m);
+    let centre = p.load.centre();
+    let start = random_point(&mut rng, centre, p.load.radius_m);
     let mut leg = Leg {
         from: start,
-        to: random_point(&mut rng, centre, p.radius_m),
+        to: random_point(&mut rng, centre, p.load.radius_m),
         speed_mps: p.speed_mps / 3.0,
     };
     let mut leg_started = Instant::now();
@@ -161,8 +96,9 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
     )
     .await;
     // Spread the drivers' ticks over the interval.
-    let phase = p.gps_interval.mul_f64(rng.random::<f64>());
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + phase, p.gps_interval);
+    let phase = p.load.gps_interval.mul_f64(rng.random::<f64>());
+    let mut tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + phase, p.load.gps_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -175,7 +111,7 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
                 if let Some(log) = &sent_log {
                     log.lock().unwrap_or_else(|e| e.into_inner()).push(stamp(at));
                 }
-                shared.live.gps_sent.fetch_add(1, Ordering::Relaxed);
+                shared.live.gps_sent.inc();
                 if client::send(&mut ws, &hail_protocol::ws::ClientFrame { message: frame, reference: None }).await.is_err() {
                     t.violations.push("driver socket failed while sending".into());
                     break;
@@ -192,11 +128,11 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
                         Drive::ToDropoff(trip) => {
                             let _ = client::send(&mut ws, &ClientMessage::TripComplete { trip_id: trip.id }.with_ref("complete")).await;
                             sent_log = None;
-                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.radius_m), speed_mps: p.speed_mps / 3.0 };
+                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.load.radius_m), speed_mps: p.speed_mps / 3.0 };
                         }
                         other => {
                             state = other;
-                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.radius_m), speed_mps: p.speed_mps / 3.0 };
+                            leg = Leg { from: pos, to: random_point(&mut rng, centre, p.load.radius_m), speed_mps: p.speed_mps / 3.0 };
                         }
                     }
                     leg_started = Instant::now();
@@ -216,9 +152,9 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
                 };
                 match msg {
                     ServerMessage::TripOffer { trip, .. } => {
-                        shared.live.offers.fetch_add(1, Ordering::Relaxed);
+                        shared.live.offers.inc();
                         t.count("offers_received");
-                        shared.first_offer.lock().unwrap_or_else(|e| e.into_inner()).entry(trip.id).or_insert_with(Utc::now);
+                        shared.first_offer.offered(trip.id);
                         if matches!(state, Drive::Idle) && pending.is_none() {
                             let delay = Duration::from_millis(rng.random_range(100..=800));
                             pending = Some((trip.id, Instant::now() + delay));
@@ -270,12 +206,9 @@ async fn driver(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u
 async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u64) -> Tally {
     let mut t = Tally::default();
     let mut rng = StdRng::seed_from_u64(seed);
-    let centre = Position {
-        lat: p.centre.0,
-        lng: p.centre.1,
-    };
+    let centre = p.load.centre();
     // Each rider requests at rate trip_rate / riders: exponential gaps.
-    let mean_gap = p.riders as f64 / p.trip_rate.max(1e-6);
+    let mean_gap = p.load.riders as f64 / p.load.trip_rate.max(1e-6);
     let mut n = 0u64;
     'trips: loop {
         let gap = -mean_gap * (1.0 - rng.random::<f64>()).ln();
@@ -287,21 +220,8 @@ async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u6
             break;
         }
         n += 1;
-        let pickup = random_point(&mut rng, centre, p.radius_m * 0.8);
-        let dropoff = random_point(&mut rng, pickup, 1_500.0);
         let reference = format!("req{n}");
-        let request = ClientMessage::TripRequest {
-            pickup: Place {
-                lat: pickup.lat,
-                lng: pickup.lng,
-                address: None,
-            },
-            dropoff: Place {
-                lat: dropoff.lat,
-                lng: dropoff.lng,
-                address: None,
-            },
-        };
+        let request = random_trip_request(&mut rng, centre, p.load.radius_m);
         let sent = Utc::now();
         if client::send(&mut ws, &request.with_ref(reference.clone()))
             .await
@@ -310,7 +230,7 @@ async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u6
             t.violations.push("rider socket failed".into());
             break;
         }
-        shared.live.requested.fetch_add(1, Ordering::Relaxed);
+        shared.live.requested.inc();
         t.count("trips_requested");
         let mut trip_id: Option<TripId> = None;
         let mut received: HashSet<i64> = HashSet::new();
@@ -346,10 +266,8 @@ async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u6
                     trip_id: id, at, ..
                 } if Some(id) == trip_id => {
                     received.insert(stamp(at));
-                    shared.live.gps_forwarded.fetch_add(1, Ordering::Relaxed);
-                    t.gps_e2e.record_ms_f64(
-                        (Utc::now() - at).num_microseconds().unwrap_or(0) as f64 / 1000.0,
-                    );
+                    shared.live.gps_forwarded.inc();
+                    t.gps_received(at);
                 }
                 ServerMessage::TripUpdated { trip } if Some(trip.id) == trip_id => {
                     match trip.status {
@@ -390,7 +308,7 @@ async fn rider(p: Arc<CityParams>, shared: Arc<Shared>, mut ws: Socket, seed: u6
                                     trip.id
                                 )),
                             }
-                            shared.live.completed.fetch_add(1, Ordering::Relaxed);
+                            shared.live.completed.inc();
                             t.count("trips_completed");
                             continue 'trips;
                         }
@@ -440,15 +358,15 @@ async fn connect_all(
 pub async fn run(p: CityParams) -> anyhow::Result<Report> {
     let mut report = Report::new("city", serde_json::to_value(&p)?);
     let mut nodes = Vec::new();
-    for u in &p.urls {
+    for u in &p.load.urls {
         nodes.push(Node::parse(u).await?);
     }
-    let accounts = Accounts::new(p.secret.clone());
+    let accounts = Accounts::new(p.load.secret.clone());
     let drivers = accounts
-        .create_many(&nodes, Role::Driver, &p.prefix, p.drivers, 16)
+        .create_many(&nodes, Role::Driver, &p.load.prefix, p.load.drivers, 16, 1)
         .await?;
     let riders = accounts
-        .create_many(&nodes, Role::Rider, &p.prefix, p.riders, 16)
+        .create_many(&nodes, Role::Rider, &p.load.prefix, p.load.riders, 16, 1)
         .await?;
     let driver_ws = connect_all(&nodes, &drivers, 200).await?;
     let rider_ws = connect_all(&nodes, &riders, 200).await?;
@@ -458,7 +376,7 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
         stop_requests: AtomicBool::new(false),
         stop_all: tokio_util::sync::CancellationToken::new(),
         gps_sent: Mutex::new(HashMap::new()),
-        first_offer: Mutex::new(HashMap::new()),
+        first_offer: FirstOffers::default(),
     });
     let started = Instant::now();
     let mut driver_tasks = Vec::new();
@@ -467,7 +385,7 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
             p.clone(),
             shared.clone(),
             ws,
-            p.seed.wrapping_add(i as u64),
+            p.load.seed.wrapping_add(i as u64),
         )));
     }
     let mut rider_tasks = Vec::new();
@@ -476,92 +394,54 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
             p.clone(),
             shared.clone(),
             ws,
-            p.seed.wrapping_add(1_000_000 + i as u64),
+            p.load.seed.wrapping_add(1_000_000 + i as u64),
         )));
     }
     // Progress, then the end of requests, then the grace for trips under way.
     let mut last = (0u64, Instant::now());
-    while started.elapsed() < p.duration {
-        tokio::time::sleep(Duration::from_secs(1).min(p.duration)).await;
-        if p.progress {
+    while started.elapsed() < p.load.duration {
+        tokio::time::sleep(Duration::from_secs(1).min(p.load.duration)).await;
+        if p.load.progress {
             let l = &shared.live;
-            let gps = l.gps_sent.load(Ordering::Relaxed);
+            let gps = l.gps_sent.get();
             let rate = (gps - last.0) as f64 / last.1.elapsed().as_secs_f64();
             last = (gps, Instant::now());
             eprintln!(
                 "city {:>5.0}s  trips {:>6} requested {:>6} completed  offers {:>7}  gps {:>9} sent ({:>8.0}/s) {:>9} forwarded",
                 started.elapsed().as_secs_f64(),
-                l.requested.load(Ordering::Relaxed),
-                l.completed.load(Ordering::Relaxed),
-                l.offers.load(Ordering::Relaxed),
+                l.requested.get(),
+                l.completed.get(),
+                l.offers.get(),
                 gps,
                 rate,
-                l.gps_forwarded.load(Ordering::Relaxed),
+                l.gps_forwarded.get(),
             );
         }
     }
     let measured = started.elapsed();
-    let gps_in_window = shared.live.gps_sent.load(Ordering::Relaxed);
+    let gps_in_window = shared.live.gps_sent.get();
     shared.stop_requests.store(true, Ordering::Relaxed);
-    let grace_end = Instant::now() + p.grace;
+    let grace_end = Instant::now() + p.load.grace;
     let mut tally = Tally::default();
-    let mut unfinished = Vec::new();
-    for mut task in rider_tasks {
-        let left = grace_end.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, &mut task).await {
-            Ok(Ok(t)) => tally.merge(t),
-            Ok(Err(_)) => tally.violations.push("a rider task panicked".into()),
-            Err(_) => unfinished.push(task),
-        }
-    }
+    let unfinished = tally::join_until(rider_tasks, grace_end, &mut tally, "rider", || {}).await;
     shared.stop_all.cancel();
-    for task in unfinished.into_iter().chain(driver_tasks) {
-        match tokio::time::timeout(Duration::from_secs(10), task).await {
-            Ok(Ok(t)) => tally.merge(t),
-            _ => tally
-                .violations
-                .push("a simulated client did not stop".into()),
-        }
-    }
-    let first_offer = shared
-        .first_offer
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    for (trip, sent) in &tally.request_sent {
-        if let Some(offered) = first_offer.get(trip) {
-            tally
-                .dispatch
-                .record_ms_f64((*offered - *sent).num_microseconds().unwrap_or(0) as f64 / 1000.0);
-        }
-    }
-    report.add_latency("dispatch", &tally.dispatch);
-    report.add_latency("accept", &tally.accept);
-    report.add_latency("gps_end_to_end", &tally.gps_e2e);
-    report.counts = tally.counts;
-    report.counts.insert(
-        "gps_sent".into(),
-        shared.live.gps_sent.load(Ordering::Relaxed),
-    );
-    report.counts.insert(
-        "gps_forwarded".into(),
-        shared.live.gps_forwarded.load(Ordering::Relaxed),
-    );
-    report.counts.insert("drivers".into(), p.drivers as u64);
-    report.counts.insert("riders".into(), p.riders as u64);
-    report.errors = tally.errors;
-    for v in tally.violations {
-        report.violation(v);
-    }
-    report.finish(measured);
-    report.throughput.insert(
-        "gps_updates_sent".into(),
-        gps_in_window as f64 / measured.as_secs_f64(),
-    );
-    let completed = report.counts.get("trips_completed").copied().unwrap_or(0);
-    report.throughput.insert(
-        "trips_completed".into(),
-        completed as f64 / measured.as_secs_f64(),
-    );
+    tally::join_stopped(
+        unfinished.into_iter().chain(driver_tasks).collect(),
+        &mut tally,
+    )
+    .await;
+    tally.dispatch_from(&shared.first_offer);
+    tally.into_report(&mut report, &["dispatch", "accept", "gps_end_to_end"]);
+    report
+        .counts
+        .insert("gps_sent".into(), shared.live.gps_sent.get());
+    report
+        .counts
+        .insert("gps_forwarded".into(), shared.live.gps_forwarded.get());
+    report
+        .counts
+        .insert("drivers".into(), p.load.drivers as u64);
+    report.counts.insert("riders".into(), p.load.riders as u64);
+    tally::finish(&mut report, measured, "gps_updates_sent", gps_in_window);
     Ok(report)
 }

@@ -1,10 +1,10 @@
-//! Talking to Hail like any outside client: accounts over HTTP, sockets
-//! over tokio-tungstenite with small buffers (the harness holds many).
+//! Talking to Hail like any outside client: accounts and reads over HTTP,
+//! sockets over tokio-tungstenite with small buffers (the harness holds many).
 
 use futures_util::{SinkExt, StreamExt};
-use hail_protocol::http::{TokenResponse, UserResponse};
+use hail_protocol::http::{TokenResponse, TripsResponse, UserResponse};
 use hail_protocol::ws::ClientFrame;
-use hail_protocol::{Role, ServerMessage, UserId};
+use hail_protocol::{Role, ServerMessage, Trip, UserId};
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -189,6 +189,9 @@ impl Accounts {
     }
 
     /// `n` accounts named `{prefix}-{role}-{i}`, `concurrency` at a time.
+    /// Each is tried one node after another (`tries` times, 500 ms apart)
+    /// until one answers: a node may be down while a fault run starts. With
+    /// `tries` 1, the first failure ends it.
     pub async fn create_many(
         &self,
         nodes: &[Node],
@@ -196,17 +199,14 @@ impl Accounts {
         prefix: &str,
         n: usize,
         concurrency: usize,
+        tries: usize,
     ) -> Result<Vec<Account>, ClientError> {
-        let names: Vec<String> = (0..n)
-            .map(|i| format!("{prefix}-{}-{i}", role.as_str()))
-            .collect();
         let mut out = Vec::with_capacity(n);
-        for chunk in names.chunks(concurrency.max(1)) {
+        let concurrency = concurrency.max(1);
+        for chunk_start in (0..n).step_by(concurrency) {
             let batch = futures_util::future::join_all(
-                chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(i, name)| self.create(&nodes[i % nodes.len()], role, name.clone())),
+                (chunk_start..n.min(chunk_start + concurrency))
+                    .map(|i| self.create_trying(nodes, role, prefix, i, tries)),
             )
             .await;
             for a in batch {
@@ -214,6 +214,102 @@ impl Accounts {
             }
         }
         Ok(out)
+    }
+
+    /// Account `i`, from node `i` on, `tries` times.
+    async fn create_trying(
+        &self,
+        nodes: &[Node],
+        role: Role,
+        prefix: &str,
+        i: usize,
+        tries: usize,
+    ) -> Result<Account, ClientError> {
+        let name = format!("{prefix}-{}-{i}", role.as_str());
+        let mut attempt = 0;
+        loop {
+            let node = &nodes[(i + attempt) % nodes.len()];
+            match self.create(node, role, name.clone()).await {
+                Ok(a) => return Ok(a),
+                Err(e) if attempt + 1 >= tries => {
+                    return Err(if tries > 1 {
+                        ClientError::Http(format!("account {name}: {e}"))
+                    } else {
+                        e
+                    })
+                }
+                Err(_) => {}
+            }
+            attempt += 1;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+/// HTTP reads as a user, tried over the nodes in turn (one may be down
+/// while we ask): 40 attempts, 250 ms apart.
+pub struct Http {
+    /// One connection pool for every read.
+    client: reqwest::Client,
+    /// Tried in turn, so a dead node costs one attempt.
+    nodes: Vec<Node>,
+}
+
+impl Http {
+    pub fn new(nodes: Vec<Node>) -> Self {
+        Self {
+            client: reqwest::Client::new(),
+            nodes,
+        }
+    }
+
+    /// `GET {path}` with `token`; a 404 is an answer, not retried.
+    pub async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> Result<T, String> {
+        let mut last = String::new();
+        for attempt in 0..40 {
+            let node = &self.nodes[attempt % self.nodes.len()];
+            let res = self
+                .client
+                .get(format!("{}{path}", node.base))
+                .bearer_auth(token)
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await;
+            match res {
+                Ok(res) if res.status().is_success() => {
+                    return res.json::<T>().await.map_err(|e| format!("{path}: {e}"))
+                }
+                Ok(res) if res.status().as_u16() == 404 => {
+                    return Err(format!("{path}: 404 not_found"))
+                }
+                Ok(res) => last = format!("{} from {}", res.status(), node.base),
+                Err(e) => last = format!("{}: {e}", node.base),
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Err(format!("{path}: no answer in 40 attempts (last: {last})"))
+    }
+
+    /// Every trip `token`'s user took part in, all pages.
+    pub async fn list_trips(&self, token: &str) -> Result<Vec<Trip>, String> {
+        let mut out = Vec::new();
+        let mut before: Option<String> = None;
+        loop {
+            let path = match &before {
+                Some(b) => format!("/api/trips?limit=100&before={b}"),
+                None => "/api/trips?limit=100".to_string(),
+            };
+            let page: TripsResponse = self.get(&path, token).await?;
+            out.extend(page.trips);
+            match page.next_before {
+                Some(b) => before = Some(b),
+                None => return Ok(out),
+            }
+        }
     }
 }
 

@@ -171,7 +171,7 @@ pub async fn run(p: ConnParams) -> anyhow::Result<Report> {
     }
     let n_accounts = p.count.div_ceil(p.per_account.max(1)).max(1);
     let accounts = Accounts::new(p.secret.clone())
-        .create_many(&nodes, Role::Rider, &p.prefix, n_accounts, 16)
+        .create_many(&nodes, Role::Rider, &p.prefix, n_accounts, 16, 1)
         .await?;
     let tokens: Vec<String> = accounts.into_iter().map(|a| a.token).collect();
     let before: Vec<Option<u64>> = p.pids.iter().map(|pid| rss_kib(*pid)).collect();

@@ -2,20 +2,24 @@
 //! to load-test it and to prove its correctness under load.
 //!
 //! Layout:
-//! - `client`      HTTP accounts and WebSocket connections (small buffers, chosen source addresses)
+//! - `client`      HTTP accounts and reads, WebSocket connections (small buffers, chosen source addresses)
+//! - `load`        the load shape city and soak share (nodes, clients, rates, window)
 //! - `movement`    pure scenario generation: positions around a centre, straight-line driving
 //! - `report`      HdrHistogram latencies, counters, the JSON report and the printed table
+//! - `tally`       what city's and soak's clients add up, live counters, their report steps
 //! - `city`        the simulated city: drivers move and accept, riders ride
 //! - `race`        contested accepts: exactly one winner per trip
 //! - `cancel_loop` one rider's request -> cancel loop: round-trip latency of small frames
 //! - `connections` idle authenticated sockets across processes and nodes
-//! - `soak`        steady load while nodes die: reconnects, acked GPS, one winner, no stuck trip
+//! - `soak/`       steady load while nodes die: reconnects, acked GPS, one winner, no stuck trip
 
 pub mod cancel_loop;
 pub mod city;
 pub mod client;
 pub mod connections;
+pub mod load;
 pub mod movement;
 pub mod race;
 pub mod report;
 pub mod soak;
+pub mod tally;

@@ -3,6 +3,7 @@
 //! when a correctness check failed.
 
 use clap::{Parser, Subcommand};
+use hail_harness::load::Load;
 use hail_harness::report::Report;
 use hail_harness::{cancel_loop, city, connections, race, soak};
 use std::path::PathBuf;
@@ -144,12 +145,11 @@ fn prefix(p: &Option<String>) -> String {
         .unwrap_or_else(|| format!("h{}", &uuid::Uuid::now_v7().simple().to_string()[20..]))
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    let (report, json): (Report, Option<PathBuf>) = match cli.command {
-        Command::ConnectionsWorker => return connections::worker_main().await,
-        Command::City {
+impl Command {
+    /// The load shape of `city` and `soak`, from their flags (seconds as
+    /// f64); soak roams 2.5 km around the centre.
+    fn load(&self) -> Option<Load> {
+        let (Command::City {
             common,
             drivers,
             riders,
@@ -157,25 +157,55 @@ async fn main() -> anyhow::Result<()> {
             trip_rate,
             duration,
             grace,
-            radius,
-            speed,
             seed,
-        } => {
+            ..
+        }
+        | Command::Soak {
+            common,
+            drivers,
+            riders,
+            gps_interval,
+            trip_rate,
+            duration,
+            grace,
+            seed,
+            ..
+        }) = self
+        else {
+            return None;
+        };
+        let radius_m = match self {
+            Command::City { radius, .. } => *radius,
+            _ => 2500.0,
+        };
+        Some(Load {
+            urls: common.urls.clone(),
+            drivers: *drivers,
+            riders: *riders,
+            gps_interval: Duration::from_secs_f64(*gps_interval),
+            trip_rate: *trip_rate,
+            duration: Duration::from_secs_f64(*duration),
+            grace: Duration::from_secs_f64(*grace),
+            centre: (52.52, 13.405),
+            radius_m,
+            seed: *seed,
+            prefix: prefix(&common.prefix),
+            secret: common.jwt_secret.clone(),
+            progress: true,
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let load = cli.command.load();
+    let (report, json): (Report, Option<PathBuf>) = match cli.command {
+        Command::ConnectionsWorker => return connections::worker_main().await,
+        Command::City { common, speed, .. } => {
             let params = city::CityParams {
-                urls: common.urls,
-                drivers,
-                riders,
-                gps_interval: Duration::from_secs_f64(gps_interval),
-                trip_rate,
-                duration: Duration::from_secs_f64(duration),
-                grace: Duration::from_secs_f64(grace),
-                centre: (52.52, 13.405),
-                radius_m: radius,
+                load: load.expect("city's flags make a load"),
                 speed_mps: speed,
-                seed,
-                prefix: prefix(&common.prefix),
-                secret: common.jwt_secret,
-                progress: true,
             };
             (city::run(params).await?, common.json)
         }
@@ -201,32 +231,11 @@ async fn main() -> anyhow::Result<()> {
             };
             (connections::run(params).await?, common.json)
         }
-        Command::Soak {
-            common,
-            drivers,
-            riders,
-            gps_interval,
-            trip_rate,
-            duration,
-            grace,
-            settle,
-            seed,
-        } => {
+        Command::Soak { common, settle, .. } => {
             let params = soak::SoakParams {
-                urls: common.urls,
-                drivers,
-                riders,
-                gps_interval: Duration::from_secs_f64(gps_interval),
-                trip_rate,
-                duration: Duration::from_secs_f64(duration),
-                grace: Duration::from_secs_f64(grace),
+                load: load.expect("soak's flags make a load"),
                 settle: Duration::from_secs_f64(settle),
-                centre: (52.52, 13.405),
-                radius_m: 2500.0,
-                seed,
-                prefix: prefix(&common.prefix),
-                secret: common.jwt_secret,
-                progress: true,
+                timing: soak::Timing::default(),
             };
             (soak::run(params).await?, common.json)
         }

@@ -1,7 +1,7 @@
 //! Scenario generation, pure and seeded: where drivers start, where riders
 //! want to go, and how a car moves in a straight line at a given speed.
 
-use hail_protocol::Position;
+use hail_protocol::{ClientMessage, Place, Position};
 use rand::Rng;
 
 const METRES_PER_DEGREE: f64 = 111_320.0;
@@ -22,6 +22,22 @@ pub fn random_point(rng: &mut impl Rng, centre: Position, radius_m: f64) -> Posi
     let r = radius_m * rng.random::<f64>().sqrt();
     let theta = rng.random::<f64>() * std::f64::consts::TAU;
     offset(centre, r * theta.cos(), r * theta.sin())
+}
+
+/// A rider's `trip.request`: the pickup within 80 % of `radius_m` of
+/// `centre`, the dropoff within 1.5 km of the pickup.
+pub fn random_trip_request(rng: &mut impl Rng, centre: Position, radius_m: f64) -> ClientMessage {
+    let pickup = random_point(rng, centre, radius_m * 0.8);
+    let dropoff = random_point(rng, pickup, 1_500.0);
+    let place = |p: Position| Place {
+        lat: p.lat,
+        lng: p.lng,
+        address: None,
+    };
+    ClientMessage::TripRequest {
+        pickup: place(pickup),
+        dropoff: place(dropoff),
+    }
 }
 
 /// A car driving from `from` to `to` at `speed_mps`.

@@ -56,10 +56,10 @@ pub async fn run(p: RaceParams) -> anyhow::Result<Report> {
     }
     let accounts = Accounts::new(p.secret.clone());
     let drivers: Vec<Account> = accounts
-        .create_many(&nodes, Role::Driver, &p.prefix, p.drivers, 16)
+        .create_many(&nodes, Role::Driver, &p.prefix, p.drivers, 16, 1)
         .await?;
     let rider: Account = accounts
-        .create_many(&nodes, Role::Rider, &p.prefix, 1, 1)
+        .create_many(&nodes, Role::Rider, &p.prefix, 1, 1, 1)
         .await?
         .remove(0);
     let centre = Position {

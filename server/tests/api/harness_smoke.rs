@@ -1,8 +1,10 @@
-//! A short run of the harness inside `make test`: a small city on one node
-//! and a contested race over two nodes. Fails on any correctness violation
-//! (a lost GPS update, two winners, an unexpected error).
+//! A short run of the harness inside `make test`: a small city on one node,
+//! a contested race over two nodes, idle connections, and a short soak over
+//! two nodes (without kills). Fails on any correctness violation (a lost GPS
+//! update, two winners, a stuck trip, an unexpected error).
 
 use crate::helpers::*;
+use hail_harness::load::Load;
 use std::time::Duration;
 
 /// A load generator shares accounts and addresses across many sockets and
@@ -19,20 +21,22 @@ fn load_settings() -> Settings {
 async fn harness_city_smoke_has_no_violations() {
     let app = spawn_with(Backend::Embedded, load_settings()).await;
     let report = hail_harness::city::run(hail_harness::city::CityParams {
-        urls: vec![app.addr.clone()],
-        drivers: 15,
-        riders: 5,
-        gps_interval: Duration::from_millis(100),
-        trip_rate: 3.0,
-        duration: Duration::from_secs(6),
-        grace: Duration::from_secs(30),
-        centre: (52.52, 13.405),
-        radius_m: 1_000.0,
+        load: Load {
+            urls: vec![app.addr.clone()],
+            drivers: 15,
+            riders: 5,
+            gps_interval: Duration::from_millis(100),
+            trip_rate: 3.0,
+            duration: Duration::from_secs(6),
+            grace: Duration::from_secs(30),
+            centre: (52.52, 13.405),
+            radius_m: 1_000.0,
+            seed: 42,
+            prefix: "smoke".into(),
+            secret: Some(SECRET.into()),
+            progress: false,
+        },
         speed_mps: 400.0,
-        seed: 42,
-        prefix: "smoke".into(),
-        secret: Some(SECRET.into()),
-        progress: false,
     })
     .await
     .expect("city runs");
@@ -85,4 +89,47 @@ async fn harness_connections_smoke_holds_every_socket() {
             .is_some_and(|m| !m.is_empty()),
         "RSS read from /proc"
     );
+}
+
+#[tokio::test]
+async fn harness_soak_smoke_has_no_violations() {
+    // Two nodes, no kills (harness/soak.sh kills nodes from outside), a
+    // quick driver pace so trips finish within seconds.
+    let nodes = spawn_cluster(2, load_settings()).await;
+    let report = hail_harness::soak::run(hail_harness::soak::SoakParams {
+        load: Load {
+            urls: nodes.iter().map(|n| n.addr.clone()).collect(),
+            drivers: 6,
+            riders: 3,
+            gps_interval: Duration::from_millis(200),
+            trip_rate: 2.0,
+            duration: Duration::from_secs(4),
+            grace: Duration::from_secs(15),
+            centre: (52.52, 13.405),
+            radius_m: 1_000.0,
+            seed: 42,
+            prefix: "smoke".into(),
+            secret: Some(SECRET.into()),
+            progress: false,
+        },
+        settle: Duration::from_secs(10),
+        timing: hail_harness::soak::Timing {
+            accept_delay_ms: 50..=200,
+            to_pickup_secs: 0.5..1.0,
+            ride_secs: 1.0..2.0,
+            boarding: Duration::from_millis(200),
+        },
+    })
+    .await
+    .expect("soak runs");
+    assert!(report.ok, "{}", report.table());
+    assert!(report.counts["points_acked"] > 0, "{}", report.table());
+    assert!(report.counts["trips_completed"] > 0, "{}", report.table());
+    assert_eq!(
+        report.counts["trips_created"],
+        report.counts["trips_completed"]
+            + report.counts["trips_cancelled"]
+            + report.counts["trips_expired"]
+    );
+    assert!(report.latency["gps_ack"].count > 0);
 }
