@@ -10,30 +10,13 @@ use hail_server::auth::tokens::Claims;
 use jsonwebtoken::{encode, EncodingKey, Header};
 use serde_json::json;
 
-async fn post(app: &TestApp, path: &str, body: serde_json::Value) -> reqwest::Response {
-    app.http()
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST")
-}
-
-async fn error_code(res: reqwest::Response) -> ErrorCode {
-    res.json::<ErrorBody>()
-        .await
-        .expect("error body")
-        .error
-        .code
-}
-
 on_both_backends! {
     async fn signup_login_me_and_errors(backend) {
     let app = spawn_app(backend).await;
     let user = app.signup(Role::Driver).await;
     assert_eq!(user.role, Role::Driver);
 
-    let dup = post(
+    let dup = post_json(
         &app,
         "/api/auth/signup",
         json!({"username": user.username, "password": PASSWORD, "role": "rider"}),
@@ -50,7 +33,7 @@ on_both_backends! {
         json!({"username": "ok_name4", "password": 12345678, "role": "rider"}),
         json!({"username": "ok_name5", "role": "rider"}),
     ] {
-        let res = post(&app, "/api/auth/signup", bad.clone()).await;
+        let res = post_json(&app, "/api/auth/signup", bad.clone()).await;
         assert_eq!(res.status(), 422, "{bad}");
         assert_eq!(error_code(res).await, ErrorCode::Invalid);
     }
@@ -65,7 +48,7 @@ on_both_backends! {
     assert_eq!(not_json.status(), 400);
     assert_eq!(error_code(not_json).await, ErrorCode::Invalid);
 
-    let wrong = post(
+    let wrong = post_json(
         &app,
         "/api/auth/login",
         json!({"username": user.username, "password": "wrong-password"}),
@@ -73,7 +56,7 @@ on_both_backends! {
     .await;
     assert_eq!(wrong.status(), 401);
     assert_eq!(error_code(wrong).await, ErrorCode::Unauthorized);
-    let nobody = post(
+    let nobody = post_json(
         &app,
         "/api/auth/login",
         json!({"username": "nobody_here", "password": PASSWORD}),
@@ -97,7 +80,7 @@ on_both_backends! {
     let user = app.user(Role::Rider).await;
     let first = user.tokens.refresh_token.clone();
 
-    let res = post(&app, "/api/auth/refresh", json!({"refresh_token": first})).await;
+    let res = post_json(&app, "/api/auth/refresh", json!({"refresh_token": first})).await;
     assert_eq!(res.status(), 200);
     let second: TokenResponse = res.json().await.expect("tokens");
     assert_ne!(second.refresh_token, first);
@@ -105,11 +88,11 @@ on_both_backends! {
     assert_eq!(app.get("/api/me", &second.access_token).await.status(), 200);
 
     // The used token stops working...
-    let replay = post(&app, "/api/auth/refresh", json!({"refresh_token": first})).await;
+    let replay = post_json(&app, "/api/auth/refresh", json!({"refresh_token": first})).await;
     assert_eq!(replay.status(), 401);
     assert_eq!(error_code(replay).await, ErrorCode::Unauthorized);
     // ...and replaying it revoked the newer token of the same log-in.
-    let after = post(
+    let after = post_json(
         &app,
         "/api/auth/refresh",
         json!({"refresh_token": second.refresh_token}),
@@ -117,7 +100,7 @@ on_both_backends! {
     .await;
     assert_eq!(after.status(), 401);
 
-    let unknown = post(
+    let unknown = post_json(
         &app,
         "/api/auth/refresh",
         json!({"refresh_token": "made-up"}),
@@ -257,7 +240,7 @@ on_both_backends! {
         ("CasePass", "casepass"),
         ("dora_rides", "my-dora_rides-pw"),
     ] {
-        let res = post(
+        let res = post_json(
             &app,
             "/api/auth/signup",
             json!({"username": username, "password": password, "role": "rider"}),
@@ -268,7 +251,7 @@ on_both_backends! {
         assert_eq!(body.error.code, ErrorCode::Invalid);
         assert!(body.error.message.starts_with("password:"), "{}", body.error.message);
     }
-    let fine = post(
+    let fine = post_json(
         &app,
         "/api/auth/signup",
         json!({"username": "strong_one", "password": PASSWORD, "role": "rider"}),
@@ -282,7 +265,7 @@ on_both_backends! {
     async fn usernames_are_unique_and_log_in_case_insensitively(backend) {
     let app = spawn_app(backend).await;
     let signup = |username: &'static str| {
-        post(
+        post_json(
             &app,
             "/api/auth/signup",
             json!({"username": username, "password": PASSWORD, "role": "rider"}),

@@ -687,6 +687,25 @@ impl Ws {
     }
 }
 
+/// POSTs a JSON body.
+pub async fn post_json(app: &TestApp, path: &str, body: serde_json::Value) -> reqwest::Response {
+    app.http()
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST")
+}
+
+/// The error code of an HTTP error response.
+pub async fn error_code(res: reqwest::Response) -> ErrorCode {
+    res.json::<hail_protocol::ErrorBody>()
+        .await
+        .expect("error body")
+        .error
+        .code
+}
+
 /// Berlin, where every test city lives.
 pub const CENTRE: (f64, f64) = (52.520, 13.405);
 

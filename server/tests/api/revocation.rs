@@ -3,53 +3,36 @@
 
 use crate::helpers::*;
 use hail_protocol::http::TokenResponse;
-use hail_protocol::{ErrorBody, ErrorCode, Role, TripId, UserId};
+use hail_protocol::{ErrorCode, Role, TripId, UserId};
 use serde_json::json;
-
-async fn post(app: &TestApp, path: &str, body: serde_json::Value) -> reqwest::Response {
-    app.http()
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST")
-}
-
-async fn code(res: reqwest::Response) -> ErrorCode {
-    res.json::<ErrorBody>()
-        .await
-        .expect("error body")
-        .error
-        .code
-}
 
 on_both_backends! {
     async fn logout_revokes_the_whole_refresh_family(backend) {
     let app = spawn_app(backend).await;
     let user = app.user(Role::Rider).await;
     let first = user.tokens.refresh_token.clone();
-    let res = post(&app, "/api/auth/refresh", json!({"refresh_token": first})).await;
+    let res = post_json(&app, "/api/auth/refresh", json!({"refresh_token": first})).await;
     assert_eq!(res.status(), 200);
     let second: TokenResponse = res.json().await.expect("tokens");
     // Another log-in of the same user: a family of its own.
     let other = app.login(&user.user.username).await;
 
     // Logging out with the first (already used) token ends the family...
-    let out = post(&app, "/api/auth/logout", json!({"refresh_token": first})).await;
+    let out = post_json(&app, "/api/auth/logout", json!({"refresh_token": first})).await;
     assert_eq!(out.status(), 204);
     for token in [&first, &second.refresh_token] {
-        let res = post(&app, "/api/auth/refresh", json!({"refresh_token": token})).await;
+        let res = post_json(&app, "/api/auth/refresh", json!({"refresh_token": token})).await;
         assert_eq!(res.status(), 401, "revoked with its family");
-        assert_eq!(code(res).await, ErrorCode::Unauthorized);
+        assert_eq!(error_code(res).await, ErrorCode::Unauthorized);
     }
     // ...again is fine (204), an unknown token is 401, the other log-in stays.
-    let again = post(&app, "/api/auth/logout", json!({"refresh_token": second.refresh_token})).await;
+    let again = post_json(&app, "/api/auth/logout", json!({"refresh_token": second.refresh_token})).await;
     assert_eq!(again.status(), 204);
-    let unknown = post(&app, "/api/auth/logout", json!({"refresh_token": "made-up"})).await;
+    let unknown = post_json(&app, "/api/auth/logout", json!({"refresh_token": "made-up"})).await;
     assert_eq!(unknown.status(), 401);
-    let res = post(&app, "/api/auth/refresh", json!({"refresh_token": other.refresh_token})).await;
+    let res = post_json(&app, "/api/auth/refresh", json!({"refresh_token": other.refresh_token})).await;
     assert_eq!(res.status(), 200, "another device's log-in is untouched");
-    let missing = post(&app, "/api/auth/logout", json!({})).await;
+    let missing = post_json(&app, "/api/auth/logout", json!({})).await;
     assert_eq!(missing.status(), 422);
 }
 }
@@ -107,11 +90,11 @@ on_both_backends! {
     for path in &rider_routes {
         let res = app.get(path, rider.token()).await;
         assert_eq!(res.status(), 401, "{path}");
-        assert_eq!(code(res).await, ErrorCode::Unauthorized, "{path}");
+        assert_eq!(error_code(res).await, ErrorCode::Unauthorized, "{path}");
     }
     let res = app.get("/api/monitor/overview", admin.token()).await;
     assert_eq!(res.status(), 401, "a deleted admin");
-    let res = post(&app, "/api/auth/refresh", json!({"refresh_token": rider.tokens.refresh_token})).await;
+    let res = post_json(&app, "/api/auth/refresh", json!({"refresh_token": rider.tokens.refresh_token})).await;
     assert_eq!(res.status(), 401);
 }
 }
