@@ -6,6 +6,7 @@ mod accounts;
 mod bus;
 mod geo;
 mod store;
+mod store_dispatch;
 mod throttle;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -3,7 +3,7 @@ use hail_protocol::{CancelledBy, Place, Role, TripId, TripStatus, UserId};
 use hail_server::store::sqlite::SqliteStore;
 use hail_server::store::*;
 
-fn place(lat: f64) -> Place {
+pub(crate) fn place(lat: f64) -> Place {
     Place {
         lat,
         lng: 13.4,
@@ -11,7 +11,7 @@ fn place(lat: f64) -> Place {
     }
 }
 
-async fn user(store: &dyn Store, role: Role) -> UserId {
+pub(crate) async fn user(store: &dyn Store, role: Role) -> UserId {
     let id = UserId::new();
     store
         .create_user(NewUser {
@@ -26,7 +26,7 @@ async fn user(store: &dyn Store, role: Role) -> UserId {
     id
 }
 
-fn new_trip(rider: UserId) -> NewTrip {
+pub(crate) fn new_trip(rider: UserId) -> NewTrip {
     NewTrip {
         id: TripId::new(),
         rider_id: rider,
@@ -38,7 +38,7 @@ fn new_trip(rider: UserId) -> NewTrip {
     }
 }
 
-fn accept(trip: TripId, driver: UserId) -> Transition {
+pub(crate) fn accept(trip: TripId, driver: UserId) -> Transition {
     Transition {
         trip_id: trip,
         from: TripStatus::Requested,
@@ -52,7 +52,7 @@ fn accept(trip: TripId, driver: UserId) -> Transition {
     }
 }
 
-fn cand(d: UserId, m: f64) -> Candidate {
+pub(crate) fn cand(d: UserId, m: f64) -> Candidate {
     Candidate {
         driver_id: d,
         distance_m: m,
@@ -435,236 +435,8 @@ async fn contract(store: &dyn Store) {
         .expect("q")
         .is_empty());
 
-    dispatch_log(store).await;
-    dispatch_lease(store).await;
-}
-
-/// A requested trip's dispatch belongs to one node at a time, under a lease.
-async fn dispatch_lease(store: &dyn Store) {
-    let rider = user(store, Role::Rider).await;
-    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
-    let now = Utc::now();
-    let later = |s: i64| now + Duration::seconds(s);
-    assert!(store
-        .renew_lease(trip.id, "n1", later(5))
-        .await
-        .expect("renew"));
-    assert!(
-        !store
-            .renew_lease(trip.id, "n2", later(5))
-            .await
-            .expect("renew"),
-        "only the holder renews"
-    );
-    let held = |v: &[TakenOver]| v.iter().any(|t| t.trip.id == trip.id);
-    assert!(!held(
-        &store
-            .take_over("n2", now, later(5), 100)
-            .await
-            .expect("sweep")
-    ));
-    store
-        .record_round(&RoundRecord {
-            trip_id: trip.id,
-            round: 2,
-            radius_m: 6000.0,
-            found: 0,
-            node_id: "n1".into(),
-            at: now,
-        })
-        .await
-        .expect("round");
-
-    // n1 died: once its lease ran out, one sweeper claims the trip.
-    let taken = store
-        .take_over("n2", later(6), later(11), 100)
-        .await
-        .expect("sweep");
-    let t = taken
-        .iter()
-        .find(|t| t.trip.id == trip.id)
-        .expect("claimed");
-    assert_eq!((t.rounds_done, t.trip.status), (2, TripStatus::Requested));
-    assert!(!held(
-        &store
-            .take_over("n3", later(6), later(11), 100)
-            .await
-            .expect("sweep")
-    ));
-    assert!(
-        !store
-            .renew_lease(trip.id, "n1", later(11))
-            .await
-            .expect("renew"),
-        "n1 lost it"
-    );
-    assert!(store
-        .renew_lease(trip.id, "n2", later(11))
-        .await
-        .expect("renew"));
-
-    // A draining holder releases it at once.
-    store
-        .release_lease(trip.id, "n2", later(7))
-        .await
-        .expect("release");
-    assert!(held(
-        &store
-            .take_over("n3", later(8), later(13), 100)
-            .await
-            .expect("sweep")
-    ));
-
-    // A trip that left `requested` is nobody's to dispatch.
-    let driver = user(store, Role::Driver).await;
-    store
-        .create_offers(trip.id, 3, &[cand(driver, 10.0)], now, later(15))
-        .await
-        .expect("offer");
-    store
-        .transition(&accept(trip.id, driver))
-        .await
-        .expect("accept");
-    assert!(!store
-        .renew_lease(trip.id, "n3", later(20))
-        .await
-        .expect("renew"));
-    assert!(!held(
-        &store
-            .take_over("n4", later(60), later(65), 100)
-            .await
-            .expect("sweep")
-    ));
-}
-
-/// The monitor's views: rounds, offers and status changes of one dispatch.
-async fn dispatch_log(store: &dyn Store) {
-    use hail_protocol::monitor::{DispatchOutcome, TimelineEvent};
-    let rider = user(store, Role::Rider).await;
-    let (d1, d2) = (
-        user(store, Role::Driver).await,
-        user(store, Role::Driver).await,
-    );
-    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
-    assert_eq!(trip.seq, 1, "a new trip is version 1");
-    // In the past, so the accept (stamped now) comes after all of it.
-    let now = Utc::now() - Duration::seconds(1);
-    let round = |n: u32, radius_m: f64, found: u32, ms: i64| RoundRecord {
-        trip_id: trip.id,
-        round: n,
-        radius_m,
-        found,
-        node_id: "n1".into(),
-        at: now + Duration::milliseconds(ms),
-    };
-    store
-        .record_round(&round(1, 3000.0, 0, 0))
-        .await
-        .expect("round 1");
-    store
-        .record_round(&round(2, 6000.0, 2, 10))
-        .await
-        .expect("round 2");
-    store
-        .record_round(&round(2, 6000.0, 2, 10))
-        .await
-        .expect("recording a round twice is harmless");
-    let at = now + Duration::milliseconds(10);
-    store
-        .create_offers(
-            trip.id,
-            2,
-            &[cand(d1, 100.0), cand(d2, 200.0)],
-            at,
-            at + Duration::seconds(15),
-        )
-        .await
-        .expect("offers");
-    let searching = store
-        .dispatches(Some(DispatchOutcome::Searching), 100)
-        .await
-        .expect("dispatches");
-    assert!(searching.iter().any(|d| d.trip_id == trip.id));
-    store
-        .end_offers(
-            trip.id,
-            Some(&[d2]),
-            OfferEnd::Declined,
-            at + Duration::milliseconds(5),
-        )
-        .await
-        .expect("decline");
-    let accepted = store
-        .transition(&accept(trip.id, d1))
-        .await
-        .expect("accept")
-        .expect("applied");
-    assert_eq!(accepted.seq, 2, "each status change is one more version");
-    let read = store.trip(trip.id).await.expect("read").expect("known");
-    assert_eq!(read.trip.seq, 2);
-
-    let all = store.dispatches(None, 100).await.expect("dispatches");
-    let d = all.iter().find(|d| d.trip_id == trip.id).expect("listed");
-    assert_eq!(d.outcome, DispatchOutcome::Accepted);
-    assert_eq!((d.rounds, d.offered, d.declined), (2, 2, 1));
-    assert_eq!((d.radius_m, d.node.as_str()), (Some(6000.0), "n1"));
-    assert!(d.time_to_accept_ms.is_some());
-    for outcome in [
-        DispatchOutcome::Searching,
-        DispatchOutcome::Expired,
-        DispatchOutcome::Cancelled,
-    ] {
-        let rows = store
-            .dispatches(Some(outcome), 100)
-            .await
-            .expect("filtered");
-        assert!(rows
-            .iter()
-            .all(|r| r.trip_id != trip.id && r.outcome == outcome));
-    }
-    let newest = store.dispatches(None, 1).await.expect("limit");
-    assert_eq!(newest.len(), 1);
-    assert_eq!(newest[0].trip_id, trip.id, "newest first");
-
-    let detail = store
-        .dispatch_detail(trip.id)
-        .await
-        .expect("detail")
-        .expect("known");
-    let rounds: Vec<(u32, u32)> = detail
-        .timeline
-        .iter()
-        .filter_map(|e| match e {
-            TimelineEvent::Round { round, found, .. } => Some((*round, *found)),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(rounds, [(1, 0), (2, 2)]);
-    let ended: Vec<(bool, &str)> = detail
-        .timeline
-        .iter()
-        .filter_map(|e| match e {
-            TimelineEvent::OfferEnded {
-                driver_id, outcome, ..
-            } => Some((*driver_id == d1, outcome.as_str())),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(ended, [(false, "declined"), (true, "accepted")]);
-    assert!(matches!(
-        detail.timeline.last(),
-        Some(TimelineEvent::Status {
-            to: TripStatus::Accepted,
-            ..
-        })
-    ));
-    assert!(store
-        .dispatch_detail(TripId::new())
-        .await
-        .expect("q")
-        .is_none());
-    let counts = store.trip_counts().await.expect("counts");
-    assert!(counts.accepted >= 1);
+    crate::store_dispatch::dispatch_log(store).await;
+    crate::store_dispatch::dispatch_lease(store).await;
 }
 
 #[tokio::test]

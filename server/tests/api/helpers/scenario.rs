@@ -1,0 +1,113 @@
+//! Places, commands and trip steps the scenarios share.
+
+#![allow(dead_code)]
+
+use super::*;
+
+/// POSTs a JSON body.
+pub async fn post_json(app: &TestApp, path: &str, body: serde_json::Value) -> reqwest::Response {
+    app.http()
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST")
+}
+
+/// The error code of an HTTP error response.
+pub async fn error_code(res: reqwest::Response) -> ErrorCode {
+    res.json::<hail_protocol::ErrorBody>()
+        .await
+        .expect("error body")
+        .error
+        .code
+}
+
+/// Berlin, where every test city lives.
+pub const CENTRE: (f64, f64) = (52.520, 13.405);
+
+pub fn place(lat: f64, lng: f64) -> Place {
+    Place {
+        lat,
+        lng,
+        address: None,
+    }
+}
+
+/// A point `north_m` metres north of the centre.
+pub fn near(north_m: f64) -> (f64, f64) {
+    (CENTRE.0 + north_m / 111_320.0, CENTRE.1)
+}
+
+pub fn location(pos: (f64, f64)) -> ClientMessage {
+    ClientMessage::Location {
+        lat: pos.0,
+        lng: pos.1,
+        heading: None,
+        speed: None,
+        at: None,
+    }
+}
+
+pub fn request_at_centre() -> ClientMessage {
+    ClientMessage::TripRequest {
+        pickup: place(CENTRE.0, CENTRE.1),
+        dropoff: place(CENTRE.0 + 0.02, CENTRE.1 + 0.02),
+    }
+}
+
+/// The assigned driver takes an accepted trip to `completed`; the rider
+/// sees each step.
+pub async fn drive_to_completion(dws: &mut Ws, rws: &mut Ws, trip: TripId) {
+    use hail_protocol::TripStatus;
+    for (cmd, status) in [
+        (
+            ClientMessage::TripArrive { trip_id: trip },
+            TripStatus::Arrived,
+        ),
+        (
+            ClientMessage::TripStart { trip_id: trip },
+            TripStatus::InProgress,
+        ),
+        (
+            ClientMessage::TripComplete { trip_id: trip },
+            TripStatus::Completed,
+        ),
+    ] {
+        dws.ok(cmd).await;
+        rws.update_to(trip, status).await;
+    }
+}
+
+/// A driver on duty at `pos`.
+pub async fn driver_online(app: &TestApp, pos: (f64, f64)) -> (TestUser, Ws) {
+    let (d, mut ws) = app.connect(Role::Driver).await;
+    ws.ok(location(pos)).await;
+    ws.ok(ClientMessage::DriverAvailable { available: true })
+        .await;
+    (d, ws)
+}
+
+pub fn is_offer(m: &ServerMessage) -> bool {
+    matches!(m, ServerMessage::TripOffer { .. })
+}
+
+/// All drivers of a race accept `trip` at once; returns every reply and the
+/// indices of the winners.
+pub async fn accept_race(
+    drivers: &mut [(TestUser, Ws)],
+    trip: TripId,
+) -> (Vec<ServerMessage>, Vec<usize>) {
+    let results = futures_util::future::join_all(drivers.iter_mut().map(|(_, ws)| async move {
+        ws.request(ClientMessage::TripAccept { trip_id: trip })
+            .await
+    }))
+    .await;
+    let winners = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r, ServerMessage::Ok { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    (results, winners)
+}
