@@ -75,8 +75,10 @@ pub struct WsConfig {
     /// Frames past this are not even read: `too_large`, then close 1009.
     /// Bounds the memory one socket can make the server buffer.
     pub hard_max_message: usize,
-    /// tungstenite read/write buffers: 4 KiB keeps an idle socket near 6 KiB
-    /// of RSS instead of 134 KiB with the defaults (FACTS.md).
+    /// tungstenite read/write buffers: tungstenite allocates and zero-fills
+    /// its 128 KiB read buffer per read, so with the defaults an idle socket
+    /// costs ~134 KiB of RSS; with 4 KiB, ~6 KiB (measured on these
+    /// machines; docs/benchmarks.md).
     pub buffer: usize,
     /// WebSockets one user may hold on a node (0: no cap); past it the
     /// oldest is closed with 4009, so the newest tab or device works.

@@ -47,7 +47,8 @@ impl GpsStore for PgStore {
                 .await
                 .map_err(map_err)?;
         }
-        // Without finish() the COPY is never committed (FACTS.md).
+        // `BinaryCopyInWriter` must be finished: without it the COPY is
+        // never committed (tokio-postgres).
         writer.finish().await.map_err(map_err)?;
         Ok(())
     }
