@@ -111,6 +111,17 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     fn secs(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
         self.get(name, default).map(Duration::from_secs)
     }
+
+    /// Whole seconds, defaulting to a section's own default.
+    fn secs_or(&self, name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+        self.secs(name, default.as_secs())
+    }
+
+    /// Milliseconds, defaulting to a section's own default.
+    fn millis_or(&self, name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+        let ms = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
+        self.get(name, ms).map(Duration::from_millis)
+    }
 }
 
 impl Config {
@@ -122,41 +133,50 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(lookup);
         let dev = env.flag("HAIL_DEV");
+        // Each section's defaults live in its `Default` (sections.rs), once.
+        let d = DispatchConfig::default();
         let dispatch = DispatchConfig {
-            radius_m: env.get("HAIL_DISPATCH_RADIUS_M", 3000.0)?,
-            max_radius_m: env.get("HAIL_MAX_RADIUS_M", 12000.0)?,
-            offer_limit: env.get("HAIL_OFFER_LIMIT", 10)?,
-            offer_ttl: env.secs("HAIL_OFFER_TTL_SECS", 15)?,
-            trip_timeout: env.secs("HAIL_TRIP_TIMEOUT_SECS", 60)?,
-            empty_round_retry: env.secs("HAIL_EMPTY_ROUND_RETRY_SECS", 3)?,
-            stale_after: env.secs("HAIL_STALE_SECS", 30)?,
-            index_interval: Duration::from_millis(env.get("HAIL_GEO_INDEX_MS", 1000)?),
-            lease: Duration::from_millis(env.get("HAIL_DISPATCH_LEASE_MS", 5000)?),
-            trip_requests_per_window: env.get("HAIL_TRIP_REQUESTS_PER_WINDOW", 10)?,
-            trip_request_window: env.secs("HAIL_TRIP_REQUEST_WINDOW_SECS", 600)?,
+            radius_m: env.get("HAIL_DISPATCH_RADIUS_M", d.radius_m)?,
+            max_radius_m: env.get("HAIL_MAX_RADIUS_M", d.max_radius_m)?,
+            offer_limit: env.get("HAIL_OFFER_LIMIT", d.offer_limit)?,
+            offer_ttl: env.secs_or("HAIL_OFFER_TTL_SECS", d.offer_ttl)?,
+            trip_timeout: env.secs_or("HAIL_TRIP_TIMEOUT_SECS", d.trip_timeout)?,
+            empty_round_retry: env.secs_or("HAIL_EMPTY_ROUND_RETRY_SECS", d.empty_round_retry)?,
+            stale_after: env.secs_or("HAIL_STALE_SECS", d.stale_after)?,
+            index_interval: env.millis_or("HAIL_GEO_INDEX_MS", d.index_interval)?,
+            lease: env.millis_or("HAIL_DISPATCH_LEASE_MS", d.lease)?,
+            trip_requests_per_window: env
+                .get("HAIL_TRIP_REQUESTS_PER_WINDOW", d.trip_requests_per_window)?,
+            trip_request_window: env
+                .secs_or("HAIL_TRIP_REQUEST_WINDOW_SECS", d.trip_request_window)?,
         };
+        let w = WsConfig::default();
         let ws = WsConfig {
-            ping_interval: env.secs("HAIL_WS_PING_SECS", 20)?,
-            pong_timeout: env.secs("HAIL_WS_PONG_TIMEOUT_SECS", 20)?,
-            write_timeout: env.secs("HAIL_WS_WRITE_TIMEOUT_SECS", 10)?,
-            outbox: env.get("HAIL_WS_OUTBOX", 256)?,
-            rate_per_sec: env.get("HAIL_WS_RATE_PER_SEC", 20)?,
-            burst: env.get("HAIL_WS_BURST", 50)?,
-            max_sockets_per_user: env.get("HAIL_MAX_SOCKETS_PER_USER", 5)?,
-            ..WsConfig::default()
+            ping_interval: env.secs_or("HAIL_WS_PING_SECS", w.ping_interval)?,
+            pong_timeout: env.secs_or("HAIL_WS_PONG_TIMEOUT_SECS", w.pong_timeout)?,
+            write_timeout: env.secs_or("HAIL_WS_WRITE_TIMEOUT_SECS", w.write_timeout)?,
+            outbox: env.get("HAIL_WS_OUTBOX", w.outbox)?,
+            rate_per_sec: env.get("HAIL_WS_RATE_PER_SEC", w.rate_per_sec)?,
+            burst: env.get("HAIL_WS_BURST", w.burst)?,
+            max_sockets_per_user: env.get("HAIL_MAX_SOCKETS_PER_USER", w.max_sockets_per_user)?,
+            ..w
         };
+        let g = GpsConfig::default();
         let gps = GpsConfig {
-            queue: env.get("HAIL_GPS_QUEUE", 65_536)?,
-            batch: env.get("HAIL_GPS_BATCH", 2_000)?,
-            flush_interval: Duration::from_millis(env.get("HAIL_GPS_FLUSH_MS", 20)?),
-            push_timeout: Duration::from_millis(env.get("HAIL_GPS_PUSH_TIMEOUT_MS", 2000)?),
+            queue: env.get("HAIL_GPS_QUEUE", g.queue)?,
+            batch: env.get("HAIL_GPS_BATCH", g.batch)?,
+            flush_interval: env.millis_or("HAIL_GPS_FLUSH_MS", g.flush_interval)?,
+            push_timeout: env.millis_or("HAIL_GPS_PUSH_TIMEOUT_MS", g.push_timeout)?,
         };
+        let l = LoginConfig::default();
         let login = LoginConfig {
-            window: env.secs("HAIL_LOGIN_WINDOW_SECS", 900)?,
-            max_failures_per_user: env.get("HAIL_LOGIN_MAX_FAILURES_PER_USER", 10)?,
-            max_failures_per_ip: env.get("HAIL_LOGIN_MAX_FAILURES_PER_IP", 20)?,
+            window: env.secs_or("HAIL_LOGIN_WINDOW_SECS", l.window)?,
+            max_failures_per_user: env
+                .get("HAIL_LOGIN_MAX_FAILURES_PER_USER", l.max_failures_per_user)?,
+            max_failures_per_ip: env
+                .get("HAIL_LOGIN_MAX_FAILURES_PER_IP", l.max_failures_per_ip)?,
             trust_forwarded_for: env.flag("HAIL_TRUST_FORWARDED_FOR"),
-            hash_queue: env.get("HAIL_HASH_QUEUE", default_hash_queue())?,
+            hash_queue: env.get("HAIL_HASH_QUEUE", l.hash_queue)?,
         };
         let http = HttpConfig {
             header_timeout: Duration::from_millis(env.get("HAIL_HTTP_HEADER_TIMEOUT_MS", 10_000)?),
@@ -369,6 +389,17 @@ mod tests {
             err.to_string().contains("HAIL_LOGIN_MAX_FAILURES_PER_IP"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_empty_environment_gives_each_sections_default() {
+        let c = config(&[("HAIL_DEV", "1")]).expect("valid");
+        let same =
+            |a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| format!("{a:?}") == format!("{b:?}");
+        assert!(same(&c.dispatch, &DispatchConfig::default()));
+        assert!(same(&c.ws, &WsConfig::default()));
+        assert!(same(&c.gps, &GpsConfig::default()));
+        assert!(same(&c.login, &LoginConfig::default()));
     }
 
     #[test]
