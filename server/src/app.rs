@@ -376,7 +376,7 @@ fn spawn_sweeper(
                 _ = stop.cancelled() => return,
             }
             let began = std::time::Instant::now();
-            let cutoff = chrono::Utc::now() - chrono::Duration::from_std(stale).unwrap_or_default();
+            let cutoff = chrono::Utc::now() - crate::domain::clock::span(stale);
             let result = geo.sweep(cutoff.timestamp_millis()).await;
             live.task(Task::StaleDriverSweep)
                 .record(began.elapsed(), &result);

@@ -6,6 +6,16 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+/// The longest span the server ever adds to or takes from a time: settings
+/// beyond it are clamped, so time arithmetic never overflows (chrono
+/// panics on an out-of-range `DateTime`) and never turns into zero.
+pub const MAX_SPAN: Duration = Duration::days(36_500);
+
+/// A setting's `std` duration as a `chrono` span, clamped to [`MAX_SPAN`].
+pub fn span(d: std::time::Duration) -> Duration {
+    Duration::from_std(d).unwrap_or(MAX_SPAN).min(MAX_SPAN)
+}
+
 /// How far ahead of server time a device clock may run.
 pub const MAX_AHEAD: Duration = Duration::seconds(5);
 
@@ -27,6 +37,18 @@ pub fn point_time(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_are_clamped_not_zeroed() {
+        assert_eq!(
+            span(std::time::Duration::from_secs(15)),
+            Duration::seconds(15)
+        );
+        assert_eq!(span(std::time::Duration::MAX), MAX_SPAN);
+        assert_eq!(span(std::time::Duration::from_secs(u64::MAX / 2)), MAX_SPAN);
+        // Adding the largest span to now stays in range.
+        let _ = Utc::now() + span(std::time::Duration::MAX);
+    }
 
     #[test]
     fn times_outside_the_window_are_replaced() {

@@ -271,8 +271,7 @@ async fn issue(
         .issue(user.id, user.role)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let (refresh_token, hash) = tokens::new_refresh_token();
-    let ttl =
-        chrono::Duration::from_std(node.config.refresh_ttl).unwrap_or(chrono::Duration::days(30));
+    let ttl = crate::domain::clock::span(node.config.refresh_ttl);
     node.store
         .insert_refresh_token(&hash, user.id, family, Utc::now() + ttl)
         .await?;

@@ -29,7 +29,7 @@ pub enum ViewError {
 
 /// Every known node, up or down, by id; long-silent ones are forgotten.
 async fn nodes(node: &Node, now: DateTime<Utc>) -> Result<Vec<(Heartbeat, NodeStatus)>, ViewError> {
-    let window = chrono::Duration::from_std(node.config.heartbeat_window()).unwrap_or_default();
+    let window = crate::domain::clock::span(node.config.heartbeat_window());
     let mut out = Vec::new();
     for beat in node.presence.nodes().await? {
         let silent = now - beat.sent_at;
@@ -87,7 +87,7 @@ pub async fn overview(node: &Node) -> Result<Overview, ViewError> {
             outbox_drops: beat.outbox_drops,
         });
     }
-    let stale = chrono::Duration::from_std(node.config.dispatch.stale_after).unwrap_or_default();
+    let stale = crate::domain::clock::span(node.config.dispatch.stale_after);
     let available = node.geo.count((now - stale).timestamp_millis()).await?;
     Ok(Overview {
         at: now,
@@ -112,7 +112,7 @@ pub async fn tasks(node: &Node) -> Result<TasksResponse, ViewError> {
 
 /// Available drivers (freshest first) and active trips (newest first).
 pub async fn map(node: &Node) -> Result<MonitorMap, ViewError> {
-    let stale = chrono::Duration::from_std(node.config.dispatch.stale_after).unwrap_or_default();
+    let stale = crate::domain::clock::span(node.config.dispatch.stale_after);
     let fresh_since = (Utc::now() - stale).timestamp_millis();
     let drivers = node
         .geo

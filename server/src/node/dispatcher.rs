@@ -122,7 +122,7 @@ async fn run(
                 Some(Signal::Closed) | None => return,
             },
             _ = renew.tick() => {
-                let until = Utc::now() + chrono::Duration::from_std(cfg.lease).unwrap_or_default();
+                let until = Utc::now() + crate::domain::clock::span(cfg.lease);
                 match node.store.renew_lease(trip.id, node.id(), until).await {
                     Ok(true) => {}
                     // Accepted, cancelled or expired meanwhile, or another
@@ -154,7 +154,7 @@ async fn offer_round(
 ) -> Result<Vec<UserId>, String> {
     let cfg = &node.config.dispatch;
     let exclude: HashSet<UserId> = exclude.into_iter().collect();
-    let fresh_since = Utc::now() - chrono::Duration::from_std(cfg.stale_after).unwrap_or_default();
+    let fresh_since = Utc::now() - crate::domain::clock::span(cfg.stale_after);
     let candidates = match node
         .geo
         .nearest(
@@ -173,8 +173,7 @@ async fn offer_round(
         }
     };
     let offered_at = Utc::now();
-    let expires_at = offered_at
-        + chrono::Duration::from_std(cfg.offer_ttl).unwrap_or(chrono::Duration::seconds(15));
+    let expires_at = offered_at + crate::domain::clock::span(cfg.offer_ttl);
     let offered = match node
         .store
         .create_offers(trip.id, round, &candidates, offered_at, expires_at)
@@ -257,7 +256,7 @@ pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::Cancellatio
             _ = stop.cancelled() => return,
         }
         let began = std::time::Instant::now();
-        let cutoff = Utc::now() - chrono::Duration::from_std(timeout + grace).unwrap_or_default();
+        let cutoff = Utc::now() - crate::domain::clock::span(timeout + grace);
         let result = match node.store.stranded_requests(cutoff, 100).await {
             Ok(ids) => {
                 let mut result = Ok(());
@@ -293,7 +292,7 @@ pub async fn take_over(node: Arc<Node>, stop: tokio_util::sync::CancellationToke
         }
         let began = std::time::Instant::now();
         let now = Utc::now();
-        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let until = now + crate::domain::clock::span(lease);
         let result = node.store.take_over(node.id(), now, until, 50).await;
         node.live
             .task(Task::DispatchTakeover)

@@ -34,8 +34,7 @@ impl Node {
                 dropoff,
                 requested_at: now,
                 node_id: self.id().to_string(),
-                lease_until: now
-                    + chrono::Duration::from_std(self.config.dispatch.lease).unwrap_or_default(),
+                lease_until: now + crate::domain::clock::span(self.config.dispatch.lease),
             })
             .await?;
         m::trip_requested();
@@ -59,7 +58,7 @@ impl Node {
         if d.trip_requests_per_window == 0 {
             return Ok(());
         }
-        let window = chrono::Duration::from_std(d.trip_request_window).unwrap_or_default();
+        let window = crate::domain::clock::span(d.trip_request_window);
         let recent = self
             .store
             .trips_requested_since(rider.id, now - window, d.trip_requests_per_window)

@@ -36,7 +36,7 @@ where
             } => {
                 let pos = Position { lat, lng };
                 let stale = self.node.config.dispatch.stale_after;
-                let max_age = chrono::Duration::from_std(stale).unwrap_or(chrono::Duration::MAX);
+                let max_age = crate::domain::clock::span(stale);
                 let (at, replaced) = crate::domain::clock::point_time(at, Utc::now(), max_age);
                 if replaced {
                     m::location_time_replaced();
