@@ -18,6 +18,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Why a dispatch step failed; the next round or sweep retries it.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error(transparent)]
+    Geo(#[from] crate::geo::GeoError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("the store kept failing; the stranded-trip sweep retries")]
+    StoreKeptFailing,
+}
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -151,7 +162,7 @@ async fn offer_round(
     radius_m: f64,
     limit: usize,
     exclude: Vec<UserId>,
-) -> Result<Vec<UserId>, String> {
+) -> Result<Vec<UserId>, DispatchError> {
     let cfg = &node.config.dispatch;
     let exclude: HashSet<UserId> = exclude.into_iter().collect();
     let fresh_since = Utc::now() - crate::domain::clock::span(cfg.stale_after);
@@ -169,7 +180,7 @@ async fn offer_round(
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(trip = %trip.id, "geo search failed, retrying next round: {e}");
-            return Err(e.to_string());
+            return Err(e.into());
         }
     };
     let offered_at = Utc::now();
@@ -182,7 +193,7 @@ async fn offer_round(
         Ok(o) => o,
         Err(e) => {
             tracing::warn!(trip = %trip.id, "offers not recorded, retrying next round: {e}");
-            return Err(e.to_string());
+            return Err(e.into());
         }
     };
     let record = RoundRecord {
@@ -212,7 +223,7 @@ async fn offer_round(
 /// Nobody accepted in time. The store decides (only from `requested`), so
 /// an accept racing the deadline either wins or sees `expired`. Fails only
 /// when the store kept failing.
-pub async fn expire_trip(node: &Node, trip_id: TripId) -> Result<(), String> {
+pub async fn expire_trip(node: &Node, trip_id: TripId) -> Result<(), DispatchError> {
     let transition = Transition {
         trip_id,
         from: TripStatus::Requested,
@@ -240,7 +251,7 @@ pub async fn expire_trip(node: &Node, trip_id: TripId) -> Result<(), String> {
         }
     }
     tracing::error!(trip = %trip_id, "trip left requested past its timeout");
-    Err("the store kept failing; the stranded-trip sweep retries".into())
+    Err(DispatchError::StoreKeptFailing)
 }
 
 /// Safety net for trips whose dispatcher died with its node: expire any
@@ -268,7 +279,7 @@ pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::Cancellatio
             }
             Err(e) => {
                 tracing::warn!("stranded-trip sweep failed: {e}");
-                Err(e.to_string())
+                Err(e.into())
             }
         };
         node.live
