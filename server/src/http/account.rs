@@ -5,7 +5,7 @@
 //! node, is closed with 4003, and its tokens stop working at once (REST
 //! answers 401, refresh tokens are gone).
 
-use super::auth::{hash_error, throttle_error, Caller};
+use super::auth::{hash_error, throttle_error, CallerUser};
 use super::client_ip::ClientIp;
 use super::error::{ApiError, ApiJson};
 use super::AppState;
@@ -33,15 +33,10 @@ async fn delete_me(
     State(state): State<AppState>,
     Extension(throttle): Extension<Arc<LoginThrottle>>,
     ClientIp(ip): ClientIp,
-    Caller(actor): Caller,
+    CallerUser(user): CallerUser,
     ApiJson(req): ApiJson<DeleteRequest>,
 ) -> Result<StatusCode, ApiError> {
     let node = &state.node;
-    let user = node
-        .store
-        .user_by_id(actor.id)
-        .await?
-        .ok_or(ApiError::Unauthorized("unknown user"))?;
     let now_ms = chrono::Utc::now().timestamp_millis();
     if let Some(retry_after) = throttle
         .check(&user.username, ip, now_ms)
@@ -69,11 +64,11 @@ async fn delete_me(
             .map_err(throttle_error)?;
         return Err(ApiError::Forbidden("wrong password"));
     }
-    if !node.store.delete_user(actor.id, chrono::Utc::now()).await? {
+    if !node.store.delete_user(user.id, chrono::Utc::now()).await? {
         return Err(ApiError::Unauthorized("unknown user"));
     }
-    revoke_sockets(&state, actor.id).await;
-    tracing::info!(user = %actor.id, "account deleted");
+    revoke_sockets(&state, user.id).await;
+    tracing::info!(user = %user.id, "account deleted");
     Ok(StatusCode::NO_CONTENT)
 }
 

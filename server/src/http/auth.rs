@@ -67,13 +67,25 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers).ok_or(ApiError::Unauthorized("missing bearer token"))?;
-        let user = authenticate(state, token).await?;
+        let CallerUser(user) = CallerUser::from_request_parts(parts, state).await?;
         // The stored role, not the token's: a changed role applies at once.
         Ok(Caller(Actor {
             id: user.id,
             role: user.role,
         }))
+    }
+}
+
+/// Like [`Caller`], keeping the whole stored user, for routes that answer
+/// with it or need its username: the one lookup serves both.
+pub struct CallerUser(pub User);
+
+impl FromRequestParts<AppState> for CallerUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or(ApiError::Unauthorized("missing bearer token"))?;
+        Ok(CallerUser(authenticate(state, token).await?))
     }
 }
 
@@ -284,15 +296,6 @@ async fn issue(
     })
 }
 
-async fn me(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-) -> Result<Json<UserResponse>, ApiError> {
-    let user = state
-        .node
-        .store
-        .user_by_id(actor.id)
-        .await?
-        .ok_or(ApiError::Unauthorized("unknown user"))?;
-    Ok(Json(UserResponse { user }))
+async fn me(CallerUser(user): CallerUser) -> Json<UserResponse> {
+    Json(UserResponse { user })
 }

@@ -15,24 +15,6 @@ async fn code_of(ws: &mut Ws, value: serde_json::Value) -> ErrorCode {
     }
 }
 
-async fn still_works(ws: &mut Ws, role: Role) {
-    let probe = match role {
-        Role::Driver => location(CENTRE),
-        _ => ClientMessage::TripCancel {
-            trip_id: TripId::new(),
-            reason: None,
-        },
-    };
-    match ws.request(probe).await {
-        ServerMessage::Ok { .. } => {}
-        ServerMessage::Error {
-            code: ErrorCode::NotFound,
-            ..
-        } if role == Role::Rider => {}
-        other => panic!("connection must keep working, got {other:?}"),
-    }
-}
-
 on_both_backends! {
     async fn malformed_frames_get_invalid_and_the_connection_stays(backend) {
     let app = spawn_app(backend).await;

@@ -7,25 +7,13 @@ use crate::helpers::*;
 use futures_util::StreamExt;
 use hail_protocol::close;
 use hail_protocol::http::TrackResponse;
-use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripId};
+use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage};
 use serde_json::json;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::Message;
-
-/// The socket still answers commands: a cancel of an unknown trip is
-/// `not_found` (and needs no other state).
-async fn answers(ws: &mut Ws) {
-    let code = ws
-        .err(ClientMessage::TripCancel {
-            trip_id: TripId::new(),
-            reason: None,
-        })
-        .await;
-    assert_eq!(code, ErrorCode::NotFound);
-}
 
 #[tokio::test]
 async fn past_the_per_user_cap_the_oldest_socket_is_closed_with_4009() {
@@ -37,14 +25,14 @@ async fn past_the_per_user_cap_the_oldest_socket_is_closed_with_4009() {
     let rider = app.user(Role::Rider).await;
     let mut first = Ws::connect(&app, rider.token()).await;
     let mut second = Ws::connect(&app, rider.token()).await;
-    answers(&mut first).await;
+    still_works(&mut first, Role::Rider).await;
     let mut third = Ws::connect(&app, rider.token()).await;
     assert_eq!(first.wait_closed().await, Some(close::REPLACED));
-    answers(&mut second).await;
-    answers(&mut third).await;
+    still_works(&mut second, Role::Rider).await;
+    still_works(&mut third, Role::Rider).await;
     // Another user is not affected by this one's cap.
     let (_other, mut other) = app.connect(Role::Rider).await;
-    answers(&mut other).await;
+    still_works(&mut other, Role::Rider).await;
     assert!(
         app.metric("hail_sockets_replaced_total")
             .await
@@ -84,7 +72,7 @@ async fn binary_and_ping_floods_count_against_the_rate_and_are_closed() {
     // A text flood is answered frame by frame and keeps the connection
     // (bad_input.rs); a well-behaved socket is untouched.
     let (_d, mut calm) = app.connect(Role::Driver).await;
-    answers(&mut calm).await;
+    still_works(&mut calm, Role::Driver).await;
 }
 
 on_both_backends! {
@@ -125,7 +113,7 @@ async fn an_expired_access_token_closes_its_socket_with_4001() {
     )
     .await;
     let (rider, mut ws) = app.connect(Role::Rider).await;
-    answers(&mut ws).await;
+    still_works(&mut ws, Role::Rider).await;
     let closed = tokio::time::timeout(Duration::from_secs(10), ws.wait_closed())
         .await
         .expect("closed at expiry");
@@ -141,7 +129,7 @@ async fn an_expired_access_token_closes_its_socket_with_4001() {
     assert_eq!(res.status(), 200);
     let fresh: hail_protocol::http::TokenResponse = res.json().await.expect("tokens");
     let mut back = Ws::connect(&app, &fresh.access_token).await;
-    answers(&mut back).await;
+    still_works(&mut back, Role::Rider).await;
 }
 
 /// A user deletes their account on one node: its sockets on both nodes
@@ -154,7 +142,7 @@ async fn deleting_an_account_closes_its_sockets_on_every_node() {
     let rider = a.user(Role::Rider).await;
     let mut on_a = Ws::connect(a, rider.token()).await;
     let mut on_b = Ws::connect(b, rider.token()).await;
-    answers(&mut on_b).await;
+    still_works(&mut on_b, Role::Rider).await;
 
     let delete = |password: &'static str| {
         a.http()
@@ -167,7 +155,7 @@ async fn deleting_an_account_closes_its_sockets_on_every_node() {
         delete("not-the-password").await.expect("delete").status(),
         403
     );
-    answers(&mut on_a).await;
+    still_works(&mut on_a, Role::Rider).await;
     assert_eq!(delete(PASSWORD).await.expect("delete").status(), 204);
     assert_eq!(on_a.wait_closed().await, Some(close::REVOKED));
     assert_eq!(on_b.wait_closed().await, Some(close::REVOKED));
@@ -218,7 +206,22 @@ async fn an_account_with_an_active_trip_cannot_be_deleted() {
         .await
         .expect("delete");
     assert_eq!(res.status(), 409);
-    answers(&mut ws).await;
+    // Bad bodies get the contract's errors and delete nothing.
+    for (body, status) in [("{}", 422), (r#"{"password": 7}"#, 422), ("not json", 400)] {
+        let res = app
+            .http()
+            .delete(app.url("/api/me"))
+            .bearer_auth(rider.token())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("delete");
+        assert_eq!(res.status(), status, "{body}");
+        assert_eq!(error_code(res).await, ErrorCode::Invalid);
+    }
+    assert_eq!(app.get("/api/me", rider.token()).await.status(), 200);
+    still_works(&mut ws, Role::Rider).await;
 }
 
 #[tokio::test]

@@ -53,24 +53,20 @@ impl TripStore for PgStore {
         )
         .await
         .map_err(map_err)?;
-        let event = tx
-            .prepare_cached(sql::EVENT_INSERT)
-            .await
-            .map_err(map_err)?;
-        tx.execute(
-            &event,
+        let requested = TripStatus::Requested.as_str();
+        insert_event(
+            &tx,
             &[
                 &trip.id.0,
                 &None::<&str>,
-                &TripStatus::Requested.as_str(),
+                &requested,
                 &Some(trip.rider_id.0),
                 &None::<&str>,
                 &trip.node_id,
                 &trip.requested_at,
             ],
         )
-        .await
-        .map_err(map_err)?;
+        .await?;
         let record = trip_in(&tx, trip.id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(record.trip)
@@ -146,24 +142,20 @@ impl TripStore for PgStore {
         if changed == 0 {
             return Ok(None);
         }
-        let event = tx
-            .prepare_cached(sql::EVENT_INSERT)
-            .await
-            .map_err(map_err)?;
-        tx.execute(
-            &event,
+        let (from, to) = (t.from.as_str(), t.to.as_str());
+        insert_event(
+            &tx,
             &[
                 &t.trip_id.0,
-                &t.from.as_str(),
-                &t.to.as_str(),
+                &from,
+                &to,
                 &t.actor.map(|a| a.0),
                 &t.reason,
                 &t.node_id,
                 &t.at,
             ],
         )
-        .await
-        .map_err(map_err)?;
+        .await?;
         let record = trip_in(&tx, t.trip_id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(Some(record.trip))
@@ -187,4 +179,15 @@ impl TripStore for PgStore {
             .map_err(map_err)?;
         Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or(0))
     }
+}
+
+/// One row of a trip's history (`sql::EVENT_INSERT`'s seven parameters),
+/// inside the transaction that changed the trip.
+async fn insert_event(tx: &Transaction<'_>, params: &[&(dyn ToSql + Sync)]) -> StoreResult<()> {
+    let event = tx
+        .prepare_cached(sql::EVENT_INSERT)
+        .await
+        .map_err(map_err)?;
+    tx.execute(&event, params).await.map_err(map_err)?;
+    Ok(())
 }

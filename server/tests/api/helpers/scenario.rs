@@ -111,3 +111,23 @@ pub async fn accept_race(
         .collect();
     (results, winners)
 }
+
+/// The connection still answers: a driver's location is `ok`, a rider's
+/// cancel of an unknown trip `not_found`.
+pub async fn still_works(ws: &mut Ws, role: Role) {
+    let probe = match role {
+        Role::Driver => location(CENTRE),
+        _ => ClientMessage::TripCancel {
+            trip_id: TripId::new(),
+            reason: None,
+        },
+    };
+    match ws.request(probe).await {
+        ServerMessage::Ok { .. } => {}
+        ServerMessage::Error {
+            code: ErrorCode::NotFound,
+            ..
+        } if role == Role::Rider => {}
+        other => panic!("connection must keep working, got {other:?}"),
+    }
+}
