@@ -7,7 +7,7 @@
 use crate::client::{self, Accounts, Node};
 use crate::race::{reply_to, wait_for};
 use crate::report::{Latency, Report};
-use hail_protocol::{ClientMessage, Place, Role, ServerMessage};
+use hail_protocol::{ClientMessage, Role, ServerMessage};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -44,11 +44,7 @@ pub async fn run(p: CancelLoopParams) -> anyhow::Result<Report> {
         .await?
         .remove(0);
     let (mut ws, _) = client::connect(&node, &rider.token, None).await?;
-    let place = |lat: f64| Place {
-        lat,
-        lng: 13.405,
-        address: None,
-    };
+    let place = |lat: f64| crate::movement::place(crate::movement::point(lat, 13.405));
     let (mut trip, mut request, mut cancel) =
         (Latency::default(), Latency::default(), Latency::default());
     let cpu_before = p.pid.and_then(cpu_ticks);

@@ -11,7 +11,9 @@ use crate::movement::{random_point, random_trip_request, Leg};
 use crate::report::Report;
 use crate::tally::{self, FirstOffers, Live, Tally};
 use chrono::{DateTime, Utc};
-use hail_protocol::{ClientMessage, Position, Role, ServerMessage, Trip, TripId, TripStatus};
+use hail_protocol::{
+    ClientMessage, Location, Position, Role, ServerMessage, Trip, TripId, TripStatus,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
@@ -49,13 +51,8 @@ impl Shared {
 type SentLog = Arc<Mutex<Vec<i64>>>;
 
 fn location(pos: Position, heading: Option<f64>, speed: f64, at: DateTime<Utc>) -> ClientMessage {
-    ClientMessage::Location {
-        lat: pos.lat,
-        lng: pos.lng,
-        heading,
-        speed: Some(speed),
-        at: Some(at),
-    }
+    let loc = Location::new(pos, heading, Some(speed), Some(at)).expect("finite heading and speed");
+    ClientMessage::Location(loc)
 }
 
 /// A location's identity: its `at`, in nanoseconds.

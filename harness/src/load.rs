@@ -40,10 +40,7 @@ pub struct Load {
 
 impl Load {
     pub fn centre(&self) -> Position {
-        Position {
-            lat: self.centre.0,
-            lng: self.centre.1,
-        }
+        crate::movement::point(self.centre.0, self.centre.1)
     }
 }
 

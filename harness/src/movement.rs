@@ -1,7 +1,7 @@
 //! Scenario generation, pure and seeded: where drivers start, where riders
 //! want to go, and how a car moves in a straight line at a given speed.
 
-use hail_protocol::{ClientMessage, Place, Position};
+use hail_protocol::{ClientMessage, Location, Place, Position};
 use rand::Rng;
 
 const METRES_PER_DEGREE: f64 = 111_320.0;
@@ -9,12 +9,36 @@ const METRES_PER_DEGREE: f64 = 111_320.0;
 /// A point `north_m` / `east_m` metres from `origin` (flat-earth; fine for
 /// a city).
 pub fn offset(origin: Position, north_m: f64, east_m: f64) -> Position {
-    let lat = origin.lat + north_m / METRES_PER_DEGREE;
-    let lng = origin.lng + east_m / (METRES_PER_DEGREE * origin.lat.to_radians().cos().max(1e-6));
-    Position {
-        lat: lat.clamp(-90.0, 90.0),
-        lng: ((lng + 540.0) % 360.0) - 180.0,
-    }
+    let lat = origin.lat() + north_m / METRES_PER_DEGREE;
+    let lng =
+        origin.lng() + east_m / (METRES_PER_DEGREE * origin.lat().to_radians().cos().max(1e-6));
+    point(lat, lng)
+}
+
+/// A position from computed coordinates: latitude clamped to the poles,
+/// longitude wrapped into [-180, 180).
+pub fn point(lat: f64, lng: f64) -> Position {
+    let lat = if lat.is_finite() {
+        lat.clamp(-90.0, 90.0)
+    } else {
+        0.0
+    };
+    let lng = if lng.is_finite() {
+        ((lng + 540.0) % 360.0) - 180.0
+    } else {
+        0.0
+    };
+    Position::new(lat, lng).expect("clamped and wrapped")
+}
+
+/// A place with no address label.
+pub fn place(p: Position) -> Place {
+    Place::new(p, None).expect("no address to be too long")
+}
+
+/// A bare `location` at `p`.
+pub fn location(p: Position) -> ClientMessage {
+    ClientMessage::Location(Location::at(p))
 }
 
 /// A uniformly random point within `radius_m` of `centre`.
@@ -29,11 +53,6 @@ pub fn random_point(rng: &mut impl Rng, centre: Position, radius_m: f64) -> Posi
 pub fn random_trip_request(rng: &mut impl Rng, centre: Position, radius_m: f64) -> ClientMessage {
     let pickup = random_point(rng, centre, radius_m * 0.8);
     let dropoff = random_point(rng, pickup, 1_500.0);
-    let place = |p: Position| Place {
-        lat: p.lat,
-        lng: p.lng,
-        address: None,
-    };
     ClientMessage::TripRequest {
         pickup: place(pickup),
         dropoff: place(dropoff),
@@ -60,17 +79,17 @@ impl Leg {
             return (self.to, true);
         }
         let f = (secs * self.speed_mps / len).clamp(0.0, 1.0);
-        let pos = Position {
-            lat: self.from.lat + (self.to.lat - self.from.lat) * f,
-            lng: self.from.lng + (self.to.lng - self.from.lng) * f,
-        };
+        let pos = point(
+            self.from.lat() + (self.to.lat() - self.from.lat()) * f,
+            self.from.lng() + (self.to.lng() - self.from.lng()) * f,
+        );
         (pos, f >= 1.0)
     }
 
     /// Compass heading in degrees (0 = north).
     pub fn heading(&self) -> f64 {
-        let dn = self.to.lat - self.from.lat;
-        let de = (self.to.lng - self.from.lng) * self.from.lat.to_radians().cos();
+        let dn = self.to.lat() - self.from.lat();
+        let de = (self.to.lng() - self.from.lng()) * self.from.lat().to_radians().cos();
         (de.atan2(dn).to_degrees() + 360.0) % 360.0
     }
 }
@@ -90,7 +109,7 @@ mod tests {
         for _ in 0..1000 {
             let p = random_point(&mut rng, berlin(), 2_000.0);
             assert!(berlin().distance_m(&p) <= 2_010.0);
-            assert!(Position::new(p.lat, p.lng).is_ok());
+            assert!(Position::new(p.lat(), p.lng()).is_ok());
         }
     }
 

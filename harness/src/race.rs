@@ -3,11 +3,9 @@
 //! every given node, so the race crosses nodes.
 
 use crate::client::{self, Account, Accounts, Node, Socket};
-use crate::movement::offset;
+use crate::movement::{location, offset, place};
 use crate::report::{Latency, Report};
-use hail_protocol::{
-    ClientMessage, ErrorCode, Place, Position, Role, ServerMessage, TripId, TripStatus,
-};
+use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripId, TripStatus};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -62,26 +60,12 @@ pub async fn run(p: RaceParams) -> anyhow::Result<Report> {
         .create_many(&nodes, Role::Rider, &p.prefix, 1, 1, 1)
         .await?
         .remove(0);
-    let centre = Position {
-        lat: 52.52,
-        lng: 13.405,
-    };
+    let centre = crate::movement::point(52.52, 13.405);
     let mut driver_ws = Vec::new();
     for (i, d) in drivers.iter().enumerate() {
         let (mut ws, _) = client::connect(&nodes[i % nodes.len()], &d.token, None).await?;
         let pos = offset(centre, 20.0 + i as f64 * 5.0, 0.0);
-        client::send(
-            &mut ws,
-            &ClientMessage::Location {
-                lat: pos.lat,
-                lng: pos.lng,
-                heading: None,
-                speed: None,
-                at: None,
-            }
-            .with_ref("l"),
-        )
-        .await?;
+        client::send(&mut ws, &location(pos).with_ref("l")).await?;
         client::send(
             &mut ws,
             &ClientMessage::DriverAvailable { available: true }.with_ref("a"),
@@ -97,16 +81,8 @@ pub async fn run(p: RaceParams) -> anyhow::Result<Report> {
     for t in 0..p.trips {
         let reference = format!("req{t}");
         let request = ClientMessage::TripRequest {
-            pickup: Place {
-                lat: centre.lat,
-                lng: centre.lng,
-                address: None,
-            },
-            dropoff: Place {
-                lat: centre.lat + 0.01,
-                lng: centre.lng,
-                address: None,
-            },
+            pickup: place(centre),
+            dropoff: place(offset(centre, 1_113.2, 0.0)),
         };
         client::send(&mut rws, &request.with_ref(reference.clone())).await?;
         let trip_id: TripId =
@@ -184,18 +160,7 @@ pub async fn run(p: RaceParams) -> anyhow::Result<Report> {
             )
             .await?;
             wait_for(ws, Duration::from_secs(10), reply_to("c")).await;
-            client::send(
-                ws,
-                &ClientMessage::Location {
-                    lat: pos.lat,
-                    lng: pos.lng,
-                    heading: None,
-                    speed: None,
-                    at: None,
-                }
-                .with_ref("l2"),
-            )
-            .await?;
+            client::send(ws, &location(*pos).with_ref("l2")).await?;
             wait_for(ws, Duration::from_secs(10), reply_to("l2")).await;
         }
         wait_for(&mut rws, Duration::from_secs(10), move |m| {

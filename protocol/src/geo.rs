@@ -24,8 +24,8 @@ pub enum PositionError {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(try_from = "RawPosition")]
 pub struct Position {
-    pub lat: f64,
-    pub lng: f64,
+    lat: f64,
+    lng: f64,
 }
 
 #[derive(Deserialize)]
@@ -55,6 +55,14 @@ impl Position {
         Ok(Self { lat, lng })
     }
 
+    pub fn lat(&self) -> f64 {
+        self.lat
+    }
+
+    pub fn lng(&self) -> f64 {
+        self.lng
+    }
+
     /// Great-circle distance in metres (haversine, mean Earth radius), the
     /// same model Redis GEO uses, so offers quote what the index measured.
     pub fn distance_m(&self, other: &Position) -> f64 {
@@ -72,11 +80,11 @@ impl Position {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(try_from = "RawPlace")]
 pub struct Place {
-    pub lat: f64,
-    pub lng: f64,
+    lat: f64,
+    lng: f64,
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    address: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -114,6 +122,18 @@ impl Place {
             lat: self.lat,
             lng: self.lng,
         }
+    }
+
+    pub fn lat(&self) -> f64 {
+        self.lat
+    }
+
+    pub fn lng(&self) -> f64 {
+        self.lng
+    }
+
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
     }
 }
 

@@ -28,4 +28,4 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use geo::{Place, Position, PositionError};
 pub use ids::{TripId, UserId};
 pub use model::{CancelledBy, Role, Trip, TripStatus, TripUser, User};
-pub use ws::{ClientKind, ClientMessage, ServerMessage, WithdrawReason};
+pub use ws::{ClientKind, ClientMessage, Location, LocationError, ServerMessage, WithdrawReason};

@@ -6,7 +6,7 @@
 //! checked (`invalid`).
 
 use crate::error::ErrorCode;
-use crate::geo::Place;
+use crate::geo::{Place, Position, PositionError};
 use crate::ids::TripId;
 use crate::model::{Role, Trip, User};
 use chrono::{DateTime, Utc};
@@ -15,6 +15,117 @@ use std::borrow::Cow;
 
 /// Longest accepted cancel `reason`, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
+
+/// A driver's GPS point, checked when parsed: a `Location` in hand has a
+/// valid position and finite heading and speed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(try_from = "RawLocation")]
+pub struct Location {
+    lat: f64,
+    lng: f64,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    heading: Option<f64>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    speed: Option<f64>,
+    /// When the device took the point; the server may replace it (see
+    /// docs/protocol.md).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum LocationError {
+    #[error(transparent)]
+    Position(#[from] PositionError),
+    #[error("heading must be a finite number")]
+    Heading,
+    #[error("speed must be a finite, non-negative number")]
+    Speed,
+}
+
+#[derive(Deserialize)]
+struct RawLocation {
+    lat: f64,
+    lng: f64,
+    #[serde(default)]
+    heading: Option<f64>,
+    #[serde(default)]
+    speed: Option<f64>,
+    #[serde(default)]
+    at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<RawLocation> for Location {
+    type Error = LocationError;
+    fn try_from(raw: RawLocation) -> Result<Self, Self::Error> {
+        Location::new(
+            Position::new(raw.lat, raw.lng)?,
+            raw.heading,
+            raw.speed,
+            raw.at,
+        )
+    }
+}
+
+impl Location {
+    pub fn new(
+        position: Position,
+        heading: Option<f64>,
+        speed: Option<f64>,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Self, LocationError> {
+        if heading.is_some_and(|h| !h.is_finite()) {
+            return Err(LocationError::Heading);
+        }
+        if speed.is_some_and(|s| !s.is_finite() || s < 0.0) {
+            return Err(LocationError::Speed);
+        }
+        Ok(Self {
+            lat: position.lat(),
+            lng: position.lng(),
+            heading,
+            speed,
+            at,
+        })
+    }
+
+    /// A point at `position` with nothing else known.
+    pub fn at(position: Position) -> Self {
+        Self {
+            lat: position.lat(),
+            lng: position.lng(),
+            heading: None,
+            speed: None,
+            at: None,
+        }
+    }
+
+    pub fn position(&self) -> Position {
+        Position::new(self.lat, self.lng).expect("checked when the location was made")
+    }
+
+    pub fn heading(&self) -> Option<f64> {
+        self.heading
+    }
+
+    pub fn speed(&self) -> Option<f64> {
+        self.speed
+    }
+
+    pub fn taken_at(&self) -> Option<DateTime<Utc>> {
+        self.at
+    }
+
+    /// The same point, taken at `at`.
+    pub fn with_time(mut self, at: Option<DateTime<Utc>>) -> Self {
+        self.at = at;
+        self
+    }
+}
 
 /// The part every client frame shares: enough to route and to answer.
 #[derive(Debug, Deserialize)]
@@ -88,19 +199,7 @@ impl ClientKind {
 #[serde(tag = "type")]
 pub enum ClientMessage {
     #[serde(rename = "location")]
-    Location {
-        lat: f64,
-        lng: f64,
-        #[cfg_attr(feature = "ts", ts(optional))]
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        heading: Option<f64>,
-        #[cfg_attr(feature = "ts", ts(optional))]
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        speed: Option<f64>,
-        #[cfg_attr(feature = "ts", ts(optional))]
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        at: Option<DateTime<Utc>>,
-    },
+    Location(Location),
     #[serde(rename = "driver.available")]
     DriverAvailable { available: bool },
     #[serde(rename = "trip.request")]
@@ -152,22 +251,6 @@ impl ClientMessage {
     /// (places check themselves) and the length of a cancel reason.
     pub fn validate(&self) -> Result<(), String> {
         match self {
-            Self::Location {
-                lat,
-                lng,
-                heading,
-                speed,
-                ..
-            } => {
-                crate::geo::Position::new(*lat, *lng).map_err(|e| e.to_string())?;
-                if heading.is_some_and(|h| !h.is_finite()) {
-                    return Err("heading must be a finite number".into());
-                }
-                if speed.is_some_and(|s| !s.is_finite() || s < 0.0) {
-                    return Err("speed must be a finite, non-negative number".into());
-                }
-                Ok(())
-            }
             Self::TripCancel {
                 reason: Some(reason),
                 ..
@@ -309,22 +392,23 @@ mod tests {
 
     #[test]
     fn location_validation() {
-        let bad = ClientMessage::Location {
-            lat: 95.0,
-            lng: 0.0,
-            heading: None,
-            speed: None,
-            at: None,
+        let parse = |json: &str| serde_json::from_str::<ClientMessage>(json);
+        assert!(parse(r#"{"type":"location","lat":95,"lng":0}"#).is_err());
+        assert!(parse(r#"{"type":"location","lat":1,"lng":0,"speed":-1}"#).is_err());
+        let ok = parse(r#"{"type":"location","lat":1,"lng":2,"heading":90}"#).expect("valid");
+        let ClientMessage::Location(loc) = ok else {
+            panic!("a location")
         };
-        assert!(bad.validate().is_err());
-        let bad_speed = ClientMessage::Location {
-            lat: 1.0,
-            lng: 0.0,
-            heading: None,
-            speed: Some(-1.0),
-            at: None,
-        };
-        assert!(bad_speed.validate().is_err());
+        assert_eq!((loc.position().lat(), loc.heading()), (1.0, Some(90.0)));
+        let at = Position::new(1.0, 2.0).expect("valid");
+        assert_eq!(
+            Location::new(at, None, Some(f64::NAN), None),
+            Err(LocationError::Speed)
+        );
+        assert_eq!(
+            serde_json::to_string(&ClientMessage::Location(Location::at(at))).expect("json"),
+            r#"{"type":"location","lat":1.0,"lng":2.0}"#
+        );
     }
 
     #[test]

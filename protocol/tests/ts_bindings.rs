@@ -71,6 +71,7 @@ fn wire_ts() -> String {
     decl::<error::ErrorDetail>(&cfg, o);
     decl::<error::ErrorBody>(&cfg, o);
     section(o, "ws.rs");
+    decl::<ws::Location>(&cfg, o);
     decl::<ws::ClientMessage>(&cfg, o);
     decl::<ws::WithdrawReason>(&cfg, o);
     decl::<ws::ServerMessage>(&cfg, o);

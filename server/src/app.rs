@@ -42,22 +42,11 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error("{0}: {1}")]
     Store(String, crate::store::StoreError),
+    /// The URL is shown redacted (no password).
     #[error("Redis at {0} (HAIL_REDIS_URL): {1}")]
-    Bus(String, String),
-}
-
-/// A URL without its password, for logs and errors.
-pub fn redact(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((creds, host)) => match creds.split_once(':') {
-                Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-                None => url.to_string(),
-            },
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
+    Redis(String, redis::RedisError),
+    #[error("Redis at {0} (HAIL_REDIS_URL): {1}")]
+    Bus(String, crate::bus::BusError),
 }
 
 /// Opens the configured store and applies its migrations (what `hail
@@ -75,7 +64,8 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
         tracing::info!("store: embedded SQLite at {}", store.path().display());
         return Ok(Arc::new(store));
     };
-    let url = redact(database_url);
+    let url = database_url.redacted();
+    let database_url = database_url.expose();
     let shown = format!("Postgres at {url} (HAIL_DATABASE_URL)");
     if config.dev {
         match PgStore::create_database_if_missing(database_url).await {
@@ -121,19 +111,20 @@ async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends
             Arc::new(MemoryFailureLog::new(config.login.window)),
         ));
     };
-    let shown = redact(redis_url);
-    let bus_err = |e: String| StartError::Bus(shown.clone(), e);
+    let shown = redis_url.redacted();
+    let redis_err = |e| StartError::Redis(shown.clone(), e);
+    let bus_err = |e| StartError::Bus(shown.clone(), e);
     let keys = Keys::new(config.redis_prefix.clone());
-    let client = redis_client(redis_url).map_err(|e| bus_err(e.to_string()))?;
+    let client = redis_client(redis_url.expose()).map_err(bus_err)?;
     let timeout = config.db_timeout;
     let bus = RedisBus::connect(&client, keys.clone(), inbound, timeout)
         .await
-        .map_err(|e| bus_err(e.to_string()))?;
-    bus.ping().await.map_err(|e| bus_err(e.to_string()))?;
+        .map_err(bus_err)?;
+    bus.ping().await.map_err(bus_err)?;
     let geo_con = client
         .get_connection_manager_with_config(manager_config(timeout))
         .await
-        .map_err(|e| bus_err(e.to_string()))?;
+        .map_err(redis_err)?;
     tracing::info!(prefix = %config.redis_prefix, "bus and geo index: Redis at {shown}");
     let presence = RedisPresence::new(keys.clone(), geo_con.clone());
     let failures = RedisFailureLog::new(keys.clone(), geo_con.clone(), config.login.window);
@@ -195,7 +186,7 @@ impl Application {
         spawn_metrics_upkeep(metrics.clone(), stop_background.clone(), &background);
 
         let node = Arc::new(Node {
-            tokens: TokenKeys::new(config.jwt_secret.as_bytes(), config.access_ttl),
+            tokens: TokenKeys::new(config.jwt_secret.expose().as_bytes(), config.access_ttl),
             config: config.clone(),
             store,
             bus,
@@ -433,18 +424,5 @@ fn client_build(dir: &std::path::Path) -> Option<std::path::PathBuf> {
              build them with `make client` or `cd client && npm ci && npm run build`"
         );
         None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redact_hides_only_passwords() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(super::redact("redis://h:6379"), "redis://h:6379");
     }
 }

@@ -1,19 +1,21 @@
 //! Hail: a realtime ride-hailing server.
 //!
 //! Layout (data flows down; nothing below knows what is above):
-//! - `config`    settings from `HAIL_*`, validated at start
+//! - `config`    settings from `HAIL_*`, validated at start; secrets and URLs
+//!   in types whose `Debug` redacts
 //! - `app`       builds a node (backends, background tasks) and runs it until shutdown
-//! - `session`   one connection: the select loop, rate limit, outbox, heartbeat,
-//!   token expiry, kicks (close codes: `hail_protocol::close`)
-//! - `ws`        the `/ws` upgrade (handed to `http::app`) and the frame codec
+//! - `session`   one connection: the frame codec, the select loop, rate limit,
+//!   outbox, heartbeat, token expiry, kicks (close codes: `hail_protocol::close`)
+//! - `ws`        the `/ws` upgrade (handed to `http::app`) that starts a session
 //! - `http`      the accept loop (timeouts, caps, TCP_NODELAY), REST routes, the
 //!   apps, security headers, access log, the one error boundary
 //! - `monitor`   heartbeats and the admin views built from them (reads `node`)
 //! - `node`      commands, per-trip dispatchers, the local registry (sessions,
 //!   kicks, control messages), GPS writer, this node's live figures
-//! - `domain`    pure decisions: trip state machine, dispatch rounds, the served
-//!   area, device clocks
-//! - `auth`      password hashing (bounded) and rules, tokens, log-in throttle
+//! - `domain`    pure decisions: trip state machine, dispatch rounds and their
+//!   candidates, accounts (username, password rules, display name), the
+//!   served area, device clocks
+//! - `auth`      password hashing (bounded), tokens, log-in throttle
 //! - `store`     persistence, one trait per concern; `postgres/`, `sqlite/` (embedded);
 //!   the SQL and row mapping both share in `sql`, `rows`
 //! - `bus`       pub/sub trait + Redis (node-level subscriptions) / in-process
@@ -22,7 +24,7 @@
 //! - `keys`      every Redis key and channel name, with the prefix
 //! - `metrics`   Prometheus metric names
 //!
-//! A frame: socket -> `ws::codec` -> `session` -> `node` (asks `domain`) ->
+//! A frame: socket -> `session::codec` -> `session` -> `node` (asks `domain`) ->
 //! `store` / `bus` -> other nodes' `node::registry` -> session outbox -> socket.
 //! Every backend (store, bus, geo, presence, log-in throttle) has an
 //! embedded implementation and a Postgres/Redis one behind the same trait;

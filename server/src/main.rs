@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use hail_protocol::Role;
 use hail_server::app::{open_store, Application};
 use hail_server::config::Config;
+use hail_server::domain::account::NewAccount;
 
 #[derive(Parser)]
 #[command(name = "hail", version, about = "Hail: a realtime ride-hailing server")]
@@ -76,18 +77,11 @@ async fn main() -> anyhow::Result<()> {
                     name,
                 },
         } => {
-            hail_server::http::auth::validate_account(&username, &password, name.as_deref())
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let account = NewAccount::parse(&username, password, name.as_deref())?;
             let store = open_store(&config).await?;
-            let user = hail_server::http::auth::create_user(
-                &*store,
-                username,
-                password,
-                Role::Admin,
-                name,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = hail_server::http::auth::create_user(&*store, account, Role::Admin)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created admin {} ({})", user.username, user.id);
             Ok(())
         }

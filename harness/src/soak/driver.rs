@@ -12,21 +12,15 @@ use crate::movement::{random_point, Leg};
 use crate::tally::Tally;
 use chrono::{DateTime, SubsecRound, Utc};
 use hail_protocol::ws::ClientFrame;
-use hail_protocol::{ClientMessage, Position, Trip, TripId, TripStatus, UserId};
+use hail_protocol::{ClientMessage, Location, Position, Trip, TripId, TripStatus, UserId};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
-pub(super) fn location_frame(lat: f64, lng: f64, at: Option<DateTime<Utc>>) -> ClientMessage {
-    ClientMessage::Location {
-        lat,
-        lng,
-        heading: None,
-        speed: None,
-        at,
-    }
+pub(super) fn location_frame(pos: Position, at: Option<DateTime<Utc>>) -> ClientMessage {
+    ClientMessage::Location(Location::at(pos).with_time(at))
 }
 
 fn leg_over(from: Position, to: Position, secs: f64) -> Leg {
@@ -152,7 +146,8 @@ impl Driver {
         self.t.count("points_sent");
         tx(
             ws,
-            &location_frame(point.lat, point.lng, Some(point.at)).with_ref(reference),
+            &location_frame(crate::movement::point(point.lat, point.lng), Some(point.at))
+                .with_ref(reference),
         )
         .await
     }
@@ -167,8 +162,8 @@ impl Driver {
         let point = Point {
             trip,
             at: Utc::now().trunc_subsecs(6),
-            lat: pos.lat,
-            lng: pos.lng,
+            lat: pos.lat(),
+            lng: pos.lng(),
         };
         self.send_point(ws, point).await
     }
@@ -202,7 +197,7 @@ impl Driver {
                 tx(
                     ws,
                     &ClientFrame {
-                        message: location_frame(pos.lat, pos.lng, None),
+                        message: location_frame(pos, None),
                         reference: None,
                     },
                 )

@@ -56,7 +56,7 @@ impl Driver {
             None => {
                 let pos = self.current_pos();
                 let r = self.next_ref("l");
-                tx(ws, &location_frame(pos.lat, pos.lng, None).with_ref(r)).await?;
+                tx(ws, &location_frame(pos, None).with_ref(r)).await?;
             }
         }
         let r = self.next_ref("on");

@@ -1,8 +1,7 @@
-//! Identity: password hashing and rules, tokens, log-in throttling. Access
+//! Identity: password hashing, tokens, log-in throttling. Access
 //! tokens are short-lived HS256 JWTs; refresh tokens are random, stored
 //! hashed, and rotated on use.
 
 pub mod password;
-pub mod rules;
 pub mod throttle;
 pub mod tokens;

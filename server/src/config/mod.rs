@@ -24,7 +24,9 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+mod secret;
 mod sections;
+pub use secret::{Secret, ServiceUrl};
 pub use sections::*;
 
 #[derive(Debug, Clone)]
@@ -35,20 +37,22 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// This node's name in logs and metrics; random when unset.
     pub node_id: String,
-    /// Postgres; `None`: the embedded SQLite store under `data_dir`.
-    pub database_url: Option<String>,
+    /// `HAIL_DATABASE_URL`: Postgres; `None`: the embedded SQLite store
+    /// under `data_dir`.
+    pub database_url: Option<ServiceUrl>,
     /// Where the embedded store keeps its file (`hail.db`).
     pub data_dir: std::path::PathBuf,
     pub db_pool_size: usize,
     /// Bounds every pool wait and statement, so a stuck Postgres surfaces
     /// as `unavailable` instead of hanging sessions.
     pub db_timeout: Duration,
-    /// Redis; `None`: the in-process bus and geo index (one node).
-    pub redis_url: Option<String>,
+    /// `HAIL_REDIS_URL`: Redis; `None`: the in-process bus and geo index
+    /// (one node).
+    pub redis_url: Option<ServiceUrl>,
     /// Prefix of every Redis key and channel (tests use their own).
     pub redis_prefix: String,
-    /// HMAC secret for access tokens.
-    pub jwt_secret: String,
+    /// `HAIL_JWT_SECRET`: HMAC secret for access tokens.
+    pub jwt_secret: Secret,
     pub dev: bool,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
@@ -203,24 +207,24 @@ impl Config {
             node_id: env.opt("HAIL_NODE_ID").unwrap_or_else(|| {
                 format!("node-{}", &uuid::Uuid::now_v7().simple().to_string()[24..])
             }),
-            database_url: env.opt("HAIL_DATABASE_URL"),
+            database_url: env.opt("HAIL_DATABASE_URL").map(ServiceUrl::new),
             data_dir: env
                 .opt("HAIL_DATA_DIR")
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::path::PathBuf::from("./data")),
             db_pool_size: env.get("HAIL_DB_POOL_SIZE", 16)?,
             db_timeout: env.secs("HAIL_DB_TIMEOUT_SECS", 5)?,
-            redis_url: env.opt("HAIL_REDIS_URL"),
+            redis_url: env.opt("HAIL_REDIS_URL").map(ServiceUrl::new),
             redis_prefix: env
                 .opt("HAIL_REDIS_PREFIX")
                 .unwrap_or_else(|| "hail:".into()),
-            jwt_secret: match env.opt("HAIL_JWT_SECRET") {
+            jwt_secret: Secret::new(match env.opt("HAIL_JWT_SECRET") {
                 Some(secret) => secret,
                 None if dev => DEV_JWT_SECRET.into(),
                 // `migrate` and `admin create` need no secret; `serve`
                 // refuses to start without one (see `check_serve`).
                 None => String::new(),
-            },
+            }),
             dev,
             access_ttl: env.secs("HAIL_ACCESS_TTL_SECS", 900)?,
             refresh_ttl: env.secs("HAIL_REFRESH_TTL_SECS", 30 * 24 * 3600)?,
@@ -243,7 +247,7 @@ impl Config {
     /// What `serve` needs beyond the other commands: a real secret, unless
     /// dev mode is on.
     pub fn check_serve(&self) -> Result<(), ConfigError> {
-        if self.jwt_secret.is_empty() || (!self.dev && self.jwt_secret == DEV_JWT_SECRET) {
+        if self.jwt_secret.is_empty() || (!self.dev && self.jwt_secret.expose() == DEV_JWT_SECRET) {
             return Err(ConfigError::MissingSecret);
         }
         if !self.dev && self.jwt_secret.len() < 32 {

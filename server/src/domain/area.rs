@@ -6,6 +6,8 @@
 //! way (`invalid`) and nothing is half-written.
 
 use hail_protocol::{ClientMessage, Place};
+#[cfg(test)]
+use hail_protocol::{Location, Position};
 
 /// Redis's limit (`GEOADD` refuses latitudes past it).
 pub const MAX_ABS_LAT: f64 = 85.051_128_78;
@@ -26,13 +28,13 @@ fn check_lat(what: &str, lat: f64) -> Result<(), String> {
 }
 
 fn check_place(what: &str, place: &Place) -> Result<(), String> {
-    check_lat(what, place.lat)
+    check_lat(what, place.lat())
 }
 
 /// Refuses a command whose positions lie outside the served area.
 pub fn check(message: &ClientMessage) -> Result<(), String> {
     match message {
-        ClientMessage::Location { lat, .. } => check_lat("lat", *lat),
+        ClientMessage::Location(loc) => check_lat("lat", loc.position().lat()),
         ClientMessage::TripRequest { pickup, dropoff } => {
             check_place("pickup", pickup)?;
             check_place("dropoff", dropoff)
@@ -45,23 +47,17 @@ pub fn check(message: &ClientMessage) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    fn pos(lat: f64) -> Position {
+        Position::new(lat, 0.0).expect("valid")
+    }
+
     fn place(lat: f64) -> Place {
-        Place {
-            lat,
-            lng: 0.0,
-            address: None,
-        }
+        Place::new(pos(lat), None).expect("valid")
     }
 
     #[test]
     fn latitudes_past_the_geo_limit_are_refused() {
-        let at = |lat| ClientMessage::Location {
-            lat,
-            lng: 0.0,
-            heading: None,
-            speed: None,
-            at: None,
-        };
+        let at = |lat| ClientMessage::Location(Location::at(pos(lat)));
         assert!(check(&at(85.05)).is_ok());
         assert!(check(&at(-85.051_128_78)).is_ok());
         assert!(check(&at(85.06)).is_err());

@@ -13,6 +13,14 @@ use hail_protocol::UserId;
 use std::collections::{HashMap, HashSet};
 use tokio::time::Instant;
 
+/// A driver found near a pickup, with the distance the index measured:
+/// what a round offers to and what an offer quotes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    pub driver_id: UserId,
+    pub distance_m: f64,
+}
+
 /// Something the dispatcher must do now.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {

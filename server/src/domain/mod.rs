@@ -2,7 +2,9 @@
 //! when a dispatch runs its rounds. Everything here is unit-tested with
 //! plain values (and paused tokio time for the dispatch clock).
 
+pub mod account;
 pub mod area;
 pub mod clock;
 pub mod dispatch;
+pub mod password_rules;
 pub mod trip;

@@ -55,11 +55,11 @@ impl MemoryGeo {
 /// A box that contains every point within `radius_m` of `center`.
 fn search_box(center: Position, radius_m: f64) -> AABB<[f64; 2]> {
     let dlat = radius_m / METRES_PER_DEGREE_LAT;
-    let cos = center.lat.to_radians().cos().abs().max(1e-6);
+    let cos = center.lat().to_radians().cos().abs().max(1e-6);
     let dlng = (radius_m / (METRES_PER_DEGREE_LAT * cos)).min(360.0);
     AABB::from_corners(
-        [center.lng - dlng, (center.lat - dlat).max(-90.0)],
-        [center.lng + dlng, (center.lat + dlat).min(90.0)],
+        [center.lng() - dlng, (center.lat() - dlat).max(-90.0)],
+        [center.lng() + dlng, (center.lat() + dlat).min(90.0)],
     )
 }
 
@@ -68,7 +68,7 @@ impl GeoIndex for MemoryGeo {
     async fn upsert(&self, driver: UserId, pos: Position, at_ms: i64) -> Result<(), GeoError> {
         let mut inner = self.lock();
         inner.remove(driver);
-        let point = [pos.lng, pos.lat];
+        let point = [pos.lng(), pos.lat()];
         inner.tree.insert(Entry::new(point, driver));
         inner.drivers.insert(driver, (point, at_ms));
         Ok(())
@@ -87,7 +87,7 @@ impl GeoIndex for MemoryGeo {
         exclude: &HashSet<UserId>,
         fresh_since_ms: i64,
     ) -> Result<Vec<Candidate>, GeoError> {
-        let origin = Point::new(center.lng, center.lat);
+        let origin = Point::new(center.lng(), center.lat());
         let inner = self.lock();
         let mut found: Vec<Candidate> = inner
             .tree
@@ -143,7 +143,7 @@ impl GeoIndex for MemoryGeo {
         Ok(fresh
             .into_iter()
             .take(limit)
-            .map(|(_, d, [lng, lat])| (d, Position { lat, lng }))
+            .filter_map(|(_, d, [lng, lat])| Some((d, Position::new(lat, lng).ok()?)))
             .collect())
     }
 

@@ -1,6 +1,6 @@
 //! The index of available drivers' positions: nearest-within-radius search
-//! with staleness, behind a trait so Redis and (later) an in-process R-tree
-//! answer the same way.
+//! with staleness, behind a trait so Redis and the in-process R-tree answer
+//! the same way.
 
 pub mod memory;
 pub mod redis;
@@ -15,12 +15,7 @@ pub enum GeoError {
     Unavailable(String),
 }
 
-/// A driver found near a point, with the distance the index measured.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Candidate {
-    pub driver_id: UserId,
-    pub distance_m: f64,
-}
+pub use crate::domain::dispatch::Candidate;
 
 #[async_trait]
 pub trait GeoIndex: Send + Sync + 'static {

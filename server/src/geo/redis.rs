@@ -35,8 +35,8 @@ impl GeoIndex for RedisGeo {
             .atomic()
             .cmd("GEOADD")
             .arg(self.keys.drivers_geo())
-            .arg(pos.lng)
-            .arg(pos.lat)
+            .arg(pos.lng())
+            .arg(pos.lat())
             .arg(&id)
             .ignore()
             .cmd("ZADD")
@@ -88,8 +88,8 @@ impl GeoIndex for RedisGeo {
             let found: Vec<(String, f64)> = redis::cmd("GEOSEARCH")
                 .arg(self.keys.drivers_geo())
                 .arg("FROMLONLAT")
-                .arg(center.lng)
-                .arg(center.lat)
+                .arg(center.lng())
+                .arg(center.lat())
                 .arg("BYRADIUS")
                 .arg(r)
                 .arg("m")
@@ -168,7 +168,7 @@ impl GeoIndex for RedisGeo {
             .zip(positions)
             .filter_map(|(id, pos)| {
                 let (lng, lat) = pos?;
-                Some((id.parse().ok()?, Position { lat, lng }))
+                Some((id.parse().ok()?, Position::new(lat, lng).ok()?))
             })
             .collect())
     }

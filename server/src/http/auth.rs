@@ -8,7 +8,8 @@ use super::error::{ApiError, ApiJson};
 use super::AppState;
 use crate::auth::password::{self, HashError};
 use crate::auth::throttle::{LoginThrottle, ThrottleError};
-use crate::auth::{rules, tokens};
+use crate::auth::tokens;
+use crate::domain::account::NewAccount;
 use crate::node::Actor;
 use crate::store::{NewUser, Rotation, Store};
 use axum::extract::{Extension, FromRequestParts, State};
@@ -90,72 +91,42 @@ impl FromRequestParts<AppState> for CallerUser {
 }
 
 /// Checks sign-up fields once, at the edge.
-fn validate_signup(req: &SignupRequest) -> Result<(), ApiError> {
+fn validate_signup(req: SignupRequest) -> Result<NewAccount, ApiError> {
     if req.role == Role::Admin {
         return Err(ApiError::Invalid(
             "role: rider or driver (admins are made with `hail admin create`)".into(),
         ));
     }
-    validate_account(&req.username, &req.password, req.name.as_deref())
-}
-
-/// The rules every account follows, admins included.
-pub fn validate_account(
-    username: &str,
-    password: &str,
-    name: Option<&str>,
-) -> Result<(), ApiError> {
-    let username_ok = (3..=32).contains(&username.chars().count())
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if !username_ok {
-        return Err(ApiError::Invalid(
-            "username: 3-32 characters of letters, digits, '_', '-' or '.'".into(),
-        ));
-    }
-    rules::check(username, password).map_err(|why| ApiError::Invalid(why.into()))?;
-    if name.is_some_and(|n| n.trim().is_empty() || n.trim().chars().count() > 100) {
-        return Err(ApiError::Invalid("name: 1-100 characters".into()));
-    }
-    Ok(())
+    NewAccount::parse(&req.username, req.password, req.name.as_deref())
+        .map_err(|e| ApiError::Invalid(e.to_string()))
 }
 
 async fn signup(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
-    validate_signup(&req)?;
-    let user = create_user(
-        &*state.node.store,
-        req.username,
-        req.password,
-        req.role,
-        req.name,
-    )
-    .await?;
+    let role = req.role;
+    let account = validate_signup(req)?;
+    let user = create_user(&*state.node.store, account, role).await?;
     Ok((StatusCode::CREATED, Json(UserResponse { user })))
 }
 
 /// Creates an account (also used by `hail admin create`).
 pub async fn create_user(
     store: &dyn Store,
-    username: String,
-    password: String,
+    account: NewAccount,
     role: Role,
-    name: Option<String>,
 ) -> Result<User, ApiError> {
-    let password_hash = password::hash(password).await.map_err(hash_error)?;
-    let name = name
-        .map(|n| n.trim().to_string())
-        .unwrap_or_else(|| username.clone());
+    let password_hash = password::hash(account.password.into_string())
+        .await
+        .map_err(hash_error)?;
     Ok(store
         .create_user(NewUser {
             id: UserId::new(),
-            username,
+            username: account.username.into_string(),
             password_hash,
             role,
-            name,
+            name: account.name.into_string(),
         })
         .await?)
 }

@@ -121,8 +121,8 @@ pub async fn map(node: &Node) -> Result<MonitorMap, ViewError> {
         .into_iter()
         .map(|(driver_id, p)| MapDriver {
             driver_id,
-            lat: p.lat,
-            lng: p.lng,
+            lat: p.lat(),
+            lng: p.lng(),
         })
         .collect();
     Ok(MonitorMap {

@@ -27,14 +27,9 @@ where
     ) -> Result<Option<Trip>, CommandError> {
         let node = self.node.clone();
         let trip = match msg {
-            ClientMessage::Location {
-                lat,
-                lng,
-                heading,
-                speed,
-                at,
-            } => {
-                let pos = Position { lat, lng };
+            ClientMessage::Location(loc) => {
+                let (pos, heading, speed, at) =
+                    (loc.position(), loc.heading(), loc.speed(), loc.taken_at());
                 let stale = self.node.config.dispatch.stale_after;
                 let max_age = crate::domain::clock::span(stale);
                 let (at, replaced) = crate::domain::clock::point_time(at, Utc::now(), max_age);
@@ -149,8 +144,8 @@ where
         let point = GpsPoint {
             trip_id: driving.id,
             driver_id: self.actor.id,
-            lat: pos.lat,
-            lng: pos.lng,
+            lat: pos.lat(),
+            lng: pos.lng(),
             heading,
             speed,
             at,
@@ -170,8 +165,8 @@ where
         }
         let msg = ServerMessage::DriverLocation {
             trip_id: driving.id,
-            lat: pos.lat,
-            lng: pos.lng,
+            lat: pos.lat(),
+            lng: pos.lng(),
             heading,
             at,
         };

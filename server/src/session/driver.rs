@@ -75,11 +75,8 @@ mod tests {
     use hail_protocol::{Place, TripStatus, TripUser};
 
     fn trip(driver: Option<UserId>, status: TripStatus) -> Trip {
-        let place = Place {
-            lat: 1.0,
-            lng: 1.0,
-            address: None,
-        };
+        let at = Position::new(1.0, 1.0).expect("valid");
+        let place = Place::new(at, None).expect("valid");
         Trip {
             id: TripId(uuid::Uuid::nil()),
             status,

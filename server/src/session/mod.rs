@@ -2,6 +2,7 @@
 //! heartbeat, a slow-consumer kick and shutdown. Generic over the socket so
 //! the loop does not depend on axum's types beyond `Message`.
 
+mod codec;
 mod clock;
 mod commands;
 mod driver;
@@ -12,7 +13,7 @@ use crate::keys::Topic;
 use crate::metrics as m;
 use crate::node::registry::{Kick, SessionHandle};
 use crate::node::{Actor, CommandError, Node};
-use crate::ws::codec;
+
 use axum::extract::ws::{CloseFrame, Message};
 use driver::DriverState;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};

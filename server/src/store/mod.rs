@@ -141,7 +141,7 @@ pub(crate) const TRIP_SELECT: &str = "SELECT t.id, t.status, t.rider_id, r.name,
      t.cancelled_by, t.expired_at, t.seq \
      FROM trips t JOIN users r ON r.id = t.rider_id LEFT JOIN users d ON d.id = t.driver_id";
 
-pub use crate::geo::Candidate;
+pub use crate::domain::dispatch::Candidate;
 
 /// Loads the trips a takeover claimed (with the rounds already run); one
 /// that is gone meanwhile is skipped. Both stores claim in their own SQL.

@@ -55,6 +55,29 @@ fn status<R: Columns + ?Sized>(r: &R, i: usize) -> Result<TripStatus, R::Error> 
     })
 }
 
+/// `lat, lng` from column `i` on, checked as on the wire: a stored point
+/// out of range is a bad row, not a position.
+fn position<R: Columns + ?Sized>(r: &R, i: usize) -> Result<Position, R::Error> {
+    Position::new(r.float(i)?, r.float(i + 1)?).map_err(|e| {
+        BadValue {
+            idx: i,
+            what: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// `lat, lng, address` from column `i` on.
+fn place<R: Columns + ?Sized>(r: &R, i: usize) -> Result<Place, R::Error> {
+    Place::new(position(r, i)?, r.opt_text(i + 2)?).map_err(|e| {
+        BadValue {
+            idx: i + 2,
+            what: e.to_string(),
+        }
+        .into()
+    })
+}
+
 /// `id, username, role, name`.
 pub(crate) fn user<R: Columns + ?Sized>(r: &R) -> Result<User, R::Error> {
     let role = r.text(2)?;
@@ -87,16 +110,8 @@ pub(crate) fn trip<R: Columns + ?Sized>(r: &R) -> Result<TripRecord, R::Error> {
             }),
             None => None,
         },
-        pickup: Place {
-            lat: r.float(6)?,
-            lng: r.float(7)?,
-            address: r.opt_text(8)?,
-        },
-        dropoff: Place {
-            lat: r.float(9)?,
-            lng: r.float(10)?,
-            address: r.opt_text(11)?,
-        },
+        pickup: place(r, 6)?,
+        dropoff: place(r, 9)?,
         requested_at: r.at(12)?,
         accepted_at: r.opt_at(13)?,
         arrived_at: r.opt_at(14)?,
@@ -155,14 +170,8 @@ pub(crate) fn map_trip<R: Columns + ?Sized>(r: &R) -> Result<Option<MapTrip>, R:
     Ok(Some(MapTrip {
         trip_id: TripId(r.id(0)?),
         status,
-        pickup: Position {
-            lat: r.float(2)?,
-            lng: r.float(3)?,
-        },
-        dropoff: Position {
-            lat: r.float(4)?,
-            lng: r.float(5)?,
-        },
+        pickup: position(r, 2)?,
+        dropoff: position(r, 4)?,
         driver,
     }))
 }

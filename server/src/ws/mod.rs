@@ -1,5 +1,4 @@
-//! The WebSocket edge: the upgrade (token checked first) and the codec that
-//! turns text frames into typed client messages.
+//! The WebSocket edge: the upgrade (token checked first, the socket sized)
+//! hands the socket to a session, which parses its frames (`session::codec`).
 
-pub mod codec;
 pub mod upgrade;

@@ -117,7 +117,7 @@ async fn contract(geo: &dyn GeoIndex) {
     assert_eq!(listed.len(), 2);
     let (id, pos) = listed.iter().find(|(id, _)| *id == a).expect("a is listed");
     assert_eq!(*id, a);
-    assert!((pos.lat - centre.lat).abs() < 0.01, "{pos:?}");
+    assert!((pos.lat() - centre.lat()).abs() < 0.01, "{pos:?}");
     assert_eq!(geo.positions(0, 1).await.expect("positions").len(), 1);
     assert!(geo
         .positions(i64::MAX, 10)

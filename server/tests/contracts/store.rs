@@ -4,11 +4,8 @@ use hail_server::store::sqlite::SqliteStore;
 use hail_server::store::*;
 
 pub(crate) fn place(lat: f64) -> Place {
-    Place {
-        lat,
-        lng: 13.4,
-        address: Some("Somewhere 1".into()),
-    }
+    let at = hail_protocol::Position::new(lat, 13.4).expect("a test position");
+    Place::new(at, Some("Somewhere 1".into())).expect("a short address")
 }
 
 pub(crate) async fn user(store: &dyn Store, role: Role) -> UserId {

@@ -69,10 +69,21 @@ export type ErrorBody = { error: ErrorDetail, };
 // ---- ws.rs ----
 
 /**
+ * A driver's GPS point, checked when parsed: a `Location` in hand has a
+ * valid position and finite heading and speed.
+ */
+export type Location = { lat: number, lng: number, heading?: number, speed?: number, 
+/**
+ * When the device took the point; the server may replace it (see
+ * docs/protocol.md).
+ */
+at?: string, };
+
+/**
  * A client command with its fields. Serialises to the wire form, so the
  * harness and tests build frames from it.
  */
-export type ClientMessage = { "type": "location", lat: number, lng: number, heading?: number, speed?: number, at?: string, } | { "type": "driver.available", available: boolean, } | { "type": "trip.request", pickup: Place, dropoff: Place, } | { "type": "trip.accept", trip_id: TripId, } | { "type": "trip.decline", trip_id: TripId, } | { "type": "trip.arrive", trip_id: TripId, } | { "type": "trip.start", trip_id: TripId, } | { "type": "trip.complete", trip_id: TripId, } | { "type": "trip.cancel", trip_id: TripId, reason?: string, };
+export type ClientMessage = { "type": "location" } & Location | { "type": "driver.available", available: boolean, } | { "type": "trip.request", pickup: Place, dropoff: Place, } | { "type": "trip.accept", trip_id: TripId, } | { "type": "trip.decline", trip_id: TripId, } | { "type": "trip.arrive", trip_id: TripId, } | { "type": "trip.start", trip_id: TripId, } | { "type": "trip.complete", trip_id: TripId, } | { "type": "trip.cancel", trip_id: TripId, reason?: string, };
 
 export type WithdrawReason = "taken" | "cancelled" | "expired";
 

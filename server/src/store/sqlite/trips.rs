@@ -47,12 +47,12 @@ impl TripStore for SqliteStore {
                 .execute(params![
                     trip.id.to_string(),
                     trip.rider_id.to_string(),
-                    trip.pickup.lat,
-                    trip.pickup.lng,
-                    trip.pickup.address,
-                    trip.dropoff.lat,
-                    trip.dropoff.lng,
-                    trip.dropoff.address,
+                    trip.pickup.lat(),
+                    trip.pickup.lng(),
+                    trip.pickup.address(),
+                    trip.dropoff.lat(),
+                    trip.dropoff.lng(),
+                    trip.dropoff.address(),
                     us(trip.requested_at),
                     trip.node_id,
                     us(trip.lease_until)

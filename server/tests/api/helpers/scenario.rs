@@ -27,11 +27,8 @@ pub async fn error_code(res: reqwest::Response) -> ErrorCode {
 pub const CENTRE: (f64, f64) = (52.520, 13.405);
 
 pub fn place(lat: f64, lng: f64) -> Place {
-    Place {
-        lat,
-        lng,
-        address: None,
-    }
+    let at = hail_protocol::Position::new(lat, lng).expect("a test position");
+    Place::new(at, None).expect("no address")
 }
 
 /// A point `north_m` metres north of the centre.
@@ -40,13 +37,8 @@ pub fn near(north_m: f64) -> (f64, f64) {
 }
 
 pub fn location(pos: (f64, f64)) -> ClientMessage {
-    ClientMessage::Location {
-        lat: pos.0,
-        lng: pos.1,
-        heading: None,
-        speed: None,
-        at: None,
-    }
+    let at = hail_protocol::Position::new(pos.0, pos.1).expect("a test position");
+    ClientMessage::Location(hail_protocol::Location::at(at))
 }
 
 pub fn request_at_centre() -> ClientMessage {
