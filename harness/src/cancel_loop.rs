@@ -53,10 +53,7 @@ pub async fn run(p: CancelLoopParams) -> anyhow::Result<Report> {
     for i in 0..p.trips {
         let t0 = Instant::now();
         let r = format!("q{i}");
-        let ask = ClientMessage::TripRequest {
-            pickup: place(52.52),
-            dropoff: place(52.53),
-        };
+        let ask = ClientMessage::request(place(52.52), place(52.53));
         client::send(&mut ws, &ask.with_ref(r.clone())).await?;
         let trip_id = match wait_for(&mut ws, Duration::from_secs(10), reply_to(&r)).await {
             Some(ServerMessage::Ok {
@@ -71,10 +68,7 @@ pub async fn run(p: CancelLoopParams) -> anyhow::Result<Report> {
         request.record(t0.elapsed());
         let t1 = Instant::now();
         let c = format!("c{i}");
-        let stop = ClientMessage::TripCancel {
-            trip_id,
-            reason: None,
-        };
+        let stop = ClientMessage::cancel(trip_id, None);
         client::send(&mut ws, &stop.with_ref(c.clone())).await?;
         match wait_for(&mut ws, Duration::from_secs(10), reply_to(&c)).await {
             Some(ServerMessage::Ok { .. }) => {}

@@ -53,10 +53,7 @@ pub fn random_point(rng: &mut impl Rng, centre: Position, radius_m: f64) -> Posi
 pub fn random_trip_request(rng: &mut impl Rng, centre: Position, radius_m: f64) -> ClientMessage {
     let pickup = random_point(rng, centre, radius_m * 0.8);
     let dropoff = random_point(rng, pickup, 1_500.0);
-    ClientMessage::TripRequest {
-        pickup: place(pickup),
-        dropoff: place(dropoff),
-    }
+    ClientMessage::request(place(pickup), place(dropoff))
 }
 
 /// A car driving from `from` to `to` at `speed_mps`.

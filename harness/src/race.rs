@@ -80,10 +80,7 @@ pub async fn run(p: RaceParams) -> anyhow::Result<Report> {
     let (mut winners_total, mut taken, mut contested) = (0u64, 0u64, 0u64);
     for t in 0..p.trips {
         let reference = format!("req{t}");
-        let request = ClientMessage::TripRequest {
-            pickup: place(centre),
-            dropoff: place(offset(centre, 1_113.2, 0.0)),
-        };
+        let request = ClientMessage::request(place(centre), place(offset(centre, 1_113.2, 0.0)));
         client::send(&mut rws, &request.with_ref(reference.clone())).await?;
         let trip_id: TripId =
             match wait_for(&mut rws, Duration::from_secs(10), reply_to(&reference)).await {
@@ -152,11 +149,7 @@ pub async fn run(p: RaceParams) -> anyhow::Result<Report> {
             let (ws, pos) = &mut driver_ws[w];
             client::send(
                 ws,
-                &ClientMessage::TripCancel {
-                    trip_id,
-                    reason: Some("race".into()),
-                }
-                .with_ref("c"),
+                &ClientMessage::cancel(trip_id, Some("race".into())).with_ref("c"),
             )
             .await?;
             wait_for(ws, Duration::from_secs(10), reply_to("c")).await;

@@ -44,6 +44,14 @@ pub struct TokenResponse {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserResponse {
     pub user: User,
+    /// Additive: the ratings this user received.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<crate::ride::RatingSummary>,
+    /// Additive, drivers: the registered vehicle.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle: Option<crate::ride::Vehicle>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

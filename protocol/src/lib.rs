@@ -10,6 +10,7 @@
 //! - `error`    the error codes shared by HTTP and WebSocket
 //! - `close`    the WebSocket close codes and which ones to reconnect after
 //! - `monitor`  the admin monitor API (an extension)
+//! - `ride`     prices, vehicles, ratings, quotes, cancel reasons, receipts
 //!
 //! With the `ts` feature every wire type also derives `ts_rs::TS`;
 //! `tests/ts_bindings.rs` (`make ts-types`) writes the client's
@@ -22,10 +23,12 @@ pub mod http;
 pub mod ids;
 pub mod model;
 pub mod monitor;
+pub mod ride;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use geo::{Place, Position, PositionError};
 pub use ids::{TripId, UserId};
 pub use model::{CancelledBy, Role, Trip, TripStatus, TripUser, User};
+pub use ride::{CancelReason, FareBreakdown, Money, RatingSummary, Vehicle};
 pub use ws::{ClientKind, ClientMessage, Location, LocationError, ServerMessage, WithdrawReason};

@@ -2,6 +2,7 @@
 
 use crate::geo::Place;
 use crate::ids::{TripId, UserId};
+use crate::ride::{CancelReason, FareBreakdown, Money, RatingSummary, Vehicle};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -130,6 +131,26 @@ impl CancelledBy {
 pub struct TripUser {
     pub id: UserId,
     pub name: String,
+    /// Additive: the ratings this person received (none yet: absent).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<RatingSummary>,
+    /// Additive, drivers only: the vehicle that comes.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle: Option<Vehicle>,
+}
+
+impl TripUser {
+    /// Someone known only by id and name.
+    pub fn named(id: UserId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            rating: None,
+            vehicle: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -170,6 +191,31 @@ pub struct Trip {
     /// duplicate update (0: a server that does not number trips).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub seq: u64,
+    /// Additive: the vehicle class the trip was requested for.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Additive: the quote the trip was requested with.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_id: Option<String>,
+    /// Additive: the estimate locked at the request (quote or not).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<FareBreakdown>,
+    /// Additive: the final fare, priced from the recorded track at
+    /// completion.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fare: Option<FareBreakdown>,
+    /// Additive: why it was cancelled, when the canceller said.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<CancelReason>,
+    /// Additive: what a late cancellation by the rider cost.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_fee: Option<Money>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -9,6 +9,7 @@ use crate::error::ErrorCode;
 use crate::geo::{Place, Position, PositionError};
 use crate::ids::TripId;
 use crate::model::{Role, Trip, User};
+use crate::ride::CancelReason;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -203,7 +204,18 @@ pub enum ClientMessage {
     #[serde(rename = "driver.available")]
     DriverAvailable { available: bool },
     #[serde(rename = "trip.request")]
-    TripRequest { pickup: Place, dropoff: Place },
+    TripRequest {
+        pickup: Place,
+        dropoff: Place,
+        /// Additive: the vehicle class (default `standard`, or the quote's).
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        class: Option<String>,
+        /// Additive: locks the trip's estimate and surge to this quote.
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quote_id: Option<String>,
+    },
     #[serde(rename = "trip.accept")]
     TripAccept { trip_id: TripId },
     #[serde(rename = "trip.decline")]
@@ -217,9 +229,14 @@ pub enum ClientMessage {
     #[serde(rename = "trip.cancel")]
     TripCancel {
         trip_id: TripId,
+        /// Free text (at most 500 characters); required with `code: other`.
         #[cfg_attr(feature = "ts", ts(optional))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Additive: one of the role's fixed reasons.
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<CancelReason>,
     },
 }
 
@@ -258,6 +275,25 @@ impl ClientMessage {
                 "reason must be at most {MAX_REASON_CHARS} characters"
             )),
             _ => Ok(()),
+        }
+    }
+
+    /// A plain `trip.request` (default class, no quote).
+    pub fn request(pickup: Place, dropoff: Place) -> Self {
+        Self::TripRequest {
+            pickup,
+            dropoff,
+            class: None,
+            quote_id: None,
+        }
+    }
+
+    /// A `trip.cancel` with an optional free-text reason and no code.
+    pub fn cancel(trip_id: TripId, reason: Option<String>) -> Self {
+        Self::TripCancel {
+            trip_id,
+            reason,
+            code: None,
         }
     }
 
@@ -320,6 +356,10 @@ pub enum ServerMessage {
         trip: Trip,
         distance_m: f64,
         expires_at: DateTime<Utc>,
+        /// Additive: seconds to reach the pickup from where the driver is.
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pickup_eta_s: Option<u32>,
     },
     #[serde(rename = "trip.offer_withdrawn")]
     OfferWithdrawn {
@@ -337,7 +377,24 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         heading: Option<f64>,
         at: DateTime<Utc>,
+        /// Additive: seconds until the driver reaches the pickup (trip
+        /// `accepted`) or the dropoff (`in_progress`); see `eta_to`.
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        eta_s: Option<u32>,
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        eta_to: Option<EtaTarget>,
     },
+}
+
+/// Where a live ETA counts down to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum EtaTarget {
+    Pickup,
+    Dropoff,
 }
 
 impl ServerMessage {

@@ -6,7 +6,7 @@
 //! difference from the checked-in files.
 #![cfg(feature = "ts")]
 
-use hail_protocol::{close, error, geo, http, ids, model, monitor, ws};
+use hail_protocol::{close, error, geo, http, ids, model, monitor, ride, ws};
 use std::fmt::Write;
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
@@ -74,6 +74,7 @@ fn wire_ts() -> String {
     decl::<ws::Location>(&cfg, o);
     decl::<ws::ClientMessage>(&cfg, o);
     decl::<ws::WithdrawReason>(&cfg, o);
+    decl::<ws::EtaTarget>(&cfg, o);
     decl::<ws::ServerMessage>(&cfg, o);
     section(o, "http.rs");
     decl::<http::SignupRequest>(&cfg, o);
@@ -85,6 +86,22 @@ fn wire_ts() -> String {
     decl::<http::TripsResponse>(&cfg, o);
     decl::<http::TrackPoint>(&cfg, o);
     decl::<http::TrackResponse>(&cfg, o);
+    section(o, "ride.rs");
+    decl::<ride::Money>(&cfg, o);
+    decl::<ride::FareBreakdown>(&cfg, o);
+    decl::<ride::FareClass>(&cfg, o);
+    decl::<ride::FaresResponse>(&cfg, o);
+    decl::<ride::Vehicle>(&cfg, o);
+    decl::<ride::VehicleResponse>(&cfg, o);
+    decl::<ride::RatingSummary>(&cfg, o);
+    decl::<ride::RatingRequest>(&cfg, o);
+    decl::<ride::Rating>(&cfg, o);
+    decl::<ride::RatingResponse>(&cfg, o);
+    decl::<ride::CancelReason>(&cfg, o);
+    decl::<ride::QuoteRequest>(&cfg, o);
+    decl::<ride::Quote>(&cfg, o);
+    decl::<ride::QuotesResponse>(&cfg, o);
+    decl::<ride::Receipt>(&cfg, o);
     section(o, "monitor.rs");
     decl::<monitor::RoleCounts>(&cfg, o);
     decl::<monitor::NodeStatus>(&cfg, o);

@@ -35,7 +35,9 @@ fn check_place(what: &str, place: &Place) -> Result<(), String> {
 pub fn check(message: &ClientMessage) -> Result<(), String> {
     match message {
         ClientMessage::Location(loc) => check_lat("lat", loc.position().lat()),
-        ClientMessage::TripRequest { pickup, dropoff } => {
+        ClientMessage::TripRequest {
+            pickup, dropoff, ..
+        } => {
             check_place("pickup", pickup)?;
             check_place("dropoff", dropoff)
         }
@@ -62,10 +64,7 @@ mod tests {
         assert!(check(&at(-85.051_128_78)).is_ok());
         assert!(check(&at(85.06)).is_err());
         assert!(check(&at(-89.0)).is_err());
-        let trip = |p, d| ClientMessage::TripRequest {
-            pickup: place(p),
-            dropoff: place(d),
-        };
+        let trip = |p, d| ClientMessage::request(place(p), place(d));
         assert!(check(&trip(52.0, 52.1)).is_ok());
         assert!(check(&trip(88.5, 52.0))
             .expect_err("pickup")

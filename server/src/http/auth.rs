@@ -108,7 +108,14 @@ async fn signup(
     let role = req.role;
     let account = validate_signup(req)?;
     let user = create_user(&*state.node.store, account, role).await?;
-    Ok((StatusCode::CREATED, Json(UserResponse { user })))
+    Ok((
+        StatusCode::CREATED,
+        Json(UserResponse {
+            user,
+            rating: None,
+            vehicle: None,
+        }),
+    ))
 }
 
 /// Creates an account (also used by `hail admin create`).
@@ -268,5 +275,9 @@ async fn issue(
 }
 
 async fn me(CallerUser(user): CallerUser) -> Json<UserResponse> {
-    Json(UserResponse { user })
+    Json(UserResponse {
+        user,
+        rating: None,
+        vehicle: None,
+    })
 }

@@ -214,6 +214,7 @@ async fn offer_round(
             trip: trip.clone(),
             distance_m: (c.distance_m * 10.0).round() / 10.0,
             expires_at,
+            pickup_eta_s: None,
         };
         node.notify(c.driver_id, &msg).await;
     }

@@ -44,9 +44,9 @@ where
                 self.sync_availability().await?;
                 return Ok(None);
             }
-            ClientMessage::TripRequest { pickup, dropoff } => {
-                Some(node.request_trip(self.actor, pickup, dropoff).await?)
-            }
+            ClientMessage::TripRequest {
+                pickup, dropoff, ..
+            } => Some(node.request_trip(self.actor, pickup, dropoff).await?),
             ClientMessage::TripAccept { trip_id } => {
                 node.trip_command(self.actor, trip_id, TripCommand::Accept, None)
                     .await?
@@ -67,7 +67,9 @@ where
                 node.trip_command(self.actor, trip_id, TripCommand::Complete, None)
                     .await?
             }
-            ClientMessage::TripCancel { trip_id, reason } => {
+            ClientMessage::TripCancel {
+                trip_id, reason, ..
+            } => {
                 node.trip_command(self.actor, trip_id, TripCommand::Cancel, reason)
                     .await?
             }
@@ -169,6 +171,8 @@ where
             lng: pos.lng(),
             heading,
             at,
+            eta_s: None,
+            eta_to: None,
         };
         self.node.send_to(driving.rider, &msg).await?;
         Ok(())

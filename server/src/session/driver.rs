@@ -80,14 +80,8 @@ mod tests {
         Trip {
             id: TripId(uuid::Uuid::nil()),
             status,
-            rider: TripUser {
-                id: UserId(uuid::Uuid::nil()),
-                name: "r".into(),
-            },
-            driver: driver.map(|id| TripUser {
-                id,
-                name: "d".into(),
-            }),
+            rider: TripUser::named(UserId(uuid::Uuid::nil()), "r"),
+            driver: driver.map(|id| TripUser::named(id, "d")),
             pickup: place.clone(),
             dropoff: place,
             requested_at: chrono::Utc::now(),
@@ -99,6 +93,12 @@ mod tests {
             cancelled_by: None,
             expired_at: None,
             seq: 1,
+            class: None,
+            quote_id: None,
+            estimate: None,
+            fare: None,
+            cancel_reason: None,
+            cancel_fee: None,
         }
     }
 

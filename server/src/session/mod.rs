@@ -2,8 +2,8 @@
 //! heartbeat, a slow-consumer kick and shutdown. Generic over the socket so
 //! the loop does not depend on axum's types beyond `Message`.
 
-mod codec;
 mod clock;
+mod codec;
 mod commands;
 mod driver;
 #[cfg(test)]

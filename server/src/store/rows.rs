@@ -99,15 +99,9 @@ pub(crate) fn trip<R: Columns + ?Sized>(r: &R) -> Result<TripRecord, R::Error> {
     let trip = Trip {
         id: TripId(r.id(0)?),
         status: status(r, 1)?,
-        rider: TripUser {
-            id: rider_id,
-            name: r.text(3)?,
-        },
+        rider: TripUser::named(rider_id, r.text(3)?),
         driver: match driver_id {
-            Some(id) => Some(TripUser {
-                id,
-                name: r.opt_text(5)?.unwrap_or_default(),
-            }),
+            Some(id) => Some(TripUser::named(id, r.opt_text(5)?.unwrap_or_default())),
             None => None,
         },
         pickup: place(r, 6)?,
@@ -121,6 +115,12 @@ pub(crate) fn trip<R: Columns + ?Sized>(r: &R) -> Result<TripRecord, R::Error> {
         cancelled_by: r.opt_text(18)?.as_deref().and_then(CancelledBy::parse),
         expired_at: r.opt_at(19)?,
         seq: r.int(20)?.max(0) as u64,
+        class: None,
+        quote_id: None,
+        estimate: None,
+        fare: None,
+        cancel_reason: None,
+        cancel_fee: None,
     };
     Ok(TripRecord {
         trip,

@@ -165,10 +165,7 @@ on_both_backends! {
         ClientMessage::TripArrive { trip_id: trip.id },
         ClientMessage::TripStart { trip_id: trip.id },
         ClientMessage::TripComplete { trip_id: trip.id },
-        ClientMessage::TripCancel {
-            trip_id: trip.id,
-            reason: None,
-        },
+        ClientMessage::cancel(trip.id, None),
     ] {
         assert_eq!(other.err(cmd).await, ErrorCode::Forbidden);
     }
@@ -182,10 +179,7 @@ on_both_backends! {
     );
     assert_eq!(
         stranger
-            .err(ClientMessage::TripCancel {
-                trip_id: trip.id,
-                reason: None
-            })
+            .err(ClientMessage::cancel(trip.id, None))
             .await,
         ErrorCode::NotFound
     );
@@ -208,10 +202,7 @@ on_both_backends! {
     let (_r2, mut rider2) = app.connect(Role::Rider).await;
     assert_eq!(
         rider2
-            .err(ClientMessage::TripCancel {
-                trip_id: trip.id,
-                reason: None
-            })
+            .err(ClientMessage::cancel(trip.id, None))
             .await,
         ErrorCode::NotFound
     );
@@ -238,20 +229,14 @@ on_both_backends! {
     me.ok(ClientMessage::TripStart { trip_id: trip.id }).await;
     assert_eq!(
         rider
-            .err(ClientMessage::TripCancel {
-                trip_id: trip.id,
-                reason: None
-            })
+            .err(ClientMessage::cancel(trip.id, None))
             .await,
         ErrorCode::Conflict
     );
     me.ok(ClientMessage::TripComplete { trip_id: trip.id })
         .await;
     assert_eq!(
-        me.err(ClientMessage::TripCancel {
-            trip_id: trip.id,
-            reason: None
-        })
+        me.err(ClientMessage::cancel(trip.id, None))
         .await,
         ErrorCode::Conflict
     );

@@ -24,6 +24,7 @@ on_both_backends! {
         trip: offered,
         distance_m,
         expires_at,
+        ..
     } = dws.offer_for(trip.id).await
     else {
         unreachable!()
@@ -175,10 +176,7 @@ on_both_backends! {
     let mut ids = Vec::new();
     for _ in 0..3 {
         let trip = rws.ok(request_at_centre()).await.expect("trip");
-        rws.ok(ClientMessage::TripCancel {
-            trip_id: trip.id,
-            reason: Some("testing".into()),
-        })
+        rws.ok(ClientMessage::cancel(trip.id, Some("testing".into())))
         .await;
         ids.push(trip.id);
     }
@@ -245,10 +243,7 @@ on_both_backends! {
     let (_rider, mut rws) = app.connect(Role::Rider).await;
     let trip = rws.ok(request_at_centre()).await.expect("trip");
     assert_eq!(rws.err(request_at_centre()).await, ErrorCode::Conflict);
-    rws.ok(ClientMessage::TripCancel {
-        trip_id: trip.id,
-        reason: None,
-    })
+    rws.ok(ClientMessage::cancel(trip.id, None))
     .await;
     rws.ok(request_at_centre())
         .await
@@ -303,10 +298,7 @@ on_both_backends! {
     d1.offer_for(trip.id).await;
     d2.offer_for(trip.id).await;
     let cancelled = rws
-        .ok(ClientMessage::TripCancel {
-            trip_id: trip.id,
-            reason: Some("changed my mind".into()),
-        })
+        .ok(ClientMessage::cancel(trip.id, Some("changed my mind".into())))
         .await
         .expect("trip");
     assert_eq!(cancelled.status, TripStatus::Cancelled);
@@ -322,10 +314,7 @@ on_both_backends! {
     d1.offer_for(trip.id).await;
     d1.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
     let by_driver = d1
-        .ok(ClientMessage::TripCancel {
-            trip_id: trip.id,
-            reason: None,
-        })
+        .ok(ClientMessage::cancel(trip.id, None))
         .await
         .expect("trip");
     assert_eq!(

@@ -65,10 +65,10 @@ async fn the_monitor_reports_what_a_two_node_scenario_did() {
     r1ws.update_to(t1.id, TripStatus::Accepted).await;
     // Trip 2 (node B): far from every driver, still searching.
     let t2 = r2ws
-        .ok(ClientMessage::TripRequest {
-            pickup: place(48.137, 11.575),
-            dropoff: place(48.15, 11.58),
-        })
+        .ok(ClientMessage::request(
+            place(48.137, 11.575),
+            place(48.15, 11.58),
+        ))
         .await
         .expect("trip");
 

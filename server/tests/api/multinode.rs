@@ -47,11 +47,7 @@ async fn the_trip_flow_across_two_nodes() {
     // A rider cancelling on node A withdraws an offer held on node B.
     let trip = rws.ok(request_at_centre()).await.expect("trip");
     dws.offer_for(trip.id).await;
-    rws.ok(ClientMessage::TripCancel {
-        trip_id: trip.id,
-        reason: None,
-    })
-    .await;
+    rws.ok(ClientMessage::cancel(trip.id, None)).await;
     assert_eq!(dws.withdrawn(trip.id).await, WithdrawReason::Cancelled);
 }
 
@@ -83,13 +79,7 @@ async fn the_accept_race_across_two_nodes_has_one_winner() {
         rws.update_to(trip.id, TripStatus::Accepted).await;
         // The winner cancels so the next round has all eight again.
         let w = winners[0];
-        drivers[w]
-            .1
-            .ok(ClientMessage::TripCancel {
-                trip_id: trip.id,
-                reason: None,
-            })
-            .await;
+        drivers[w].1.ok(ClientMessage::cancel(trip.id, None)).await;
         rws.update_to(trip.id, TripStatus::Cancelled).await;
         drivers[w]
             .1

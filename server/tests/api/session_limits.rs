@@ -89,7 +89,7 @@ on_both_backends! {
         let (rider, mut ws) = app.connect(Role::Rider).await;
         for _ in 0..3 {
             let trip = ws.ok(request_at_centre()).await.expect("trip");
-            ws.ok(ClientMessage::TripCancel { trip_id: trip.id, reason: None }).await;
+            ws.ok(ClientMessage::cancel(trip.id, None)).await;
         }
         let reply = ws.request(request_at_centre()).await;
         let ServerMessage::Error { code, message, .. } = reply else {
@@ -293,10 +293,7 @@ on_both_backends! {
         assert!(message.contains("85.05"), "{message}");
 
         let (_r, mut rws) = app.connect(Role::Rider).await;
-        let polar = ClientMessage::TripRequest {
-            pickup: place(88.5, 13.4),
-            dropoff: place(52.5, 13.4),
-        };
+        let polar = ClientMessage::request(place(88.5, 13.4), place(52.5, 13.4));
         assert_eq!(rws.err(polar).await, ErrorCode::Invalid);
         let trip = rws.ok(request_at_centre()).await.expect("trip");
         dws.offer_for(trip.id).await;

@@ -40,7 +40,15 @@ export type CancelledBy = "rider" | "driver" | "system";
 /**
  * `{id, name}`: what the other side of a trip may know of a person.
  */
-export type TripUser = { id: UserId, name: string, };
+export type TripUser = { id: UserId, name: string, 
+/**
+ * Additive: the ratings this person received (none yet: absent).
+ */
+rating?: RatingSummary, 
+/**
+ * Additive, drivers only: the vehicle that comes.
+ */
+vehicle?: Vehicle, };
 
 export type Trip = { id: TripId, status: TripStatus, rider: TripUser, driver: TripUser | null, pickup: Place, dropoff: Place, requested_at: string, accepted_at?: string, arrived_at?: string, started_at?: string, completed_at?: string, cancelled_at?: string, cancelled_by?: CancelledBy, 
 /**
@@ -53,7 +61,32 @@ expired_at?: string,
  * a client keeps the highest it has seen and ignores any older or
  * duplicate update (0: a server that does not number trips).
  */
-seq?: number, };
+seq?: number, 
+/**
+ * Additive: the vehicle class the trip was requested for.
+ */
+class?: string, 
+/**
+ * Additive: the quote the trip was requested with.
+ */
+quote_id?: string, 
+/**
+ * Additive: the estimate locked at the request (quote or not).
+ */
+estimate?: FareBreakdown, 
+/**
+ * Additive: the final fare, priced from the recorded track at
+ * completion.
+ */
+fare?: FareBreakdown, 
+/**
+ * Additive: why it was cancelled, when the canceller said.
+ */
+cancel_reason?: CancelReason, 
+/**
+ * Additive: what a late cancellation by the rider cost.
+ */
+cancel_fee?: Money, };
 
 // ---- error.rs ----
 
@@ -83,14 +116,44 @@ at?: string, };
  * A client command with its fields. Serialises to the wire form, so the
  * harness and tests build frames from it.
  */
-export type ClientMessage = { "type": "location" } & Location | { "type": "driver.available", available: boolean, } | { "type": "trip.request", pickup: Place, dropoff: Place, } | { "type": "trip.accept", trip_id: TripId, } | { "type": "trip.decline", trip_id: TripId, } | { "type": "trip.arrive", trip_id: TripId, } | { "type": "trip.start", trip_id: TripId, } | { "type": "trip.complete", trip_id: TripId, } | { "type": "trip.cancel", trip_id: TripId, reason?: string, };
+export type ClientMessage = { "type": "location" } & Location | { "type": "driver.available", available: boolean, } | { "type": "trip.request", pickup: Place, dropoff: Place, 
+/**
+ * Additive: the vehicle class (default `standard`, or the quote's).
+ */
+class?: string, 
+/**
+ * Additive: locks the trip's estimate and surge to this quote.
+ */
+quote_id?: string, } | { "type": "trip.accept", trip_id: TripId, } | { "type": "trip.decline", trip_id: TripId, } | { "type": "trip.arrive", trip_id: TripId, } | { "type": "trip.start", trip_id: TripId, } | { "type": "trip.complete", trip_id: TripId, } | { "type": "trip.cancel", trip_id: TripId, 
+/**
+ * Free text (at most 500 characters); required with `code: other`.
+ */
+reason?: string, 
+/**
+ * Additive: one of the role's fixed reasons.
+ */
+code?: CancelReason, };
 
 export type WithdrawReason = "taken" | "cancelled" | "expired";
 
 /**
+ * Where a live ETA counts down to.
+ */
+export type EtaTarget = "pickup" | "dropoff";
+
+/**
  * Frames the server sends.
  */
-export type ServerMessage = { "type": "hello", user: User, trip: Trip | null, server_time: string, } | { "type": "ok", ref: string, trip?: Trip, } | { "type": "error", ref?: string, code: ErrorCode, message: string, } | { "type": "trip.offer", trip: Trip, distance_m: number, expires_at: string, } | { "type": "trip.offer_withdrawn", trip_id: TripId, reason: WithdrawReason, } | { "type": "trip.updated", trip: Trip, } | { "type": "driver.location", trip_id: TripId, lat: number, lng: number, heading?: number, at: string, };
+export type ServerMessage = { "type": "hello", user: User, trip: Trip | null, server_time: string, } | { "type": "ok", ref: string, trip?: Trip, } | { "type": "error", ref?: string, code: ErrorCode, message: string, } | { "type": "trip.offer", trip: Trip, distance_m: number, expires_at: string, 
+/**
+ * Additive: seconds to reach the pickup from where the driver is.
+ */
+pickup_eta_s?: number, } | { "type": "trip.offer_withdrawn", trip_id: TripId, reason: WithdrawReason, } | { "type": "trip.updated", trip: Trip, } | { "type": "driver.location", trip_id: TripId, lat: number, lng: number, heading?: number, at: string, 
+/**
+ * Additive: seconds until the driver reaches the pickup (trip
+ * `accepted`) or the dropoff (`in_progress`); see `eta_to`.
+ */
+eta_s?: number, eta_to?: EtaTarget, };
 
 // ---- http.rs ----
 
@@ -109,7 +172,15 @@ export type TokenResponse = { access_token: string, refresh_token: string, token
  */
 expires_in: number, user: User, };
 
-export type UserResponse = { user: User, };
+export type UserResponse = { user: User, 
+/**
+ * Additive: the ratings this user received.
+ */
+rating?: RatingSummary, 
+/**
+ * Additive, drivers: the registered vehicle.
+ */
+vehicle?: Vehicle, };
 
 export type TripResponse = { trip: Trip, };
 
@@ -118,6 +189,134 @@ export type TripsResponse = { trips: Array<Trip>, next_before?: string, };
 export type TrackPoint = { lat: number, lng: number, at: string, };
 
 export type TrackResponse = { points: Array<TrackPoint>, };
+
+// ---- ride.rs ----
+
+/**
+ * An amount of money: `amount` minor units of `currency` (ISO 4217).
+ */
+export type Money = { amount: number, currency: string, };
+
+/**
+ * How a price was made, line by line (all minor units of `currency`):
+ * `total = base + distance + time + surge + minimum_adjustment + booking_fee`.
+ */
+export type FareBreakdown = { currency: string, base: number, distance: number, time: number, 
+/**
+ * What the surge multiplier added to base + distance + time.
+ */
+surge: number, 
+/**
+ * Raises the fare to the class's minimum (0 when above it).
+ */
+minimum_adjustment: number, booking_fee: number, total: number, 
+/**
+ * The distance and duration priced (estimated, or from the track).
+ */
+distance_m: number, duration_s: number, 
+/**
+ * The surge multiplier in basis points: 10000 = 1.0x, 12500 = 1.25x.
+ */
+surge_bp: number, };
+
+/**
+ * A class's price rule, as `GET /api/fares` lists it.
+ */
+export type FareClass = { class: string, currency: string, base: number, per_km: number, per_minute: number, minimum: number, booking_fee: number, };
+
+/**
+ * `GET /api/fares`: every class, and the cancellation fee rule.
+ */
+export type FaresResponse = { classes: Array<FareClass>, 
+/**
+ * A rider who cancels more than `cancel_grace_s` after a driver was
+ * assigned pays `cancel_fee` (0: never).
+ */
+cancel_grace_s: number, cancel_fee: Money, };
+
+/**
+ * A driver's vehicle. `class` says which trips it is offered.
+ */
+export type Vehicle = { make: string, model: string, colour: string, plate: string, class: string, seats: number, };
+
+/**
+ * `GET`/`PUT /api/me/vehicle`.
+ */
+export type VehicleResponse = { vehicle: Vehicle, };
+
+/**
+ * The ratings a person received: the mean of their stars (one decimal)
+ * and how many.
+ */
+export type RatingSummary = { average: number, count: number, };
+
+/**
+ * `POST /api/trips/{id}/rating`.
+ */
+export type RatingRequest = { stars: number, comment?: string, };
+
+/**
+ * One rating of a trip, by its rider (of the driver) or by its driver
+ * (of the rider).
+ */
+export type Rating = { trip_id: TripId, by: Role, stars: number, comment?: string, at: string, };
+
+export type RatingResponse = { rating: Rating, };
+
+/**
+ * Why a trip was cancelled: a fixed list per role (`other` asks for a
+ * note). Riders: `changed_plans`, `driver_too_far`, `wait_too_long`,
+ * `wrong_pickup`, `other`; drivers: `rider_no_show`, `rider_asked`,
+ * `unsafe_pickup`, `vehicle_issue`, `other`.
+ */
+export type CancelReason = "changed_plans" | "driver_too_far" | "wait_too_long" | "wrong_pickup" | "rider_no_show" | "rider_asked" | "unsafe_pickup" | "vehicle_issue" | "other";
+
+/**
+ * `POST /api/quotes`: a price before the request. Without `class`, one
+ * quote per class comes back.
+ */
+export type QuoteRequest = { pickup: Place, dropoff: Place, class?: string, };
+
+/**
+ * A priced offer to ride, valid until `expires_at`; `trip.request` with
+ * its `quote_id` locks the trip's estimate and surge to it.
+ */
+export type Quote = { quote_id: string, class: string, pickup: Place, dropoff: Place, 
+/**
+ * The estimate: distance and duration, and the fare they price to.
+ */
+fare: FareBreakdown, 
+/**
+ * Available drivers of this class near the pickup (0: say so up front).
+ */
+drivers_nearby: number, 
+/**
+ * Seconds for the nearest of them to reach the pickup.
+ */
+pickup_eta_s?: number, expires_at: string, };
+
+export type QuotesResponse = { quotes: Array<Quote>, };
+
+/**
+ * `GET /api/trips/{id}/receipt`: what a finished trip cost and why.
+ */
+export type Receipt = { trip_id: TripId, status: TripStatus, class: string, rider: TripUser, driver: TripUser | null, pickup: Place, dropoff: Place, requested_at: string, started_at?: string, completed_at?: string, 
+/**
+ * The quoted estimate the trip was locked to.
+ */
+estimate?: FareBreakdown, 
+/**
+ * The final fare, from the recorded track (completed trips).
+ */
+fare?: FareBreakdown, 
+/**
+ * What a late cancellation cost the rider.
+ */
+cancel_fee?: Money, 
+/**
+ * The ratings given on this trip so far.
+ */
+ratings: Array<Rating>, };
 
 // ---- monitor.rs ----
 

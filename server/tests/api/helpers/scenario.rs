@@ -42,10 +42,10 @@ pub fn location(pos: (f64, f64)) -> ClientMessage {
 }
 
 pub fn request_at_centre() -> ClientMessage {
-    ClientMessage::TripRequest {
-        pickup: place(CENTRE.0, CENTRE.1),
-        dropoff: place(CENTRE.0 + 0.02, CENTRE.1 + 0.02),
-    }
+    ClientMessage::request(
+        place(CENTRE.0, CENTRE.1),
+        place(CENTRE.0 + 0.02, CENTRE.1 + 0.02),
+    )
 }
 
 /// The assigned driver takes an accepted trip to `completed`; the rider
@@ -109,10 +109,7 @@ pub async fn accept_race(
 pub async fn still_works(ws: &mut Ws, role: Role) {
     let probe = match role {
         Role::Driver => location(CENTRE),
-        _ => ClientMessage::TripCancel {
-            trip_id: TripId::new(),
-            reason: None,
-        },
+        _ => ClientMessage::cancel(TripId::new(), None),
     };
     match ws.request(probe).await {
         ServerMessage::Ok { .. } => {}
