@@ -3,19 +3,20 @@
 
 use super::{far_future, node, open, user, Peer};
 use hail_protocol::{
-    ClientMessage, Place, Role, ServerMessage, TripId, TripStatus, WithdrawReason,
+    ClientMessage, Location, Place, Position, Role, ServerMessage, TripId, TripStatus,
+    WithdrawReason,
 };
 use std::time::Duration;
 use tokio::time::Instant;
 
 const PICKUP: (f64, f64) = (52.520, 13.405);
 
+fn pos(lat: f64, lng: f64) -> Position {
+    Position::new(lat, lng).expect("a test position")
+}
+
 fn place(lat: f64, lng: f64) -> Place {
-    Place {
-        lat,
-        lng,
-        address: None,
-    }
+    Place::new(pos(lat, lng), None).expect("no address")
 }
 
 /// What the driver saw of the trip, and when.
@@ -60,23 +61,20 @@ async fn an_unanswered_offer_expires_and_then_the_trip_does() {
     tokio::time::pause();
     // On duty, 100 m north of the pickup.
     driver
-        .ok(ClientMessage::Location {
-            lat: PICKUP.0 + 100.0 / 111_320.0,
-            lng: PICKUP.1,
-            heading: None,
-            speed: None,
-            at: None,
-        })
+        .ok(ClientMessage::Location(Location::at(pos(
+            PICKUP.0 + 100.0 / 111_320.0,
+            PICKUP.1,
+        ))))
         .await;
     driver
         .ok(ClientMessage::DriverAvailable { available: true })
         .await;
     let began = Instant::now();
     let trip = rider
-        .ok(ClientMessage::TripRequest {
-            pickup: place(PICKUP.0, PICKUP.1),
-            dropoff: place(PICKUP.0 + 0.02, PICKUP.1 + 0.02),
-        })
+        .ok(ClientMessage::request(
+            place(PICKUP.0, PICKUP.1),
+            place(PICKUP.0 + 0.02, PICKUP.1 + 0.02),
+        ))
         .await
         .expect("the request's ok has the trip");
     assert_eq!(trip.status, TripStatus::Requested);

@@ -27,6 +27,8 @@ fn burst(node: &Node, user: UserId, n: usize) {
             lng: 13.405,
             heading: None,
             at: chrono::Utc::now(),
+            eta_s: None,
+            eta_to: None,
         };
         node.registry.deliver_to_user(user, Arc::new(msg));
     }
