@@ -187,6 +187,21 @@ pub struct Dispatch {
     pub time_to_accept_ms: Option<u64>,
     /// The node that took the request.
     pub node: String,
+    /// Additive (issue 13): the class requested.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Additive: who cancelled, and the reason they gave.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_by: Option<crate::model::CancelledBy>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<crate::ride::CancelReason>,
+    /// Additive: the final fare of a completed trip, or a cancellation fee.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charged: Option<crate::ride::Money>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

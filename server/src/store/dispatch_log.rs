@@ -76,6 +76,10 @@ impl From<DispatchColumns> for Dispatch {
                 .accepted_at
                 .map(|a| (a - c.requested_at).num_milliseconds().max(0) as u64),
             node: c.node,
+            class: None,
+            cancelled_by: None,
+            cancel_reason: None,
+            charged: None,
         }
     }
 }

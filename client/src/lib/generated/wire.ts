@@ -405,7 +405,19 @@ time_to_accept_ms: number | null,
 /**
  * The node that took the request.
  */
-node: string, };
+node: string, 
+/**
+ * Additive (issue 13): the class requested.
+ */
+class?: string, 
+/**
+ * Additive: who cancelled, and the reason they gave.
+ */
+cancelled_by?: CancelledBy, cancel_reason?: CancelReason, 
+/**
+ * Additive: the final fare of a completed trip, or a cancellation fee.
+ */
+charged?: Money, };
 
 export type DispatchesResponse = { dispatches: Array<Dispatch>, };
 
