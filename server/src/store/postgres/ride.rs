@@ -72,7 +72,7 @@ impl RideStore for PgStore {
         )
         .await?
         .iter()
-        .map(|r| rows::driver_class(r))
+        .map(rows::driver_class)
         .collect()
     }
 
@@ -149,7 +149,7 @@ impl RideStore for PgStore {
         self.rows(sql::TRIP_RATINGS, &[&trip.0])
             .await?
             .iter()
-            .map(|r| rows::rating(r))
+            .map(rows::rating)
             .collect()
     }
 
@@ -171,7 +171,7 @@ impl RideStore for PgStore {
         self.rows(sql::PICKUPS_SINCE, &[&since, &limit])
             .await?
             .iter()
-            .map(|r| rows::pickup(r))
+            .map(rows::pickup)
             .collect()
     }
 
