@@ -235,6 +235,10 @@ pub async fn expire_trip(node: &Node, trip_id: TripId) -> Result<(), DispatchErr
         reason: None,
         at: Utc::now(),
         node_id: node.id().to_string(),
+        fare: None,
+        vehicle: None,
+        cancel_reason: None,
+        cancel_fee: None,
     };
     let mut backoff = Duration::from_millis(100);
     for _ in 0..5 {

@@ -35,6 +35,9 @@ impl Node {
                 requested_at: now,
                 node_id: self.id().to_string(),
                 lease_until: now + crate::domain::clock::span(self.config.dispatch.lease),
+                class: "standard".into(),
+                quote_id: None,
+                estimate: None,
             })
             .await?;
         m::trip_requested();
@@ -158,6 +161,10 @@ impl Node {
                 reason: reason.clone(),
                 at: Utc::now(),
                 node_id: self.id().to_string(),
+                fare: None,
+                vehicle: None,
+                cancel_reason: None,
+                cancel_fee: None,
             };
             let Some(trip) = self.store.transition(&transition).await? else {
                 continue; // lost a race: the trip or the offer changed

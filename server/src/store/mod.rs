@@ -12,7 +12,11 @@ pub use dispatch_log::RoundRecord;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hail_protocol::http::TrackPoint;
-use hail_protocol::{CancelledBy, Place, Role, Trip, TripId, TripStatus, User, UserId};
+use hail_protocol::ride::Rating;
+use hail_protocol::{
+    CancelReason, CancelledBy, FareBreakdown, Money, Place, Position, RatingSummary, Role, Trip,
+    TripId, TripStatus, User, UserId, Vehicle,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -56,6 +60,12 @@ pub struct NewTrip {
     pub node_id: String,
     /// The requesting node holds the trip's dispatch until then (renewed).
     pub lease_until: DateTime<Utc>,
+    /// The vehicle class asked for (`"standard"` by default).
+    pub class: String,
+    /// The quote the trip was requested with.
+    pub quote_id: Option<uuid::Uuid>,
+    /// The estimate locked at the request.
+    pub estimate: Option<FareBreakdown>,
 }
 
 /// A requested trip whose dispatch this node just took over.
@@ -89,6 +99,16 @@ pub struct Transition {
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
     pub node_id: String,
+    /// Written into the trip with the status change when `Some` (each
+    /// column is left alone when `None`): the final fare (completion) ...
+    pub fare: Option<FareBreakdown>,
+    /// ... the vehicle snapshot (accept) ...
+    pub vehicle: Option<Vehicle>,
+    /// ... why it was cancelled (stored in place of the free-text
+    /// `reason`, which stays in the trip's history) ...
+    pub cancel_reason: Option<CancelReason>,
+    /// ... and what a late cancellation cost.
+    pub cancel_fee: Option<Money>,
 }
 
 /// How an offer ended.
@@ -134,11 +154,13 @@ impl OfferStatus {
 }
 
 /// The trip columns both stores select, in the order their row mappers
-/// read them (rider and driver names joined from `users`).
+/// read them (rider and driver names and ratings joined from `users`).
 pub(crate) const TRIP_SELECT: &str = "SELECT t.id, t.status, t.rider_id, r.name, t.driver_id, d.name, \
      t.pickup_lat, t.pickup_lng, t.pickup_address, t.dropoff_lat, t.dropoff_lng, t.dropoff_address, \
      t.requested_at, t.accepted_at, t.arrived_at, t.started_at, t.completed_at, t.cancelled_at, \
-     t.cancelled_by, t.expired_at, t.seq \
+     t.cancelled_by, t.expired_at, t.seq, \
+     t.class, t.quote_id, t.estimate, t.fare, t.vehicle, t.cancel_reason, t.cancel_fee, \
+     r.rating_sum, r.rating_count, d.rating_sum, d.rating_count \
      FROM trips t JOIN users r ON r.id = t.rider_id LEFT JOIN users d ON d.id = t.driver_id";
 
 pub use crate::domain::dispatch::Candidate;
@@ -185,10 +207,12 @@ pub struct TripFilter {
 }
 
 /// Everything a node persists, grouped by concern; each backend implements
-/// the parts in its own `users`, `trips`, `dispatch`, `gps` and `monitor`
-/// files. Callers hold `Arc<dyn Store>` and call any part's methods on it.
+/// the parts in its own `users`, `trips`, `dispatch`, `gps`, `monitor` and
+/// `ride` files. Callers hold `Arc<dyn Store>` and call any part's methods on it.
 #[async_trait]
-pub trait Store: UserStore + TripStore + DispatchStore + GpsStore + MonitorStore + 'static {
+pub trait Store:
+    UserStore + TripStore + DispatchStore + GpsStore + MonitorStore + RideStore + 'static
+{
     /// Answers when the backend does (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
 }
@@ -284,7 +308,9 @@ pub trait DispatchStore: Send + Sync {
 
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>>;
     /// Records offers for the trip if it is still requested, skipping
-    /// drivers on an active trip or who declined; returns those recorded.
+    /// drivers on an active trip, who declined, or whose vehicle class is
+    /// not the trip's (a driver without a registered vehicle counts as
+    /// `standard`); returns those recorded.
     async fn create_offers(
         &self,
         trip: TripId,
@@ -336,4 +362,70 @@ pub trait MonitorStore: Send + Sync {
         &self,
         trip: TripId,
     ) -> StoreResult<Option<hail_protocol::monitor::DispatchDetail>>;
+}
+
+/// A stored quote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuoteRecord {
+    pub id: uuid::Uuid,
+    pub rider_id: UserId,
+    pub class: String,
+    pub pickup: Place,
+    pub dropoff: Place,
+    pub fare: FareBreakdown,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A rating to store: `rater_id` (who rated, in role `by`) rates `ratee_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRating {
+    pub trip_id: TripId,
+    pub rater_id: UserId,
+    pub ratee_id: UserId,
+    pub by: Role,
+    pub stars: u8,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The ride layer: vehicles, quotes, ratings, surge demand and photos.
+#[async_trait]
+pub trait RideStore: Send + Sync {
+    /// Registers or replaces the driver's vehicle.
+    async fn put_vehicle(
+        &self,
+        driver: UserId,
+        vehicle: &Vehicle,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn vehicle(&self, driver: UserId) -> StoreResult<Option<Vehicle>>;
+    /// The registered class of each of `drivers` that has a vehicle (others absent).
+    async fn vehicle_classes(
+        &self,
+        drivers: &[UserId],
+    ) -> StoreResult<std::collections::HashMap<UserId, String>>;
+    async fn insert_quote(&self, quote: &QuoteRecord) -> StoreResult<()>;
+    async fn quote(&self, id: uuid::Uuid) -> StoreResult<Option<QuoteRecord>>;
+    /// Deletes quotes that expired before `before`; returns how many.
+    async fn prune_quotes(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Stores the rating and adds its stars to the ratee's rating_sum/count in
+    /// one transaction. `StoreError::Conflict("already rated")` when this rater
+    /// already rated this trip (nothing changes then).
+    async fn insert_rating(&self, rating: &NewRating) -> StoreResult<Rating>;
+    /// The trip's ratings, oldest first.
+    async fn trip_ratings(&self, trip: TripId) -> StoreResult<Vec<Rating>>;
+    async fn rating_summary(&self, user: UserId) -> StoreResult<Option<RatingSummary>>;
+    /// Pickups of trips requested at or after `since` (surge demand), at most `limit`, newest first.
+    async fn pickups_since(&self, since: DateTime<Utc>, limit: usize)
+        -> StoreResult<Vec<Position>>;
+    async fn put_photo(
+        &self,
+        user: UserId,
+        content_type: &str,
+        bytes: &[u8],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// `(content_type, bytes)`.
+    async fn photo(&self, user: UserId) -> StoreResult<Option<(String, Vec<u8>)>>;
 }

@@ -39,12 +39,13 @@ pub(crate) static ACTIVE_TRIP: LazyLock<String> = LazyLock::new(|| {
          ORDER BY t.id DESC LIMIT 1"
     )
 });
-/// The requesting node holds the dispatch lease from the start.
+/// The requesting node holds the dispatch lease from the start; `$12`
+/// class, `$13` quote, `$14` estimate (JSON).
 pub(crate) const TRIP_INSERT: &str =
     "INSERT INTO trips (id, rider_id, status, pickup_lat, pickup_lng, pickup_address, \
      dropoff_lat, dropoff_lng, dropoff_address, requested_at, node_id, \
-     dispatch_node, dispatch_lease_until) \
-     VALUES ($1, $2, 'requested', $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)";
+     dispatch_node, dispatch_lease_until, class, quote_id, estimate) \
+     VALUES ($1, $2, 'requested', $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14)";
 pub(crate) const EVENT_INSERT: &str =
     "INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -52,7 +53,9 @@ pub(crate) const EVENT_INSERT: &str =
 pub(crate) const OFFER_ACCEPT: &str = "UPDATE trip_offers SET outcome = 'accepted', ended_at = $3 \
      WHERE trip_id = $1 AND driver_id = $2 AND outcome = 'pending'";
 /// `$1` trip, `$2` from, `$3` to, `$4` driver, `$5` at, `$6` cancelled by,
-/// `$7` reason; changes nothing unless the trip is still in `$2`.
+/// `$7` reason, `$8` fare, `$9` vehicle, `$10` cancel reason code, `$11`
+/// cancel fee (JSON where not a code; each NULL leaves its column alone);
+/// changes nothing unless the trip is still in `$2`.
 pub(crate) const TRIP_TRANSITION: &str =
     "UPDATE trips SET status = $3, driver_id = COALESCE($4, driver_id), seq = seq + 1, \
      accepted_at  = CASE WHEN $3 = 'accepted'    THEN $5 ELSE accepted_at END, \
@@ -61,7 +64,10 @@ pub(crate) const TRIP_TRANSITION: &str =
      completed_at = CASE WHEN $3 = 'completed'   THEN $5 ELSE completed_at END, \
      cancelled_at = CASE WHEN $3 = 'cancelled'   THEN $5 ELSE cancelled_at END, \
      expired_at   = CASE WHEN $3 = 'expired'     THEN $5 ELSE expired_at END, \
-     cancelled_by = COALESCE($6, cancelled_by), cancel_reason = COALESCE($7, cancel_reason) \
+     cancelled_by = COALESCE($6, cancelled_by), \
+     cancel_reason = COALESCE($10, $7, cancel_reason), \
+     fare = COALESCE($8, fare), vehicle = COALESCE($9, vehicle), \
+     cancel_fee = COALESCE($11, cancel_fee) \
      WHERE id = $1 AND status = $2";
 pub(crate) const TRIPS_REQUESTED_SINCE: &str =
     "SELECT count(*) FROM (SELECT 1 FROM trips WHERE rider_id = $1 \
@@ -118,6 +124,44 @@ pub(crate) const OFFER_STATUS: &str =
 pub(crate) const ROUND_INSERT: &str =
     "INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+
+// Ride: vehicles, quotes, ratings, demand, photos.
+
+pub(crate) const VEHICLE_PUT: &str =
+    "INSERT INTO vehicles (driver_id, make, model, colour, plate, class, seats, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (driver_id) DO UPDATE SET \
+     make = excluded.make, model = excluded.model, colour = excluded.colour, \
+     plate = excluded.plate, class = excluded.class, seats = excluded.seats, \
+     updated_at = excluded.updated_at";
+pub(crate) const VEHICLE_GET: &str =
+    "SELECT make, model, colour, plate, class, seats FROM vehicles WHERE driver_id = $1";
+pub(crate) const QUOTE_INSERT: &str =
+    "INSERT INTO quotes (id, rider_id, class, pickup_lat, pickup_lng, pickup_address, \
+     dropoff_lat, dropoff_lng, dropoff_address, fare, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+pub(crate) const QUOTE_BY_ID: &str =
+    "SELECT id, rider_id, class, pickup_lat, pickup_lng, pickup_address, \
+     dropoff_lat, dropoff_lng, dropoff_address, fare, created_at, expires_at \
+     FROM quotes WHERE id = $1";
+pub(crate) const QUOTES_PRUNE: &str = "DELETE FROM quotes WHERE expires_at < $1";
+/// Inserts nothing when this rater already rated this trip.
+pub(crate) const RATING_INSERT: &str =
+    "INSERT INTO ratings (trip_id, rater_id, ratee_id, by_role, stars, comment, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (trip_id, rater_id) DO NOTHING";
+/// `$1` ratee, `$2` stars.
+pub(crate) const RATING_ADD: &str = "UPDATE users SET rating_sum = rating_sum + $2, \
+     rating_count = rating_count + 1 WHERE id = $1";
+pub(crate) const TRIP_RATINGS: &str =
+    "SELECT trip_id, by_role, stars, comment, created_at FROM ratings \
+     WHERE trip_id = $1 ORDER BY created_at, rater_id";
+pub(crate) const RATING_SUMMARY: &str = "SELECT rating_sum, rating_count FROM users WHERE id = $1";
+pub(crate) const PICKUPS_SINCE: &str = "SELECT pickup_lat, pickup_lng FROM trips \
+     WHERE requested_at >= $1 ORDER BY requested_at DESC LIMIT $2";
+pub(crate) const PHOTO_PUT: &str =
+    "INSERT INTO user_photos (user_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (user_id) DO UPDATE SET content_type = excluded.content_type, \
+     bytes = excluded.bytes, updated_at = excluded.updated_at";
+pub(crate) const PHOTO_GET: &str = "SELECT content_type, bytes FROM user_photos WHERE user_id = $1";
 
 // GPS.
 

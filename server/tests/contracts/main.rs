@@ -7,6 +7,7 @@ mod bus;
 mod geo;
 mod store;
 mod store_dispatch;
+mod store_ride;
 mod throttle;
 
 use std::sync::atomic::{AtomicU64, Ordering};

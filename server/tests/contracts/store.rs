@@ -32,6 +32,9 @@ pub(crate) fn new_trip(rider: UserId) -> NewTrip {
         requested_at: Utc::now(),
         node_id: "n1".into(),
         lease_until: Utc::now() + Duration::seconds(5),
+        class: "standard".into(),
+        quote_id: None,
+        estimate: None,
     }
 }
 
@@ -46,6 +49,10 @@ pub(crate) fn accept(trip: TripId, driver: UserId) -> Transition {
         reason: None,
         at: Utc::now(),
         node_id: "n1".into(),
+        fare: None,
+        vehicle: None,
+        cancel_reason: None,
+        cancel_fee: None,
     }
 }
 

@@ -120,6 +120,8 @@ impl DispatchStore for PgStore {
                  WHERE EXISTS (SELECT 1 FROM trips WHERE id = $1 AND status = 'requested') \
                    AND NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = c.driver_id \
                                    AND a.status IN ('accepted', 'arrived', 'in_progress')) \
+                   AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = c.driver_id), \
+                                'standard') = (SELECT class FROM trips WHERE id = $1) \
                  ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = EXCLUDED.round, \
                    distance_m = EXCLUDED.distance_m, offered_at = EXCLUDED.offered_at, \
                    expires_at = EXCLUDED.expires_at, outcome = 'pending', ended_at = NULL \

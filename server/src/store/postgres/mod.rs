@@ -7,6 +7,7 @@ use super::*;
 mod dispatch;
 mod gps;
 mod monitor;
+mod ride;
 mod trips;
 mod users;
 
@@ -172,6 +173,15 @@ impl rows::Columns for Row {
         col(self, i)
     }
     fn int(&self, i: usize) -> StoreResult<i64> {
+        col(self, i)
+    }
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
+        col(self, i)
+    }
+    fn small(&self, i: usize) -> StoreResult<i16> {
+        col(self, i)
+    }
+    fn bytes(&self, i: usize) -> StoreResult<Vec<u8>> {
         col(self, i)
     }
     fn count(&self, i: usize) -> StoreResult<u32> {

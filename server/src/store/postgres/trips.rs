@@ -32,6 +32,7 @@ async fn trip_in(tx: &Transaction<'_>, id: TripId) -> StoreResult<TripRecord> {
 #[async_trait]
 impl TripStore for PgStore {
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip> {
+        let estimate = rows::opt_json(trip.estimate.as_ref())?;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let insert = tx.prepare_cached(sql::TRIP_INSERT).await.map_err(map_err)?;
@@ -49,6 +50,9 @@ impl TripStore for PgStore {
                 &trip.requested_at,
                 &trip.node_id,
                 &trip.lease_until,
+                &trip.class,
+                &trip.quote_id,
+                &estimate,
             ],
         )
         .await
@@ -104,6 +108,9 @@ impl TripStore for PgStore {
     }
 
     async fn transition(&self, t: &Transition) -> StoreResult<Option<Trip>> {
+        let fare = rows::opt_json(t.fare.as_ref())?;
+        let vehicle = rows::opt_json(t.vehicle.as_ref())?;
+        let cancel_fee = rows::opt_json(t.cancel_fee.as_ref())?;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         if let Some(driver) = t.assign_driver {
@@ -135,6 +142,10 @@ impl TripStore for PgStore {
                     &t.at,
                     &t.cancelled_by.map(|c| c.as_str()),
                     &t.reason,
+                    &fare,
+                    &vehicle,
+                    &t.cancel_reason.map(|c| c.as_str()),
+                    &cancel_fee,
                 ],
             )
             .await

@@ -106,6 +106,8 @@ impl DispatchStore for SqliteStore {
                      SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
                      WHERE NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = ?2 \
                                        AND a.status IN ('accepted', 'arrived', 'in_progress')) \
+                       AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = ?2), \
+                                    'standard') = (SELECT class FROM trips WHERE id = ?1) \
                      ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = excluded.round, \
                        distance_m = excluded.distance_m, offered_at = excluded.offered_at, \
                        expires_at = excluded.expires_at, outcome = 'pending', ended_at = NULL \

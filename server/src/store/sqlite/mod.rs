@@ -19,6 +19,7 @@ macro_rules! lite {
 mod dispatch;
 mod gps;
 mod monitor;
+mod ride;
 mod trips;
 mod users;
 
@@ -88,6 +89,15 @@ impl rows::Columns for Row<'_> {
         self.get(i)
     }
     fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
+    fn opt_int(&self, i: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(i)
+    }
+    fn small(&self, i: usize) -> rusqlite::Result<i16> {
+        self.get(i)
+    }
+    fn bytes(&self, i: usize) -> rusqlite::Result<Vec<u8>> {
         self.get(i)
     }
     fn count(&self, i: usize) -> rusqlite::Result<u32> {

@@ -41,6 +41,7 @@ fn insert_event(tx: &Transaction, e: Event) -> rusqlite::Result<()> {
 #[async_trait]
 impl TripStore for SqliteStore {
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip> {
+        let estimate = rows::opt_json(trip.estimate.as_ref())?;
         self.run(move |c| {
             let tx = c.transaction()?;
             tx.prepare_cached(lite!(sql::TRIP_INSERT))?
@@ -55,7 +56,10 @@ impl TripStore for SqliteStore {
                     trip.dropoff.address(),
                     us(trip.requested_at),
                     trip.node_id,
-                    us(trip.lease_until)
+                    us(trip.lease_until),
+                    trip.class,
+                    trip.quote_id.map(|q| q.to_string()),
+                    estimate
                 ])?;
             insert_event(
                 &tx,
@@ -109,6 +113,9 @@ impl TripStore for SqliteStore {
     }
 
     async fn transition(&self, t: &Transition) -> StoreResult<Option<Trip>> {
+        let fare = rows::opt_json(t.fare.as_ref())?;
+        let vehicle = rows::opt_json(t.vehicle.as_ref())?;
+        let cancel_fee = rows::opt_json(t.cancel_fee.as_ref())?;
         let t = t.clone();
         self.run(move |c| {
             let tx = c.transaction()?;
@@ -131,7 +138,11 @@ impl TripStore for SqliteStore {
                     t.assign_driver.map(|d| d.to_string()),
                     us(t.at),
                     t.cancelled_by.map(|c| c.as_str()),
-                    t.reason
+                    t.reason,
+                    fare,
+                    vehicle,
+                    t.cancel_reason.map(|c| c.as_str()),
+                    cancel_fee
                 ])?;
             if changed == 0 {
                 return Ok(None);
