@@ -332,3 +332,41 @@ pub struct MonitorMap {
     pub drivers: Vec<MapDriver>,
     pub trips: Vec<MapTrip>,
 }
+
+/// One H3 cell of the surge board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SurgeCell {
+    /// The H3 index, as hex text.
+    pub cell: String,
+    /// The cell's centre.
+    pub lat: f64,
+    pub lng: f64,
+    /// Available drivers in the cell.
+    pub supply: u32,
+    /// Trips requested from the cell within the demand window.
+    pub demand: u32,
+    /// 10000 = 1.0x.
+    pub surge_bp: u32,
+}
+
+/// `GET /api/monitor/surge`: the surge board every node prices from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SurgeResponse {
+    /// H3 resolution of the cells.
+    pub resolution: u8,
+    /// When the board was computed (absent: not yet).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed_at: Option<DateTime<Utc>>,
+    /// The node that computed it.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed_by: Option<String>,
+    /// Seconds of requests counted as demand.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub demand_window_s: u64,
+    /// Only cells with supply or demand; surging ones first.
+    pub cells: Vec<SurgeCell>,
+}

@@ -121,6 +121,8 @@ fn wire_ts() -> String {
     decl::<monitor::MapPoint>(&cfg, o);
     decl::<monitor::MapTrip>(&cfg, o);
     decl::<monitor::MonitorMap>(&cfg, o);
+    decl::<monitor::SurgeCell>(&cfg, o);
+    decl::<monitor::SurgeResponse>(&cfg, o);
     out
 }
 

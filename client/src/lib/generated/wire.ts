@@ -479,3 +479,53 @@ driver: MapPoint | null, };
  * capped; freshest first).
  */
 export type MonitorMap = { drivers: Array<MapDriver>, trips: Array<MapTrip>, };
+
+/**
+ * One H3 cell of the surge board.
+ */
+export type SurgeCell = { 
+/**
+ * The H3 index, as hex text.
+ */
+cell: string, 
+/**
+ * The cell's centre.
+ */
+lat: number, lng: number, 
+/**
+ * Available drivers in the cell.
+ */
+supply: number, 
+/**
+ * Trips requested from the cell within the demand window.
+ */
+demand: number, 
+/**
+ * 10000 = 1.0x.
+ */
+surge_bp: number, };
+
+/**
+ * `GET /api/monitor/surge`: the surge board every node prices from.
+ */
+export type SurgeResponse = { 
+/**
+ * H3 resolution of the cells.
+ */
+resolution: number, 
+/**
+ * When the board was computed (absent: not yet).
+ */
+computed_at?: string, 
+/**
+ * The node that computed it.
+ */
+computed_by?: string, 
+/**
+ * Seconds of requests counted as demand.
+ */
+demand_window_s: number, 
+/**
+ * Only cells with supply or demand; surging ones first.
+ */
+cells: Array<SurgeCell>, };
