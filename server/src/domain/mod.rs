@@ -5,4 +5,6 @@
 pub mod area;
 pub mod clock;
 pub mod dispatch;
+pub mod money;
 pub mod trip;
+pub mod vehicle;
