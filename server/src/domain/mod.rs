@@ -5,6 +5,9 @@
 pub mod area;
 pub mod clock;
 pub mod dispatch;
+pub mod estimate;
+pub mod fare;
 pub mod money;
+mod point;
 pub mod trip;
 pub mod vehicle;
