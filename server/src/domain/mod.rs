@@ -9,5 +9,6 @@ pub mod estimate;
 pub mod fare;
 pub mod money;
 mod point;
+pub mod track;
 pub mod trip;
 pub mod vehicle;
