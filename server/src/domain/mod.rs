@@ -9,6 +9,7 @@ pub mod estimate;
 pub mod fare;
 pub mod money;
 mod point;
+pub mod surge;
 pub mod track;
 pub mod trip;
 pub mod vehicle;
