@@ -3,12 +3,14 @@
 //! plain values (and paused tokio time for the dispatch clock).
 
 pub mod area;
+pub mod cancel;
 pub mod clock;
 pub mod dispatch;
 pub mod estimate;
 pub mod fare;
 pub mod money;
 mod point;
+pub mod rating;
 pub mod surge;
 pub mod track;
 pub mod trip;
