@@ -8,6 +8,7 @@ pub mod clock;
 pub mod dispatch;
 pub mod estimate;
 pub mod fare;
+pub mod fare_table;
 pub mod money;
 mod point;
 pub mod rating;
