@@ -24,6 +24,7 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+pub mod fares;
 mod sections;
 pub use sections::*;
 
