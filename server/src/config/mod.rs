@@ -25,6 +25,7 @@ pub enum ConfigError {
 }
 
 mod secret;
+pub mod fares;
 mod sections;
 pub use secret::{Secret, ServiceUrl};
 pub use sections::*;

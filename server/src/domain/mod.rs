@@ -4,7 +4,17 @@
 
 pub mod account;
 pub mod area;
+pub mod cancel;
 pub mod clock;
 pub mod dispatch;
 pub mod password_rules;
+pub mod estimate;
+pub mod fare;
+pub mod fare_table;
+pub mod money;
+mod point;
+pub mod rating;
+pub mod surge;
+pub mod track;
 pub mod trip;
+pub mod vehicle;
