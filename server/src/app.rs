@@ -20,6 +20,7 @@ use crate::keys::Keys;
 use crate::node::live::{Live, Task};
 use crate::node::registry::Registry;
 use crate::node::subscriptions::Subscriptions;
+use crate::node::surge::SurgeBoard;
 use crate::node::{gps, Node};
 use crate::presence::memory::MemoryPresence;
 use crate::presence::redis::RedisPresence;
@@ -27,6 +28,9 @@ use crate::presence::Presence;
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
+use crate::surge::memory::MemorySurgeShare;
+use crate::surge::redis::RedisSurgeShare;
+use crate::surge::SurgeShare;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -97,6 +101,7 @@ type Backends = (
     Arc<dyn GeoIndex>,
     Arc<dyn Presence>,
     Arc<dyn FailureLog>,
+    Arc<dyn SurgeShare>,
 );
 
 async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends, StartError> {
@@ -109,6 +114,7 @@ async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends
             Arc::new(MemoryGeo::new()),
             Arc::new(MemoryPresence::new()),
             Arc::new(MemoryFailureLog::new(config.login.window)),
+            Arc::new(MemorySurgeShare::new()),
         ));
     };
     let shown = redis_url.redacted();
@@ -128,11 +134,13 @@ async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends
     tracing::info!(prefix = %config.redis_prefix, "bus and geo index: Redis at {shown}");
     let presence = RedisPresence::new(keys.clone(), geo_con.clone());
     let failures = RedisFailureLog::new(keys.clone(), geo_con.clone(), config.login.window);
+    let surge = RedisSurgeShare::new(keys.clone(), geo_con.clone(), config.ride.surge.interval);
     Ok((
         Arc::new(bus),
         Arc::new(RedisGeo::new(keys, geo_con)),
         Arc::new(presence),
         Arc::new(failures),
+        Arc::new(surge),
     ))
 }
 
@@ -157,7 +165,7 @@ impl Application {
         let live = Arc::new(Live::new());
         let registry = Arc::new(Registry::new(live.clone()));
         let inbound: Arc<dyn Inbound> = registry.clone();
-        let (bus, geo, presence, failures) = open_bus(&config, inbound).await?;
+        let (bus, geo, presence, failures, surge_share) = open_bus(&config, inbound).await?;
         crate::auth::password::configure(config.login.hash_queue);
         let throttle = Arc::new(LoginThrottle::new(failures, &config.login));
 
@@ -196,6 +204,10 @@ impl Application {
             registry,
             subs,
             gps,
+            surge: SurgeBoard::new(
+                config.ride.surge.resolution,
+                config.ride.surge.demand_window,
+            ),
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
             resync: std::sync::Mutex::new(CancellationToken::new()),
@@ -210,6 +222,12 @@ impl Application {
             node.clone(),
             stop_background.clone(),
         ));
+        crate::node::surge::spawn(
+            node.clone(),
+            surge_share,
+            stop_background.clone(),
+            &background,
+        );
 
         let listener = TcpListener::bind(config.bind)
             .await

@@ -35,6 +35,16 @@ impl Keys {
         format!("{}drivers:seen", self.prefix)
     }
 
+    /// String: the node computing surge interval `bucket` (`SET NX`).
+    pub fn surge_claim(&self, bucket: i64) -> String {
+        format!("{}surge:claim:{bucket}", self.prefix)
+    }
+
+    /// String: the last published surge board (JSON).
+    pub fn surge_board(&self) -> String {
+        format!("{}surge:board", self.prefix)
+    }
+
     /// Hash: node id -> its last heartbeat (JSON), read by the monitor.
     pub fn nodes(&self) -> String {
         format!("{}nodes", self.prefix)

@@ -11,16 +11,19 @@
 //!   apps, security headers, access log, the one error boundary
 //! - `monitor`   heartbeats and the admin views built from them (reads `node`)
 //! - `node`      commands, per-trip dispatchers, the local registry (sessions,
-//!   kicks, control messages), GPS writer, this node's live figures
+//!   kicks, control messages), GPS writer, this node's live figures, the ride
+//!   product (quotes, fares, ratings) and the surge board
 //! - `domain`    pure decisions: trip state machine, dispatch rounds and their
 //!   candidates, accounts (username, password rules, display name), the
-//!   served area, device clocks
+//!   served area, device clocks, and prices: money, fares, estimates/ETA,
+//!   track length, surge, vehicles, ratings, cancel reasons
 //! - `auth`      password hashing (bounded), tokens, log-in throttle
 //! - `store`     persistence, one trait per concern; `postgres/`, `sqlite/` (embedded);
 //!   the SQL and row mapping both share in `sql`, `rows`
 //! - `bus`       pub/sub trait + Redis (node-level subscriptions) / in-process
 //! - `geo`       available-driver index trait + Redis GEO / in-memory R-tree
 //! - `presence`  where nodes announce themselves (Redis hash / in-process)
+//! - `surge`     where nodes share the surge board (Redis keys / in-process)
 //! - `keys`      every Redis key and channel name, with the prefix
 //! - `metrics`   Prometheus metric names
 //!
@@ -45,4 +48,5 @@ pub mod node;
 pub mod presence;
 pub mod session;
 pub mod store;
+pub mod surge;
 pub mod ws;

@@ -66,6 +66,19 @@ pub fn bus_recovered() {
     counter!("hail_bus_recoveries_total").increment(1);
 }
 
+pub fn quotes(n: usize) {
+    counter!("hail_quotes_total").increment(n as u64);
+}
+
+pub fn rating(by: hail_protocol::Role) {
+    counter!("hail_ratings_total", "by" => by.as_str()).increment(1);
+}
+
+/// A completed trip's fare, in minor units of its currency.
+pub fn fare(total_minor: i64) {
+    histogram!("hail_fare_minor_units").record(total_minor.max(0) as f64);
+}
+
 pub fn trip_requested() {
     counter!("hail_trips_requested_total").increment(1);
 }
@@ -185,6 +198,12 @@ pub fn describe() {
     describe_counter!("hail_offers_total", "Trip offers sent to drivers.");
     describe_counter!("hail_accepts_total", "Trip offers accepted.");
     describe_counter!("hail_trips_requested_total", "Trips requested.");
+    describe_counter!("hail_quotes_total", "Quotes given (one per class asked).");
+    describe_counter!("hail_ratings_total", "Ratings given, by the rater's role.");
+    describe_histogram!(
+        "hail_fare_minor_units",
+        "Final fares of completed trips, in minor units of their currency."
+    );
     describe_counter!("hail_trips_ended_total", "Trips ended, by final status.");
     describe_counter!(
         "hail_dispatch_takeovers_total",
@@ -298,6 +317,9 @@ pub fn describe() {
     for kind in ["text", "binary", "ping", "pong"] {
         counter!("hail_frames_limited_total", "kind" => kind).absolute(0);
     }
+    for by in ["rider", "driver"] {
+        counter!("hail_ratings_total", "by" => by).absolute(0);
+    }
     for reason in ["global", "per_ip"] {
         counter!("hail_connections_refused_total", "reason" => reason).absolute(0);
     }
@@ -306,6 +328,7 @@ pub fn describe() {
         "hail_offers_total",
         "hail_accepts_total",
         "hail_trips_requested_total",
+        "hail_quotes_total",
         "hail_dispatch_takeovers_total",
         "hail_bus_recoveries_total",
         "hail_gps_points_in_total",
@@ -332,4 +355,5 @@ pub fn describe() {
     // zero before the first sample.
     let _ = histogram!("hail_dispatch_latency_seconds");
     let _ = histogram!("hail_gps_flush_seconds");
+    let _ = histogram!("hail_fare_minor_units");
 }

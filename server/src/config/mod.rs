@@ -24,9 +24,11 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-mod secret;
 pub mod fares;
+mod ride;
+mod secret;
 mod sections;
+pub use ride::{RideConfig, SurgeConfig};
 pub use secret::{Secret, ServiceUrl};
 pub use sections::*;
 
@@ -70,6 +72,7 @@ pub struct Config {
     /// for three of these shows as down.
     pub heartbeat: Duration,
     pub login: LoginConfig,
+    pub ride: RideConfig,
 }
 
 impl Config {
@@ -240,6 +243,7 @@ impl Config {
                 .unwrap_or_else(|| std::path::PathBuf::from("client/dist")),
             heartbeat: Duration::from_millis(env.get("HAIL_HEARTBEAT_MS", 1000)?),
             login,
+            ride: RideConfig::from_env(&env)?,
         };
         config.validate()?;
         Ok(config)

@@ -31,16 +31,19 @@ fn check_place(what: &str, place: &Place) -> Result<(), String> {
     check_lat(what, place.lat())
 }
 
+/// Refuses a trip (or a quote) whose pickup or dropoff lies outside.
+pub fn check_places(pickup: &Place, dropoff: &Place) -> Result<(), String> {
+    check_place("pickup", pickup)?;
+    check_place("dropoff", dropoff)
+}
+
 /// Refuses a command whose positions lie outside the served area.
 pub fn check(message: &ClientMessage) -> Result<(), String> {
     match message {
         ClientMessage::Location(loc) => check_lat("lat", loc.position().lat()),
         ClientMessage::TripRequest {
             pickup, dropoff, ..
-        } => {
-            check_place("pickup", pickup)?;
-            check_place("dropoff", dropoff)
-        }
+        } => check_places(pickup, dropoff),
         _ => Ok(()),
     }
 }

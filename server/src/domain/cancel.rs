@@ -14,85 +14,42 @@ use serde::{Deserialize, Serialize};
 use super::money::Money;
 
 /// Longest free text, in characters.
-pub const MAX_TEXT_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = hail_protocol::ws::MAX_REASON_CHARS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CancelReason {
-    ChangedPlans,
-    DriverTooFar,
-    WaitTooLong,
-    WrongPickup,
-    RiderNoShow,
-    RiderAsked,
-    UnsafePickup,
-    VehicleIssue,
-    /// Needs free text.
-    Other,
-}
-
+/// The wire enum is the one list (`hail_protocol::CancelReason`); which
+/// role may give which is decided here.
+pub use hail_protocol::CancelReason;
 use CancelReason::*;
 
 const RIDER: &[CancelReason] = &[ChangedPlans, DriverTooFar, WaitTooLong, WrongPickup, Other];
 const DRIVER: &[CancelReason] = &[RiderNoShow, RiderAsked, UnsafePickup, VehicleIssue, Other];
-const ALL: &[CancelReason] = &[
-    ChangedPlans,
-    DriverTooFar,
-    WaitTooLong,
-    WrongPickup,
-    RiderNoShow,
-    RiderAsked,
-    UnsafePickup,
-    VehicleIssue,
-    Other,
-];
 
-impl CancelReason {
-    /// The reasons `role` may give, in the order a client lists them.
-    pub fn for_role(role: Role) -> &'static [CancelReason] {
-        match role {
-            Role::Rider => RIDER,
-            Role::Driver => DRIVER,
-            Role::Admin => ALL,
-        }
+/// The reasons `role` may give, in the order a client lists them (an
+/// admin, acting for either side, any).
+pub fn reasons_for(role: Role) -> &'static [CancelReason] {
+    match role {
+        Role::Rider => RIDER,
+        Role::Driver => DRIVER,
+        Role::Admin => &CancelReason::ALL,
     }
+}
 
-    pub fn allowed_for(self, role: Role) -> bool {
-        Self::for_role(role).contains(&self)
-    }
-
-    /// The wire name (`changed_plans`), for storage and metrics labels.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangedPlans => "changed_plans",
-            DriverTooFar => "driver_too_far",
-            WaitTooLong => "wait_too_long",
-            WrongPickup => "wrong_pickup",
-            RiderNoShow => "rider_no_show",
-            RiderAsked => "rider_asked",
-            UnsafePickup => "unsafe_pickup",
-            VehicleIssue => "vehicle_issue",
-            Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        ALL.iter().copied().find(|r| r.as_str() == s)
-    }
+fn allowed(reason: CancelReason, role: Role) -> bool {
+    reasons_for(role).contains(&reason)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CancelError {
-    #[error("reason: {reason} is not a reason a {role} can give")]
+    #[error("code: {reason} is not a reason a {role} can give")]
     NotForRole {
         reason: &'static str,
         role: &'static str,
     },
-    #[error("text: required when the reason is other")]
+    #[error("reason: a text is required when the code is other")]
     TextRequired,
-    #[error("text: must be at most 200 characters")]
+    #[error("reason: must be at most {MAX_TEXT_CHARS} characters")]
     TextTooLong,
-    #[error("text: must not contain control characters")]
+    #[error("reason: must not contain control characters")]
     TextControl,
 }
 
@@ -111,7 +68,7 @@ impl Cancellation {
         reason: CancelReason,
         text: Option<&str>,
     ) -> Result<Self, CancelError> {
-        if !reason.allowed_for(role) {
+        if !allowed(reason, role) {
             return Err(CancelError::NotForRole {
                 reason: reason.as_str(),
                 role: role.as_str(),
@@ -171,13 +128,13 @@ mod tests {
 
     #[test]
     fn each_role_has_its_own_list_and_other() {
-        assert!(ChangedPlans.allowed_for(Role::Rider));
-        assert!(!ChangedPlans.allowed_for(Role::Driver));
-        assert!(RiderNoShow.allowed_for(Role::Driver));
-        assert!(!RiderNoShow.allowed_for(Role::Rider));
-        assert!(Other.allowed_for(Role::Rider) && Other.allowed_for(Role::Driver));
-        assert!(ALL.iter().all(|r| r.allowed_for(Role::Admin)));
-        for r in ALL {
+        assert!(allowed(ChangedPlans, Role::Rider));
+        assert!(!allowed(ChangedPlans, Role::Driver));
+        assert!(allowed(RiderNoShow, Role::Driver));
+        assert!(!allowed(RiderNoShow, Role::Rider));
+        assert!(allowed(Other, Role::Rider) && allowed(Other, Role::Driver));
+        assert!(CancelReason::ALL.iter().all(|r| allowed(*r, Role::Admin)));
+        for r in &CancelReason::ALL {
             assert_eq!(CancelReason::parse(r.as_str()), Some(*r));
             let json = serde_json::to_string(r).expect("json");
             assert_eq!(json, format!("\"{}\"", r.as_str()));
@@ -195,9 +152,9 @@ mod tests {
         );
         let other = Cancellation::parse(Role::Driver, Other, Some(" flat tyre ")).expect("valid");
         assert_eq!(other.text.as_deref(), Some("flat tyre"));
-        assert!(Cancellation::parse(Role::Rider, Other, Some(&"x".repeat(200))).is_ok());
+        assert!(Cancellation::parse(Role::Rider, Other, Some(&"x".repeat(MAX_TEXT_CHARS))).is_ok());
         assert_eq!(
-            Cancellation::parse(Role::Rider, Other, Some(&"x".repeat(201))),
+            Cancellation::parse(Role::Rider, Other, Some(&"x".repeat(MAX_TEXT_CHARS + 1))),
             Err(CancelError::TextTooLong)
         );
         assert_eq!(
@@ -207,7 +164,7 @@ mod tests {
         let err = Cancellation::parse(Role::Rider, RiderNoShow, None).expect_err("driver's reason");
         assert_eq!(
             err.to_string(),
-            "reason: rider_no_show is not a reason a rider can give"
+            "code: rider_no_show is not a reason a rider can give"
         );
     }
 

@@ -63,6 +63,12 @@ pub fn estimate(pickup: &Position, dropoff: &Position, model: &EstimateModel) ->
     }
 }
 
+/// Seconds to cover `great_circle_m` (a distance the geo index measured)
+/// on the road: the same model as [`pickup_eta_secs`].
+pub fn eta_for_distance(great_circle_m: f64, model: &EstimateModel) -> u32 {
+    u32::try_from(model.drive_s(model.road_m(great_circle_m))).unwrap_or(u32::MAX)
+}
+
 /// Seconds until a driver at `driver` reaches `pickup`: the quote's ETA
 /// and the live one sent with each driver location. Saturates at `u32::MAX`.
 pub fn pickup_eta_secs(driver: &Position, pickup: &Position, model: &EstimateModel) -> u32 {

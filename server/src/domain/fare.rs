@@ -51,6 +51,25 @@ pub struct FareBreakdown {
 }
 
 /// Applies `rule` (see the module doc for the order).
+impl FareBreakdown {
+    /// The breakdown as the wire carries it.
+    pub fn to_wire(&self) -> hail_protocol::FareBreakdown {
+        hail_protocol::FareBreakdown {
+            currency: self.currency.as_str().to_string(),
+            base: self.base.minor(),
+            distance: self.distance.minor(),
+            time: self.time.minor(),
+            surge: self.surge.minor(),
+            minimum_adjustment: self.minimum_adjustment.minor(),
+            booking_fee: self.booking_fee.minor(),
+            total: self.total.minor(),
+            distance_m: self.distance_m,
+            duration_s: self.duration_s,
+            surge_bp: self.multiplier.basis_points(),
+        }
+    }
+}
+
 pub fn fare(
     rule: &FareRule,
     distance_m: u64,

@@ -1,13 +1,12 @@
 //! The one place the domain reads a [`Position`]'s coordinates, so a change
-//! to how `Position` exposes them (fields today, accessors soon) is one line
-//! here. Distances are great-circle (geo's Haversine, mean Earth radius).
+//! to how `Position` exposes them is one line here. Distances are great-circle (geo's Haversine, mean Earth radius).
 
 use geo::{Distance, Haversine, Point};
 use hail_protocol::Position;
 
 /// `(lat, lng)` in degrees.
 pub(crate) fn lat_lng(pos: &Position) -> (f64, f64) {
-    (pos.lat, pos.lng)
+    (pos.lat(), pos.lng())
 }
 
 /// The position as a geo point (x = longitude, y = latitude).

@@ -155,6 +155,18 @@ fn plate(raw: &str) -> Result<String, VehicleError> {
 }
 
 impl Vehicle {
+    /// The vehicle as the wire carries it.
+    pub fn to_wire(&self) -> hail_protocol::Vehicle {
+        hail_protocol::Vehicle {
+            make: self.make.clone(),
+            model: self.model.clone(),
+            colour: self.colour.clone(),
+            plate: self.plate.clone(),
+            class: self.class.as_str().to_string(),
+            seats: self.seats,
+        }
+    }
+
     /// Checks the fields in the order a form shows them; the first fault wins.
     pub fn parse(raw: &RawVehicle) -> Result<Self, VehicleError> {
         Ok(Self {

@@ -274,10 +274,20 @@ async fn issue(
     })
 }
 
-async fn me(CallerUser(user): CallerUser) -> Json<UserResponse> {
-    Json(UserResponse {
+/// The caller, with the ratings they received and (drivers) their vehicle.
+async fn me(
+    State(state): State<AppState>,
+    CallerUser(user): CallerUser,
+) -> Result<Json<UserResponse>, ApiError> {
+    let store = &state.node.store;
+    let rating = store.rating_summary(user.id).await?;
+    let vehicle = match user.role {
+        Role::Driver => store.vehicle(user.id).await?,
+        _ => None,
+    };
+    Ok(Json(UserResponse {
         user,
-        rating: None,
-        vehicle: None,
-    })
+        rating,
+        vehicle,
+    }))
 }

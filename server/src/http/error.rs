@@ -28,6 +28,9 @@ pub enum ApiError {
     Invalid(String),
     #[error("{0}")]
     Conflict(&'static str),
+    /// A body over a route's size cap (413).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("a backend is unavailable; retry later")]
     Unavailable(String),
     /// Too many attempts (429). `retry_after` goes out as `Retry-After`, so
@@ -51,6 +54,7 @@ impl ApiError {
             Self::Malformed(_) => (StatusCode::BAD_REQUEST, ErrorCode::Invalid),
             Self::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid),
             Self::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::Invalid),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
@@ -95,6 +99,27 @@ pub fn parse_limit(raw: Option<&str>, default: usize, max: usize) -> Result<usiz
                 "limit: a number from 1 to {max}"
             ))),
         },
+    }
+}
+
+/// A node command's refusal, as HTTP says it (the session says the same
+/// with the same codes).
+impl From<crate::node::CommandError> for ApiError {
+    fn from(e: crate::node::CommandError) -> Self {
+        use crate::domain::trip::Refusal;
+        use crate::node::CommandError as E;
+        match e {
+            E::Refused(Refusal::NotFound) => Self::NotFound,
+            E::Refused(Refusal::Forbidden(why)) => Self::Forbidden(why),
+            E::Refused(Refusal::Conflict(why)) | E::Conflict(why) => Self::Conflict(why),
+            E::Refused(Refusal::TripTaken) => {
+                Self::Conflict("the trip was taken by another driver")
+            }
+            E::Invalid(why) => Self::Invalid(why),
+            E::RateLimited { message } => Self::Invalid(message),
+            E::Unavailable(why) => Self::Unavailable(why),
+            E::Internal(why) => Self::Internal(why),
+        }
     }
 }
 

@@ -9,6 +9,8 @@ pub mod error;
 pub mod health;
 pub mod limits;
 pub mod monitor;
+pub mod photo;
+pub mod ride;
 pub mod security_headers;
 pub mod serve;
 pub mod static_files;
@@ -44,6 +46,8 @@ pub fn app(
             auth::router()
                 .merge(account::router())
                 .merge(trips::router())
+                .merge(ride::router())
+                .merge(photo::router())
                 .merge(monitor::router()),
         )
         .merge(upgrades)

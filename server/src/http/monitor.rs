@@ -13,7 +13,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::stream::{self, Stream, StreamExt};
 use hail_protocol::monitor::{
-    DispatchDetail, DispatchOutcome, DispatchesResponse, MonitorMap, Overview, TasksResponse,
+    DispatchDetail, DispatchOutcome, DispatchesResponse, MonitorMap, Overview, SurgeResponse,
+    TasksResponse,
 };
 use hail_protocol::{Role, TripId};
 use serde::Deserialize;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/monitor/dispatches/{trip_id}", get(dispatch))
         .route("/monitor/tasks", get(tasks))
         .route("/monitor/map", get(map))
+        .route("/monitor/surge", get(surge))
         .route("/monitor/stream", get(live))
 }
 
@@ -78,6 +80,11 @@ async fn tasks(State(state): State<AppState>, _: Admin) -> Result<Json<TasksResp
 
 async fn map(State(state): State<AppState>, _: Admin) -> Result<Json<MonitorMap>, ApiError> {
     Ok(Json(view::map(&state.node).await?))
+}
+
+/// The surge board this node prices from (every node holds the same one).
+async fn surge(State(state): State<AppState>, _: Admin) -> Json<SurgeResponse> {
+    Json(state.node.surge.snapshot())
 }
 
 #[derive(Deserialize)]

@@ -64,7 +64,11 @@ async fn list(
 }
 
 /// The trip if `actor` may see it.
-async fn visible(state: &AppState, actor: Actor, id: &str) -> Result<TripRecord, ApiError> {
+pub(super) async fn visible(
+    state: &AppState,
+    actor: Actor,
+    id: &str,
+) -> Result<TripRecord, ApiError> {
     let id: TripId = id.parse().map_err(|_| ApiError::NotFound)?;
     let record = state.node.store.trip(id).await?.ok_or(ApiError::NotFound)?;
     let participant = record.rider_id == actor.id || record.driver_id == Some(actor.id);

@@ -6,6 +6,7 @@
 //! is renewed as it runs; when its node dies, [`take_over`] on another node
 //! claims the trip once the lease runs out and resumes its rounds.
 
+use super::ride::DEFAULT_CLASS;
 use super::Node;
 use crate::domain::dispatch::{DispatchPlan, Step};
 use crate::keys::Topic;
@@ -84,6 +85,9 @@ async fn run(
     let requested_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
     let mut plan = DispatchPlan::resume(cfg.clone(), requested_at, rounds_done);
     let mut first_round = rounds_done == 0;
+    // Drivers found whose vehicle serves another class: never offered this
+    // trip, so searched past in every later round.
+    let mut other_class = HashSet::new();
     let mut renew = tokio::time::interval(cfg.lease / 3);
     renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     renew.tick().await; // the first tick is immediate; the lease is fresh
@@ -97,7 +101,13 @@ async fn run(
                     exclude,
                 } => {
                     let began = std::time::Instant::now();
-                    let offered = offer_round(node, &trip, round, radius_m, limit, exclude).await;
+                    let search = Search {
+                        round,
+                        radius_m,
+                        limit,
+                        exclude,
+                    };
+                    let offered = offer_round(node, &trip, search, &mut other_class).await;
                     node.live
                         .task(Task::DispatchRound)
                         .record(began.elapsed(), &offered);
@@ -153,36 +163,75 @@ async fn run(
     }
 }
 
+/// What the plan asked one round to search.
+struct Search {
+    round: u32,
+    radius_m: f64,
+    limit: usize,
+    exclude: Vec<UserId>,
+}
+
+/// How many times a round searches again past drivers of another class.
+const CLASS_SEARCHES: usize = 3;
+
 /// One round: search, record, publish. Returns the drivers offered; an
 /// error (after which the plan simply runs its next round) for the monitor.
 async fn offer_round(
     node: &Node,
     trip: &Trip,
-    round: u32,
-    radius_m: f64,
-    limit: usize,
-    exclude: Vec<UserId>,
+    search: Search,
+    other_class: &mut HashSet<UserId>,
 ) -> Result<Vec<UserId>, DispatchError> {
+    let Search {
+        round,
+        radius_m,
+        limit,
+        exclude,
+    } = search;
     let cfg = &node.config.dispatch;
-    let exclude: HashSet<UserId> = exclude.into_iter().collect();
+    let class = trip.class.as_deref().unwrap_or(DEFAULT_CLASS);
+    let mut exclude: HashSet<UserId> = exclude.into_iter().collect();
     let fresh_since = Utc::now() - crate::domain::clock::span(cfg.stale_after);
-    let candidates = match node
-        .geo
-        .nearest(
-            trip.pickup.position(),
-            radius_m,
-            limit,
-            &exclude,
-            fresh_since.timestamp_millis(),
-        )
-        .await
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(trip = %trip.id, "geo search failed, retrying next round: {e}");
-            return Err(e.into());
+    let mut candidates = Vec::new();
+    for _ in 0..CLASS_SEARCHES {
+        exclude.extend(other_class.iter().copied());
+        let found = match node
+            .geo
+            .nearest(
+                trip.pickup.position(),
+                radius_m,
+                limit - candidates.len(),
+                &exclude,
+                fresh_since.timestamp_millis(),
+            )
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(trip = %trip.id, "geo search failed, retrying next round: {e}");
+                return Err(e.into());
+            }
+        };
+        let full = found.len() == limit - candidates.len();
+        let ids: Vec<UserId> = found.iter().map(|c| c.driver_id).collect();
+        let classes = node.store.vehicle_classes(&ids).await?;
+        let before = other_class.len();
+        for c in found {
+            let theirs = classes
+                .get(&c.driver_id)
+                .map_or(DEFAULT_CLASS, String::as_str);
+            if theirs == class {
+                exclude.insert(c.driver_id);
+                candidates.push(c);
+            } else {
+                other_class.insert(c.driver_id);
+            }
         }
-    };
+        // Done when the round is full or the search found everyone left.
+        if candidates.len() >= limit || !full || other_class.len() == before {
+            break;
+        }
+    }
     let offered_at = Utc::now();
     let expires_at = offered_at + crate::domain::clock::span(cfg.offer_ttl);
     let offered = match node
@@ -214,7 +263,10 @@ async fn offer_round(
             trip: trip.clone(),
             distance_m: (c.distance_m * 10.0).round() / 10.0,
             expires_at,
-            pickup_eta_s: None,
+            pickup_eta_s: Some(crate::domain::estimate::eta_for_distance(
+                c.distance_m,
+                &node.config.ride.fares.estimate,
+            )),
         };
         node.notify(c.driver_id, &msg).await;
     }

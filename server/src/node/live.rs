@@ -107,10 +107,12 @@ pub enum Task {
     StrandedTripSweep,
     /// Writing queued GPS points in batches.
     GpsWriter,
+    /// Computing (or reading) the surge board.
+    Surge,
 }
 
 impl Task {
-    pub const ALL: [Task; 7] = [
+    pub const ALL: [Task; 8] = [
         Task::DispatchRound,
         Task::OfferExpiry,
         Task::TripExpiry,
@@ -118,6 +120,7 @@ impl Task {
         Task::StaleDriverSweep,
         Task::StrandedTripSweep,
         Task::GpsWriter,
+        Task::Surge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -129,6 +132,7 @@ impl Task {
             Task::StaleDriverSweep => "stale_driver_sweep",
             Task::StrandedTripSweep => "stranded_trip_sweep",
             Task::GpsWriter => "gps_writer",
+            Task::Surge => "surge_board",
         }
     }
 }

@@ -5,7 +5,9 @@ pub mod dispatcher;
 pub mod gps;
 pub mod live;
 pub mod registry;
+pub mod ride;
 pub mod subscriptions;
+pub mod surge;
 pub mod trips;
 
 use crate::auth::tokens::TokenKeys;
@@ -33,6 +35,9 @@ pub enum CommandError {
     Refused(#[from] Refusal),
     #[error("{0}")]
     Conflict(&'static str),
+    /// A field the command carried is out of range or unknown (`invalid`).
+    #[error("{0}")]
+    Invalid(String),
     /// The rider asked for too many trips lately (`retry_after` seconds).
     #[error("{message}")]
     RateLimited { message: String },
@@ -78,6 +83,8 @@ pub struct Node {
     pub subs: subscriptions::Subscriptions,
     pub gps: gps::GpsQueue,
     pub tokens: TokenKeys,
+    /// This node's copy of the shared surge board (`node::surge`).
+    pub surge: surge::SurgeBoard,
     /// Sessions and dispatchers, awaited on shutdown.
     pub tasks: TaskTracker,
     /// Cancelled on SIGTERM: sessions close with 1001, dispatchers stop.

@@ -8,8 +8,26 @@ use crate::keys::Topic;
 use crate::metrics as m;
 use crate::store::{NewTrip, OfferEnd, OfferStatus, Transition, TripRecord};
 use chrono::{DateTime, Utc};
-use hail_protocol::{Place, Role, ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
+use hail_protocol::{
+    CancelReason, Place, Role, ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason,
+};
 use std::sync::Arc;
+
+/// A `trip.request`'s fields.
+#[derive(Debug, Clone)]
+pub struct TripRequest {
+    pub pickup: Place,
+    pub dropoff: Place,
+    pub class: Option<String>,
+    pub quote_id: Option<String>,
+}
+
+/// Why a cancel: one of the role's fixed reasons and/or free text.
+#[derive(Debug, Clone, Default)]
+pub struct CancelWhy {
+    pub code: Option<CancelReason>,
+    pub note: Option<String>,
+}
 
 /// Attempts before a command that keeps losing races gives up.
 const MAX_ATTEMPTS: usize = 4;
@@ -20,10 +38,18 @@ impl Node {
     pub async fn request_trip(
         self: &Arc<Self>,
         rider: Actor,
-        pickup: Place,
-        dropoff: Place,
+        request: TripRequest,
     ) -> Result<Trip, CommandError> {
+        let TripRequest {
+            pickup,
+            dropoff,
+            class,
+            quote_id,
+        } = request;
         let now = Utc::now();
+        let priced = self
+            .price_request(rider, &pickup, &dropoff, class, quote_id)
+            .await?;
         self.check_request_rate(rider, now).await?;
         let trip = self
             .store
@@ -32,12 +58,12 @@ impl Node {
                 rider_id: rider.id,
                 pickup,
                 dropoff,
+                class: priced.class,
+                quote_id: priced.quote_id,
+                estimate: Some(priced.estimate),
                 requested_at: now,
                 node_id: self.id().to_string(),
                 lease_until: now + crate::domain::clock::span(self.config.dispatch.lease),
-                class: "standard".into(),
-                quote_id: None,
-                estimate: None,
             })
             .await?;
         m::trip_requested();
@@ -108,8 +134,12 @@ impl Node {
         actor: Actor,
         trip_id: TripId,
         cmd: TripCommand,
-        reason: Option<String>,
+        why: Option<CancelWhy>,
     ) -> Result<Option<Trip>, CommandError> {
+        let why = why.unwrap_or_default();
+        if cmd == TripCommand::Cancel {
+            Self::check_cancel_reason(actor.role, why.code, why.note.as_deref())?;
+        }
         for _ in 0..MAX_ATTEMPTS {
             let mut record = self.store.trip(trip_id).await?.ok_or(Refusal::NotFound)?;
             let party = self.party(&record, actor).await?;
@@ -146,25 +176,38 @@ impl Node {
             let ends_driving = from.is_driving() && !to.is_active();
             if ends_driving && party == Party::AssignedDriver {
                 // The driver's queued points belong to this trip: land them
-                // first, so the track is complete when the trip ends.
+                // first, so the track is complete when the trip ends (and
+                // the fare is priced from all of it).
                 if self.gps.barrier().await.is_err() {
                     return Err(CommandError::Unavailable("GPS writer stopped".into()));
                 }
             }
+            let at = Utc::now();
+            let fare = match to {
+                TripStatus::Completed => Some(self.final_fare(&record, at).await?),
+                _ => None,
+            };
+            let vehicle = match to {
+                TripStatus::Accepted => self.store.vehicle(actor.id).await?,
+                _ => None,
+            };
+            let cancelled = to == TripStatus::Cancelled;
             let transition = Transition {
                 trip_id,
                 from,
                 to,
                 actor: Some(actor.id),
                 assign_driver: (to == TripStatus::Accepted).then_some(actor.id),
-                cancelled_by: (to == TripStatus::Cancelled).then(|| cancelled_by(party)),
-                reason: reason.clone(),
-                at: Utc::now(),
+                cancelled_by: cancelled.then(|| cancelled_by(party)),
+                reason: why.note.clone(),
+                at,
                 node_id: self.id().to_string(),
-                fare: None,
-                vehicle: None,
-                cancel_reason: None,
-                cancel_fee: None,
+                fare,
+                vehicle,
+                cancel_reason: why.code.filter(|_| cancelled),
+                cancel_fee: cancelled
+                    .then(|| self.cancel_fee(&record.trip, actor.role, at))
+                    .flatten(),
             };
             let Some(trip) = self.store.transition(&transition).await? else {
                 continue; // lost a race: the trip or the offer changed

@@ -4,6 +4,7 @@ use super::driver::Change;
 use super::Session;
 use crate::domain::trip::TripCommand;
 use crate::metrics as m;
+use crate::node::trips::{CancelWhy, TripRequest};
 use crate::node::CommandError;
 use crate::store::GpsPoint;
 use axum::extract::ws::Message;
@@ -45,8 +46,19 @@ where
                 return Ok(None);
             }
             ClientMessage::TripRequest {
-                pickup, dropoff, ..
-            } => Some(node.request_trip(self.actor, pickup, dropoff).await?),
+                pickup,
+                dropoff,
+                class,
+                quote_id,
+            } => {
+                let request = TripRequest {
+                    pickup,
+                    dropoff,
+                    class,
+                    quote_id,
+                };
+                Some(node.request_trip(self.actor, request).await?)
+            }
             ClientMessage::TripAccept { trip_id } => {
                 node.trip_command(self.actor, trip_id, TripCommand::Accept, None)
                     .await?
@@ -68,9 +80,12 @@ where
                     .await?
             }
             ClientMessage::TripCancel {
-                trip_id, reason, ..
+                trip_id,
+                reason,
+                code,
             } => {
-                node.trip_command(self.actor, trip_id, TripCommand::Cancel, reason)
+                let why = CancelWhy { code, note: reason };
+                node.trip_command(self.actor, trip_id, TripCommand::Cancel, Some(why))
                     .await?
             }
         };
@@ -165,14 +180,21 @@ where
                 self.answer_when_written(reference, written);
             }
         }
+        let model = &self.node.config.ride.fares.estimate;
+        let eta = driving.target.map(|(to, at)| {
+            (
+                crate::domain::estimate::pickup_eta_secs(&pos, &at, model),
+                to,
+            )
+        });
         let msg = ServerMessage::DriverLocation {
             trip_id: driving.id,
             lat: pos.lat(),
             lng: pos.lng(),
             heading,
             at,
-            eta_s: None,
-            eta_to: None,
+            eta_s: eta.map(|(s, _)| s),
+            eta_to: eta.map(|(_, to)| to),
         };
         self.node.send_to(driving.rider, &msg).await?;
         Ok(())

@@ -2,13 +2,25 @@
 //! is driving (learned from `hello`, command results and `trip.updated`, so
 //! GPS is routed without a lookup per point).
 
-use hail_protocol::{Position, Trip, TripId, UserId};
+use hail_protocol::ws::EtaTarget;
+use hail_protocol::{Position, Trip, TripId, TripStatus, UserId};
 use tokio::time::Instant;
 
 #[derive(Debug, Clone, Copy)]
 pub struct DrivingTrip {
     pub id: TripId,
     pub rider: UserId,
+    /// Where the car is headed, for the rider's live ETA: the pickup while
+    /// `accepted`, the dropoff while `in_progress`, nowhere while waiting.
+    pub target: Option<(EtaTarget, Position)>,
+}
+
+fn target(trip: &Trip) -> Option<(EtaTarget, Position)> {
+    match trip.status {
+        TripStatus::Accepted => Some((EtaTarget::Pickup, trip.pickup.position())),
+        TripStatus::InProgress => Some((EtaTarget::Dropoff, trip.dropoff.position())),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +52,7 @@ impl DriverState {
             let was = self.driving.replace(DrivingTrip {
                 id: trip.id,
                 rider: trip.rider.id,
+                target: target(trip),
             });
             return if was.is_none() {
                 Change::StartedDriving

@@ -408,6 +408,7 @@ fn wire_error(e: &CommandError) -> (ErrorCode, String) {
         }
         CommandError::Refused(Refusal::TripTaken) => (ErrorCode::TripTaken, e.to_string()),
         CommandError::RateLimited { .. } => (ErrorCode::RateLimited, e.to_string()),
+        CommandError::Invalid(_) => (ErrorCode::Invalid, e.to_string()),
         CommandError::Unavailable(why) => {
             tracing::warn!("command failed, backend unavailable: {why}");
             (ErrorCode::Unavailable, e.to_string())

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use hail_protocol::monitor::{Dispatch, DispatchOutcome, TimelineEvent};
-use hail_protocol::{TripId, TripStatus, UserId};
+use hail_protocol::{CancelReason, CancelledBy, Money, TripId, TripStatus, UserId};
 
 /// One search round as the dispatcher records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +23,8 @@ pub(crate) const DISPATCH_SELECT: &str = "SELECT t.id, t.status, t.requested_at,
      (SELECT count(*) FROM dispatch_rounds x WHERE x.trip_id = t.id), \
      (SELECT max(x.radius_m) FROM dispatch_rounds x WHERE x.trip_id = t.id), \
      (SELECT count(*) FROM trip_offers o WHERE o.trip_id = t.id), \
-     (SELECT count(*) FROM trip_offers o WHERE o.trip_id = t.id AND o.outcome = 'declined') \
+     (SELECT count(*) FROM trip_offers o WHERE o.trip_id = t.id AND o.outcome = 'declined'), \
+     t.class, t.cancelled_by, t.cancel_reason, t.fare, t.cancel_fee \
      FROM trips t";
 
 /// Active trips with their driver's latest point; the three subqueries
@@ -58,6 +59,11 @@ pub(crate) struct DispatchColumns {
     pub radius_m: Option<f64>,
     pub offered: i64,
     pub declined: i64,
+    pub class: Option<String>,
+    pub cancelled_by: Option<CancelledBy>,
+    pub cancel_reason: Option<CancelReason>,
+    /// The final fare's total, else the cancellation fee.
+    pub charged: Option<Money>,
 }
 
 impl From<DispatchColumns> for Dispatch {
@@ -76,10 +82,10 @@ impl From<DispatchColumns> for Dispatch {
                 .accepted_at
                 .map(|a| (a - c.requested_at).num_milliseconds().max(0) as u64),
             node: c.node,
-            class: None,
-            cancelled_by: None,
-            cancel_reason: None,
-            charged: None,
+            class: c.class,
+            cancelled_by: c.cancelled_by,
+            cancel_reason: c.cancel_reason,
+            charged: c.charged,
         }
     }
 }
@@ -201,6 +207,10 @@ mod tests {
             radius_m: Some(6000.0),
             offered: 3,
             declined: 1,
+            class: None,
+            cancelled_by: None,
+            cancel_reason: None,
+            charged: None,
         };
         let d: Dispatch = row(TripStatus::Completed, true, Some(1_250)).into();
         assert_eq!(d.outcome, DispatchOutcome::Accepted);

@@ -11,8 +11,8 @@ use hail_protocol::http::TrackPoint;
 use hail_protocol::monitor::{MapPoint, MapTrip, TimelineEvent};
 use hail_protocol::ride::Rating;
 use hail_protocol::{
-    CancelReason, CancelledBy, Place, Position, RatingSummary, Role, Trip, TripId, TripStatus,
-    TripUser, User, UserId, Vehicle,
+    CancelReason, CancelledBy, FareBreakdown, Money, Place, Position, RatingSummary, Role, Trip,
+    TripId, TripStatus, TripUser, User, UserId, Vehicle,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -279,6 +279,16 @@ pub(crate) fn dispatch<R: Columns + ?Sized>(
         radius_m: r.opt_float(7)?,
         offered: r.int(8)?,
         declined: r.int(9)?,
+        class: r.opt_text(10)?,
+        cancelled_by: r.opt_text(11)?.as_deref().and_then(CancelledBy::parse),
+        cancel_reason: r.opt_text(12)?.as_deref().and_then(CancelReason::parse),
+        charged: match json::<FareBreakdown, R>(r, 13)? {
+            Some(fare) => Some(Money {
+                amount: fare.total,
+                currency: fare.currency,
+            }),
+            None => json(r, 14)?,
+        },
     }
     .into())
 }

@@ -19,6 +19,7 @@ mod outages;
 mod proxy;
 mod restart;
 mod revocation;
+mod ride;
 mod session_limits;
 mod shutdown;
 mod static_files;
