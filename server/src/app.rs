@@ -228,6 +228,7 @@ impl Application {
             stop_background.clone(),
             &background,
         );
+        crate::node::ride::spawn_quote_pruner(node.clone(), stop_background.clone(), &background);
 
         let listener = TcpListener::bind(config.bind)
             .await

@@ -109,10 +109,12 @@ pub enum Task {
     GpsWriter,
     /// Computing (or reading) the surge board.
     Surge,
+    /// Deleting quotes long expired.
+    QuotePrune,
 }
 
 impl Task {
-    pub const ALL: [Task; 8] = [
+    pub const ALL: [Task; 9] = [
         Task::DispatchRound,
         Task::OfferExpiry,
         Task::TripExpiry,
@@ -121,6 +123,7 @@ impl Task {
         Task::StrandedTripSweep,
         Task::GpsWriter,
         Task::Surge,
+        Task::QuotePrune,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -133,6 +136,7 @@ impl Task {
             Task::StrandedTripSweep => "stranded_trip_sweep",
             Task::GpsWriter => "gps_writer",
             Task::Surge => "surge_board",
+            Task::QuotePrune => "quote_prune",
         }
     }
 }

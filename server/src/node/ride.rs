@@ -332,6 +332,43 @@ impl Node {
     }
 }
 
+/// How often expired quotes are deleted, and how long past expiry they
+/// stay (a request racing the expiry still finds its quote, and says so).
+const QUOTE_PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+const QUOTE_KEEP_EXPIRED: chrono::Duration = chrono::Duration::hours(1);
+
+/// Deletes quotes an hour past their expiry, every minute, on every node
+/// (the DELETE is idempotent), until `stop`.
+pub fn spawn_quote_pruner(
+    node: std::sync::Arc<Node>,
+    stop: tokio_util::sync::CancellationToken,
+    tracker: &tokio_util::task::TaskTracker,
+) {
+    tracker.spawn(async move {
+        let mut every = tokio::time::interval(QUOTE_PRUNE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stop.cancelled() => return,
+            }
+            let began = std::time::Instant::now();
+            let result = node
+                .store
+                .prune_quotes(Utc::now() - QUOTE_KEEP_EXPIRED)
+                .await;
+            match &result {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(deleted = n, "expired quotes pruned"),
+                Err(e) => tracing::warn!("quotes not pruned: {e}"),
+            }
+            node.live
+                .task(super::live::Task::QuotePrune)
+                .record(began.elapsed(), &result);
+        }
+    });
+}
+
 /// The class of a request that names none, and of a driver with no
 /// registered vehicle.
 pub const DEFAULT_CLASS: &str = "standard";

@@ -23,3 +23,4 @@ mod ride;
 mod session_limits;
 mod shutdown;
 mod static_files;
+mod surge;
