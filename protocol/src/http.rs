@@ -1,6 +1,9 @@
 //! HTTP request and response bodies (`/api/...`).
 
-use crate::model::{Role, Trip, User};
+use crate::geo::Place;
+use crate::ids::TripId;
+use crate::model::{Role, Trip, TripStatus, TripUser, User};
+use crate::ride::{FareBreakdown, Money};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -81,4 +84,58 @@ pub struct TrackPoint {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrackResponse {
     pub points: Vec<TrackPoint>,
+}
+
+/// One rating of a trip, by its rider (of the driver) or by its driver
+/// (of the rider).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Rating {
+    pub trip_id: TripId,
+    pub by: Role,
+    pub stars: u8,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RatingResponse {
+    pub rating: Rating,
+}
+
+/// `GET /api/trips/{id}/receipt`: what a finished trip cost and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Receipt {
+    pub trip_id: TripId,
+    pub status: TripStatus,
+    pub class: String,
+    pub rider: TripUser,
+    pub driver: Option<TripUser>,
+    pub pickup: Place,
+    pub dropoff: Place,
+    pub requested_at: DateTime<Utc>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The quoted estimate the trip was locked to.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<FareBreakdown>,
+    /// The final fare, from the recorded track (completed trips).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fare: Option<FareBreakdown>,
+    /// What a late cancellation cost the rider.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_fee: Option<Money>,
+    /// The ratings given on this trip so far.
+    pub ratings: Vec<Rating>,
 }

@@ -4,8 +4,6 @@
 //! integer in the currency's minor units (cents), never a float.
 
 use crate::geo::Place;
-use crate::ids::TripId;
-use crate::model::{Role, TripStatus, TripUser};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -117,26 +115,6 @@ pub struct RatingRequest {
     pub comment: Option<String>,
 }
 
-/// One rating of a trip, by its rider (of the driver) or by its driver
-/// (of the rider).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Rating {
-    pub trip_id: TripId,
-    pub by: Role,
-    pub stars: u8,
-    #[cfg_attr(feature = "ts", ts(optional))]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct RatingResponse {
-    pub rating: Rating,
-}
-
 /// Why a trip was cancelled: a fixed list per role (`other` asks for a
 /// note). Riders: `changed_plans`, `driver_too_far`, `wait_too_long`,
 /// `wrong_pickup`, `other`; drivers: `rider_no_show`, `rider_asked`,
@@ -186,19 +164,6 @@ impl CancelReason {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
-
-    /// Whether someone of `role` may give this reason.
-    pub fn allowed_for(self, role: Role) -> bool {
-        match self {
-            Self::Other => matches!(role, Role::Rider | Role::Driver),
-            Self::ChangedPlans | Self::DriverTooFar | Self::WaitTooLong | Self::WrongPickup => {
-                role == Role::Rider
-            }
-            Self::RiderNoShow | Self::RiderAsked | Self::UnsafePickup | Self::VehicleIssue => {
-                role == Role::Driver
-            }
-        }
-    }
 }
 
 /// `POST /api/quotes`: a price before the request. Without `class`, one
@@ -237,38 +202,4 @@ pub struct Quote {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QuotesResponse {
     pub quotes: Vec<Quote>,
-}
-
-/// `GET /api/trips/{id}/receipt`: what a finished trip cost and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Receipt {
-    pub trip_id: TripId,
-    pub status: TripStatus,
-    pub class: String,
-    pub rider: TripUser,
-    pub driver: Option<TripUser>,
-    pub pickup: Place,
-    pub dropoff: Place,
-    pub requested_at: DateTime<Utc>,
-    #[cfg_attr(feature = "ts", ts(optional))]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<DateTime<Utc>>,
-    #[cfg_attr(feature = "ts", ts(optional))]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<DateTime<Utc>>,
-    /// The quoted estimate the trip was locked to.
-    #[cfg_attr(feature = "ts", ts(optional))]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub estimate: Option<FareBreakdown>,
-    /// The final fare, from the recorded track (completed trips).
-    #[cfg_attr(feature = "ts", ts(optional))]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fare: Option<FareBreakdown>,
-    /// What a late cancellation cost the rider.
-    #[cfg_attr(feature = "ts", ts(optional))]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancel_fee: Option<Money>,
-    /// The ratings given on this trip so far.
-    pub ratings: Vec<Rating>,
 }

@@ -95,13 +95,13 @@ fn wire_ts() -> String {
     decl::<ride::VehicleResponse>(&cfg, o);
     decl::<ride::RatingSummary>(&cfg, o);
     decl::<ride::RatingRequest>(&cfg, o);
-    decl::<ride::Rating>(&cfg, o);
-    decl::<ride::RatingResponse>(&cfg, o);
+    decl::<http::Rating>(&cfg, o);
+    decl::<http::RatingResponse>(&cfg, o);
     decl::<ride::CancelReason>(&cfg, o);
     decl::<ride::QuoteRequest>(&cfg, o);
     decl::<ride::Quote>(&cfg, o);
     decl::<ride::QuotesResponse>(&cfg, o);
-    decl::<ride::Receipt>(&cfg, o);
+    decl::<http::Receipt>(&cfg, o);
     section(o, "monitor.rs");
     decl::<monitor::RoleCounts>(&cfg, o);
     decl::<monitor::NodeStatus>(&cfg, o);

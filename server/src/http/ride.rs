@@ -13,9 +13,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use hail_protocol::http::{RatingResponse, Receipt};
 use hail_protocol::ride::{
-    FareClass, FaresResponse, QuoteRequest, QuotesResponse, RatingRequest, RatingResponse, Receipt,
-    VehicleResponse,
+    FareClass, FaresResponse, QuoteRequest, QuotesResponse, RatingRequest, VehicleResponse,
 };
 use hail_protocol::{Money, Role, TripId, Vehicle};
 

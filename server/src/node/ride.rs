@@ -14,7 +14,8 @@ use crate::domain::track::{self, TrackPoint as Point};
 use crate::domain::vehicle::VehicleClass;
 use crate::store::{NewRating, QuoteRecord, TripRecord};
 use chrono::{DateTime, Utc};
-use hail_protocol::ride::{Quote, Rating};
+use hail_protocol::http::Rating;
+use hail_protocol::ride::Quote;
 use hail_protocol::{CancelReason, FareBreakdown, Money, Place, Position, Role, Trip, TripId};
 use std::collections::HashSet;
 

@@ -11,8 +11,8 @@ pub use dispatch_log::RoundRecord;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hail_protocol::http::Rating;
 use hail_protocol::http::TrackPoint;
-use hail_protocol::ride::Rating;
 use hail_protocol::{
     CancelReason, CancelledBy, FareBreakdown, Money, Place, Position, RatingSummary, Role, Trip,
     TripId, TripStatus, User, UserId, Vehicle,

@@ -7,9 +7,9 @@
 use super::dispatch_log::{DispatchColumns, OfferRow};
 use super::{QuoteRecord, TripRecord};
 use chrono::{DateTime, Utc};
+use hail_protocol::http::Rating;
 use hail_protocol::http::TrackPoint;
 use hail_protocol::monitor::{MapPoint, MapTrip, TimelineEvent};
-use hail_protocol::ride::Rating;
 use hail_protocol::{
     CancelReason, CancelledBy, FareBreakdown, Money, Place, Position, RatingSummary, Role, Trip,
     TripId, TripStatus, TripUser, User, UserId, Vehicle,

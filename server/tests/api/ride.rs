@@ -5,9 +5,8 @@
 
 use crate::helpers::*;
 use hail_protocol::http::UserResponse;
-use hail_protocol::ride::{
-    FaresResponse, Quote, QuotesResponse, RatingResponse, Receipt, VehicleResponse,
-};
+use hail_protocol::http::{RatingResponse, Receipt};
+use hail_protocol::ride::{FaresResponse, Quote, QuotesResponse, VehicleResponse};
 use hail_protocol::ws::EtaTarget;
 use hail_protocol::{
     CancelReason, ClientMessage, ErrorCode, Role, ServerMessage, Trip, TripStatus,

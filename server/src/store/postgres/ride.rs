@@ -1,7 +1,7 @@
 //! The ride layer on Postgres: vehicles, quotes, ratings, demand, photos.
 
 use super::*;
-use hail_protocol::ride::Rating;
+use hail_protocol::http::Rating;
 use hail_protocol::{Position, RatingSummary, Vehicle};
 use std::collections::HashMap;
 use tokio_postgres::types::ToSql;

@@ -1,7 +1,7 @@
 //! The ride layer on SQLite: vehicles, quotes, ratings, demand, photos.
 
 use super::*;
-use hail_protocol::ride::Rating;
+use hail_protocol::http::Rating;
 use hail_protocol::{Position, RatingSummary, Vehicle};
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
