@@ -7,7 +7,11 @@ use hail_protocol::http::{
     TripsResponse, UserResponse,
 };
 use hail_protocol::monitor::{
-    DispatchDetail, DispatchesResponse, MonitorMap, Overview, TasksResponse,
+    DispatchDetail, DispatchesResponse, MonitorMap, Overview, SurgeResponse, TasksResponse,
+};
+use hail_protocol::ride::{
+    FaresResponse, QuoteRequest, QuotesResponse, RatingRequest, RatingResponse, Receipt,
+    VehicleResponse,
 };
 use hail_protocol::{ClientMessage, ErrorBody, ServerMessage};
 use serde::de::DeserializeOwned;
@@ -63,6 +67,22 @@ fn every_fixture_parses_and_round_trips() {
                 (round_trip::<MonitorMap>(example), example.clone())
             } else if name.starts_with("http-monitor-tasks") {
                 (round_trip::<TasksResponse>(example), example.clone())
+            } else if name.starts_with("http-monitor-surge") {
+                (round_trip::<SurgeResponse>(example), example.clone())
+            } else if name.starts_with("http-fares-response") {
+                (round_trip::<FaresResponse>(example), example.clone())
+            } else if name.starts_with("http-quote-request") {
+                (round_trip::<QuoteRequest>(example), example.clone())
+            } else if name.starts_with("http-quotes-response") {
+                (round_trip::<QuotesResponse>(example), example.clone())
+            } else if name.starts_with("http-vehicle-response") {
+                (round_trip::<VehicleResponse>(example), example.clone())
+            } else if name.starts_with("http-rating-request") {
+                (round_trip::<RatingRequest>(example), example.clone())
+            } else if name.starts_with("http-rating-response") {
+                (round_trip::<RatingResponse>(example), example.clone())
+            } else if name.starts_with("http-receipt") {
+                (round_trip::<Receipt>(example), example.clone())
             } else if name.starts_with("http-token-response") {
                 (round_trip::<TokenResponse>(example), example.clone())
             } else if name.starts_with("http-trips-response") {

@@ -22,13 +22,16 @@ import {
   object,
   oneOf,
   optionalOneOf,
+  optionalString,
+  optionalTime,
   string,
   time,
   type JsonObject,
   allOf,
 } from './decode.ts';
 import type * as Wire from './generated/wire.ts';
-import { TRIP_STATUSES, parsePosition, type Timestamp } from './protocol.ts';
+import { CANCELLED_BY, TRIP_STATUSES, parsePosition, type Timestamp } from './protocol.ts';
+import { CANCEL_REASONS, optionalField, parseMoney } from './ride-protocol.ts';
 
 // ---- Overview ------------------------------------------------------------------
 
@@ -105,6 +108,14 @@ export type MapTrip = Wire.MapTrip;
 /** `GET /api/monitor/map`: available drivers and active trips, freshest first. */
 export type MonitorMap = Wire.MonitorMap;
 
+// ---- Surge board ---------------------------------------------------------------
+
+/** One H3 cell of the surge board; `surge_bp` 10000 = 1.0x. */
+export type SurgeCell = Wire.SurgeCell;
+
+/** `GET /api/monitor/surge`: the board every node prices from (`computed_*` absent: not yet computed). */
+export type SurgeResponse = Wire.SurgeResponse;
+
 // ---- Parsers -------------------------------------------------------------------
 
 function list<T>(o: JsonObject, key: string, path: string, parse: (value: unknown, path: string) => T): T[] {
@@ -171,7 +182,7 @@ export function parseOverview(value: unknown, path = '$'): Overview {
 
 export function parseDispatch(value: unknown, path = '$'): Dispatch {
   const o = object(value, path);
-  return {
+  const dispatch: Dispatch = {
     trip_id: string(o, 'trip_id', path),
     status: oneOf(o, 'status', path, TRIP_STATUSES),
     outcome: oneOf(o, 'outcome', path, DISPATCH_OUTCOMES),
@@ -183,6 +194,15 @@ export function parseDispatch(value: unknown, path = '$'): Dispatch {
     time_to_accept_ms: nullableCount(o, 'time_to_accept_ms', path),
     node: string(o, 'node', path),
   };
+  const cls = optionalString(o, 'class', path);
+  if (cls !== undefined) dispatch.class = cls;
+  const cancelledBy = optionalOneOf(o, 'cancelled_by', path, CANCELLED_BY);
+  if (cancelledBy !== undefined) dispatch.cancelled_by = cancelledBy;
+  const cancelReason = optionalOneOf(o, 'cancel_reason', path, CANCEL_REASONS);
+  if (cancelReason !== undefined) dispatch.cancel_reason = cancelReason;
+  const charged = optionalField(o, 'charged', path, parseMoney);
+  if (charged !== undefined) dispatch.charged = charged;
+  return dispatch;
 }
 
 export function parseDispatchesResponse(value: unknown, path = '$'): DispatchesResponse {
@@ -286,6 +306,31 @@ function parseMapTrip(value: unknown, path: string): MapTrip {
 export function parseMonitorMap(value: unknown, path = '$'): MonitorMap {
   const o = object(value, path);
   return { drivers: list(o, 'drivers', path, parseMapDriver), trips: list(o, 'trips', path, parseMapTrip) };
+}
+
+function parseSurgeCell(value: unknown, path: string): SurgeCell {
+  const o = object(value, path);
+  return {
+    cell: string(o, 'cell', path),
+    ...parsePosition(o, path),
+    supply: count(o, 'supply', path),
+    demand: count(o, 'demand', path),
+    surge_bp: count(o, 'surge_bp', path),
+  };
+}
+
+export function parseSurgeResponse(value: unknown, path = '$'): SurgeResponse {
+  const o = object(value, path);
+  const board: SurgeResponse = {
+    resolution: count(o, 'resolution', path),
+    demand_window_s: count(o, 'demand_window_s', path),
+    cells: list(o, 'cells', path, parseSurgeCell),
+  };
+  const computedAt = optionalTime(o, 'computed_at', path);
+  if (computedAt !== undefined) board.computed_at = computedAt;
+  const computedBy = optionalString(o, 'computed_by', path);
+  if (computedBy !== undefined) board.computed_by = computedBy;
+  return board;
 }
 
 /** Parses one `data:` line of the stream (JSON text) with `parse`. */

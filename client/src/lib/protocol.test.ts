@@ -23,8 +23,18 @@ import {
   parseDispatchesResponse,
   parseMonitorMap,
   parseOverview,
+  parseSurgeResponse,
   parseTasksResponse,
 } from './monitor-protocol.ts';
+import {
+  parseFaresResponse,
+  parseQuoteRequest,
+  parseQuotesResponse,
+  parseRatingRequest,
+  parseRatingResponse,
+  parseReceipt,
+  parseVehicleResponse,
+} from './ride-protocol.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../protocol/fixtures');
 
@@ -44,6 +54,15 @@ const HTTP_PARSERS: Record<string, (value: unknown) => unknown> = {
   'http-monitor-dispatch-detail': parseDispatchDetail,
   'http-monitor-tasks': parseTasksResponse,
   'http-monitor-map': parseMonitorMap,
+  'http-monitor-surge': parseSurgeResponse,
+  // The ride product (protocol/src/ride.rs, lib/ride-protocol.ts).
+  'http-fares-response': parseFaresResponse,
+  'http-quote-request': parseQuoteRequest,
+  'http-quotes-response': parseQuotesResponse,
+  'http-vehicle-response': parseVehicleResponse,
+  'http-rating-request': parseRatingRequest,
+  'http-rating-response': parseRatingResponse,
+  'http-receipt': parseReceipt,
 };
 
 /** Picks the parser for a fixture file by its name; every file must have one. */

@@ -32,6 +32,7 @@ import {
   allOf,
 } from './decode.ts';
 import type * as Wire from './generated/wire.ts';
+import { CANCEL_REASONS, optionalCount, parsePersonRide, parseTripRide } from './ride-protocol.ts';
 
 export { ProtocolError } from './decode.ts';
 
@@ -80,6 +81,9 @@ export const ERROR_CODES = allOf<ErrorCode>()([
  * kept in `unknown_code`.
  */
 export const FALLBACK_ERROR_CODE: ErrorCode = 'internal';
+
+export type EtaTarget = Wire.EtaTarget;
+export const ETA_TARGETS = allOf<EtaTarget>()(['pickup', 'dropoff']);
 
 export type WithdrawReason = Wire.WithdrawReason;
 export const WITHDRAW_REASONS = allOf<WithdrawReason>()(['taken', 'cancelled', 'expired']);
@@ -217,9 +221,9 @@ export function parseUser(value: unknown, path = '$'): User {
   };
 }
 
-function parseTripUser(value: unknown, path: string): TripUser {
+export function parseTripUser(value: unknown, path = '$'): TripUser {
   const o = object(value, path);
-  return { id: string(o, 'id', path), name: string(o, 'name', path) };
+  return { id: string(o, 'id', path), name: string(o, 'name', path), ...parsePersonRide(o, path) };
 }
 
 const TRIP_TIMES = [
@@ -251,7 +255,7 @@ export function parseTrip(value: unknown, path = '$'): Trip {
   if (expiredAt !== undefined) trip.expired_at = expiredAt;
   const seq = optionalNumber(o, 'seq', path);
   if (seq !== undefined) trip.seq = seq;
-  return trip;
+  return { ...trip, ...parseTripRide(o, path) };
 }
 
 // ---- Parsers: WebSocket frames -----------------------------------------------
@@ -295,13 +299,17 @@ export function decodeServerMessage(value: unknown, path = '$'): ServerMessage {
       };
       return error;
     }
-    case 'trip.offer':
-      return {
+    case 'trip.offer': {
+      const msg: TripOfferMessage = {
         type,
         trip: field(o, 'trip', path, parseTrip),
         distance_m: number(o, 'distance_m', path),
         expires_at: time(o, 'expires_at', path),
       };
+      const eta = optionalCount(o, 'pickup_eta_s', path);
+      if (eta !== undefined) msg.pickup_eta_s = eta;
+      return msg;
+    }
     case 'trip.offer_withdrawn':
       return {
         type,
@@ -319,6 +327,10 @@ export function decodeServerMessage(value: unknown, path = '$'): ServerMessage {
       };
       const heading = optionalNumber(o, 'heading', path);
       if (heading !== undefined) msg.heading = heading;
+      const eta = optionalCount(o, 'eta_s', path);
+      if (eta !== undefined) msg.eta_s = eta;
+      const etaTo = optionalOneOf(o, 'eta_to', path, ETA_TARGETS);
+      if (etaTo !== undefined) msg.eta_to = etaTo;
       return msg;
     }
     default:
@@ -349,12 +361,18 @@ export function parseClientMessage(value: unknown, path = '$'): ClientMessage {
     }
     case 'driver.available':
       return { type, available: boolean(o, 'available', path) };
-    case 'trip.request':
-      return {
+    case 'trip.request': {
+      const msg: TripRequestMessage = {
         type,
         pickup: field(o, 'pickup', path, parsePlace),
         dropoff: field(o, 'dropoff', path, parsePlace),
       };
+      const cls = optionalString(o, 'class', path);
+      if (cls !== undefined) msg.class = cls;
+      const quoteId = optionalString(o, 'quote_id', path);
+      if (quoteId !== undefined) msg.quote_id = quoteId;
+      return msg;
+    }
     case 'trip.accept':
     case 'trip.decline':
     case 'trip.arrive':
@@ -370,6 +388,8 @@ export function parseClientMessage(value: unknown, path = '$'): ClientMessage {
         }
         msg.reason = reason;
       }
+      const code = optionalOneOf(o, 'code', path, CANCEL_REASONS);
+      if (code !== undefined) msg.code = code;
       return msg;
     }
     default:
@@ -417,7 +437,8 @@ export function parseTokenResponse(value: unknown, path = '$'): TokenResponse {
 }
 
 export function parseUserResponse(value: unknown, path = '$'): UserResponse {
-  return { user: field(object(value, path), 'user', path, parseUser) };
+  const o = object(value, path);
+  return { user: field(o, 'user', path, parseUser), ...parsePersonRide(o, path) };
 }
 
 export function parseTripResponse(value: unknown, path = '$'): TripResponse {
