@@ -3,15 +3,14 @@
 //! client's `protocol.ts` runs the same files, so the two cannot drift.
 
 use hail_protocol::http::{
-    LoginRequest, RefreshRequest, SignupRequest, TokenResponse, TrackResponse, TripResponse,
-    TripsResponse, UserResponse,
+    LoginRequest, RatingResponse, Receipt, RefreshRequest, SignupRequest, TokenResponse,
+    TrackResponse, TripResponse, TripsResponse, UserResponse,
 };
 use hail_protocol::monitor::{
     DispatchDetail, DispatchesResponse, MonitorMap, Overview, SurgeResponse, TasksResponse,
 };
 use hail_protocol::ride::{
-    FaresResponse, QuoteRequest, QuotesResponse, RatingRequest, RatingResponse, Receipt,
-    VehicleResponse,
+    FaresResponse, QuoteRequest, QuotesResponse, RatingRequest, VehicleResponse,
 };
 use hail_protocol::{ClientMessage, ErrorBody, ServerMessage};
 use serde::de::DeserializeOwned;
