@@ -212,6 +212,8 @@ on_both_backends! {
     async fn a_stale_driver_gets_no_offer(backend) {
     let app = spawn_with(backend, Settings::default().set("HAIL_STALE_SECS", 1).set("HAIL_GEO_INDEX_MS", 100)).await;
     let (_d, mut dws) = driver_online(&app, near(100.0)).await;
+    // The position has to age past HAIL_STALE_SECS (1 s, the least) on the
+    // wall clock: staleness is not observable before an offer fails to come.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (_r, mut rws) = app.connect(Role::Rider).await;
     let trip = rws.ok(request_at_centre()).await.expect("trip");

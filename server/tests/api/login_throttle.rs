@@ -155,7 +155,8 @@ on_both_backends! {
 
 /// Sends a whole log-in over raw TCP, waits long enough for the server to
 /// read it and queue its hash (1 s: the hashing threads take the cores, so
-/// handlers get scheduled slowly), then hangs up.
+/// handlers get scheduled slowly), then hangs up. A fixed wait: nothing the
+/// server exposes says a request has been read and queued, so it cannot be polled.
 async fn hang_up_after_sending(addr: &str, body: &str) {
     let mut socket = TcpStream::connect(addr).await.expect("connect");
     let request = format!(

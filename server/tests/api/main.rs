@@ -2,6 +2,8 @@
 //! with its own Postgres database and Redis prefix, over real sockets.
 //! One binary (fast to link); `TEST_LOG=1` shows the servers' logs.
 
+#[path = "../common/eventually.rs"]
+mod eventually;
 #[macro_use]
 mod helpers;
 

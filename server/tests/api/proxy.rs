@@ -106,22 +106,14 @@ impl PrivateRedis {
             .spawn()
             .expect("redis-server on PATH");
         self.child = Some(child);
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            if let Ok(client) = redis::Client::open(self.url()) {
-                if let Ok(mut con) = client.get_multiplexed_async_connection().await {
-                    let pong: Result<String, _> = redis::cmd("PING").query_async(&mut con).await;
-                    if pong.is_ok() {
-                        return;
-                    }
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "redis-server did not start"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        let url = self.url();
+        crate::eventually::eventually("redis-server to answer PING", || async {
+            let client = redis::Client::open(url.as_str()).ok()?;
+            let mut con = client.get_multiplexed_async_connection().await.ok()?;
+            let pong: Result<String, _> = redis::cmd("PING").query_async(&mut con).await;
+            pong.ok().map(|_| ())
+        })
+        .await
     }
 
     /// `kill -9`: every connection drops and the data is gone.

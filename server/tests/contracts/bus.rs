@@ -1,3 +1,4 @@
+use crate::eventually::{eventually, holds_throughout};
 use hail_protocol::{TripId, UserId};
 use hail_server::bus::memory::MemoryBus;
 use hail_server::bus::redis::RedisBus;
@@ -16,15 +17,17 @@ impl Inbound for Recorder {
 }
 
 impl Recorder {
-    /// What arrived, once `n` messages have (or a few seconds passed).
-    async fn wait_for(&self, n: usize) -> Vec<(Topic, Vec<u8>)> {
-        for _ in 0..100 {
-            if self.0.lock().expect("lock").len() >= n {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    fn got(&self) -> Vec<(Topic, Vec<u8>)> {
         self.0.lock().expect("lock").clone()
+    }
+
+    /// What arrived, once `n` messages have.
+    async fn wait_for(&self, n: usize) -> Vec<(Topic, Vec<u8>)> {
+        eventually(&format!("{n} messages delivered"), || async {
+            let got = self.got();
+            (got.len() >= n).then_some(got)
+        })
+        .await
     }
 }
 
@@ -51,13 +54,13 @@ async fn contract(bus: &dyn Bus, rec: &Recorder) {
     bus.publish(u, b"after".to_vec()).await.expect("publish");
     bus.publish(t, b"three".to_vec()).await.expect("publish");
     let got = rec.wait_for(3).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(got.last(), Some(&(t, b"three".to_vec())));
-    assert_eq!(
-        rec.0.lock().expect("lock").len(),
-        3,
-        "nothing after unsubscribe"
-    );
+    holds_throughout(
+        Duration::from_millis(100),
+        "nothing after unsubscribe",
+        || async { rec.got().len() == 3 },
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -2,6 +2,9 @@
 //! way. The store on Postgres and on SQLite; the geo index on Redis and in
 //! memory; the bus on Redis and in memory. Real Postgres and Redis.
 
+#[path = "../common/eventually.rs"]
+mod eventually;
+
 mod accounts;
 mod bus;
 mod geo;

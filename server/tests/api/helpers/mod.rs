@@ -441,5 +441,6 @@ impl TestUser {
 
 mod scenario;
 mod ws;
+pub use crate::eventually::*;
 pub use scenario::*;
 pub use ws::*;

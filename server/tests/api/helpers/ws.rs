@@ -215,6 +215,17 @@ impl Ws {
         }
     }
 
+    /// Asserts no frame matching `pred` arrives for all of `window`: the
+    /// test checks something does not happen, so the window has to pass.
+    pub async fn assert_quiet(
+        &mut self,
+        window: Duration,
+        pred: impl Fn(&ServerMessage) -> bool,
+        why: &str,
+    ) {
+        assert!(!self.sees(window, pred).await, "within {window:?}: {why}");
+    }
+
     /// Waits for the server to close; returns the close code.
     pub async fn wait_closed(&mut self) -> Option<u16> {
         while self.closed.is_none() {
