@@ -6,7 +6,7 @@ use crate::helpers::*;
 use hail_protocol::monitor::SurgeResponse;
 use hail_protocol::ride::QuotesResponse;
 use hail_protocol::Role;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 on_both_backends! {
     async fn unmet_demand_surges_its_cell_for_quotes_and_the_monitor(backend) {
@@ -22,15 +22,12 @@ on_both_backends! {
         riders.push((rider, ws));
     }
     let admin = app.admin().await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let board = loop {
+    let board: SurgeResponse = eventually_within(Duration::from_secs(15), "the three requests on the surge board", || async {
         let board: SurgeResponse = app.get("/api/monitor/surge", admin.token()).await
-            .json().await.expect("surge board");
-        if board.cells.first().is_some_and(|c| c.demand == 3) || Instant::now() > deadline {
-            break board;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+            .json().await.ok()?;
+        board.cells.first().is_some_and(|c| c.demand == 3).then_some(board)
+    })
+    .await;
     assert_eq!(board.resolution, 8);
     assert!(board.computed_at.is_some() && board.computed_by.is_some(), "{board:?}");
     let cell = board.cells.first().expect("the centre's cell");
