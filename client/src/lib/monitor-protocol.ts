@@ -31,7 +31,7 @@ import {
 } from './decode.ts';
 import type * as Wire from './generated/wire.ts';
 import { CANCELLED_BY, TRIP_STATUSES, parsePosition, type Timestamp } from './protocol.ts';
-import { CANCEL_REASONS, optionalField, parseMoney } from './ride-protocol.ts';
+import { CANCEL_REASONS, optionalField, parseMoney } from './ride-fields.ts';
 
 // ---- Overview ------------------------------------------------------------------
 

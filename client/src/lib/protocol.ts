@@ -32,7 +32,7 @@ import {
   allOf,
 } from './decode.ts';
 import type * as Wire from './generated/wire.ts';
-import { CANCEL_REASONS, optionalCount, parsePersonRide, parseTripRide } from './ride-protocol.ts';
+import { CANCEL_REASONS, optionalCount, parsePersonRide, parseTripRide } from './ride-fields.ts';
 
 export { ProtocolError } from './decode.ts';
 

@@ -10,51 +10,45 @@
 // Money is in minor units: Rust `i64` amounts must be integers, and `u*`
 // counts non-negative integers.
 //
-// `protocol.ts` uses `parseTripRide` and `parsePersonRide` here for the
-// additive `Trip`, `TripUser` and `UserResponse` fields, and this file uses its `Place` and
-// `TripUser` parsers for quotes and receipts. The import cycle is safe: neither
-// module reads the other's bindings while it is being evaluated, only inside
-// parser calls.
+// The fields trips and users carry live in `ride-fields.ts` (which
+// `protocol.ts` builds on); this file adds the HTTP bodies on top of both.
 
 import {
-  ProtocolError,
-  array,
   count,
   field,
   nullable,
-  number,
   object,
   oneOf,
-  optionalNumber,
-  optionalOneOf,
   optionalString,
   optionalTime,
   string,
   time,
-  type JsonObject,
-  allOf,
 } from './decode.ts';
 import type * as Wire from './generated/wire.ts';
-import { ROLES, TRIP_STATUSES, parsePlace, parseTripUser, type Trip, type TripUser } from './protocol.ts';
+import { ROLES, TRIP_STATUSES, parsePlace, parseTripUser } from './protocol.ts';
+import {
+  integer,
+  list,
+  optionalCount,
+  optionalField,
+  parseFareBreakdown,
+  parseMoney,
+  parseVehicle,
+} from './ride-fields.ts';
+
+export * from './ride-fields.ts';
 
 // ---- Types ---------------------------------------------------------------------
 
-/** `amount` minor units of `currency` (ISO 4217). */
-export type Money = Wire.Money;
-/** `total = base + distance + time + surge + minimum_adjustment + booking_fee`, all minor units. */
-export type FareBreakdown = Wire.FareBreakdown;
 export type FareClass = Wire.FareClass;
 /** `GET /api/fares`. */
 export type FaresResponse = Wire.FaresResponse;
-export type Vehicle = Wire.Vehicle;
 /** `GET`/`PUT /api/me/vehicle`. */
 export type VehicleResponse = Wire.VehicleResponse;
-export type RatingSummary = Wire.RatingSummary;
 /** `POST /api/trips/{id}/rating`. */
 export type RatingRequest = Wire.RatingRequest;
 export type Rating = Wire.Rating;
 export type RatingResponse = Wire.RatingResponse;
-export type CancelReason = Wire.CancelReason;
 /** `POST /api/quotes`; without `class`, one quote per class comes back. */
 export type QuoteRequest = Wire.QuoteRequest;
 export type Quote = Wire.Quote;
@@ -62,69 +56,16 @@ export type QuotesResponse = Wire.QuotesResponse;
 /** `GET /api/trips/{id}/receipt`. */
 export type Receipt = Wire.Receipt;
 
-export const CANCEL_REASONS = allOf<CancelReason>()([
-  'changed_plans',
-  'driver_too_far',
-  'wait_too_long',
-  'wrong_pickup',
-  'rider_no_show',
-  'rider_asked',
-  'unsafe_pickup',
-  'vehicle_issue',
-  'other',
-]);
 
 // ---- Helpers -------------------------------------------------------------------
 
-/** A Rust `i64`: an integer, possibly negative. */
-function integer(o: JsonObject, key: string, path: string): number {
-  const value = number(o, key, path);
-  if (!Number.isInteger(value)) throw new ProtocolError(`${path}.${key}`, 'expected an integer');
-  return value;
-}
 
-/** An optional `u32` (`skip_serializing_if`): absent, or a non-negative integer. */
-export function optionalCount(o: JsonObject, key: string, path: string): number | undefined {
-  return optionalNumber(o, key, path) === undefined ? undefined : count(o, key, path);
-}
 
-/** An optional nested value (`skip_serializing_if`): absent, or parsed with `parse`. */
-export function optionalField<T>(
-  o: JsonObject,
-  key: string,
-  path: string,
-  parse: (value: unknown, path: string) => T,
-): T | undefined {
-  return o[key] === undefined ? undefined : field(o, key, path, parse);
-}
 
-function list<T>(o: JsonObject, key: string, path: string, parse: (value: unknown, path: string) => T): T[] {
-  return array(o[key], `${path}.${key}`).map((v, i) => parse(v, `${path}.${key}[${i}]`));
-}
 
 // ---- Parsers -------------------------------------------------------------------
 
-export function parseMoney(value: unknown, path = '$'): Money {
-  const o = object(value, path);
-  return { amount: integer(o, 'amount', path), currency: string(o, 'currency', path) };
-}
 
-export function parseFareBreakdown(value: unknown, path = '$'): FareBreakdown {
-  const o = object(value, path);
-  return {
-    currency: string(o, 'currency', path),
-    base: integer(o, 'base', path),
-    distance: integer(o, 'distance', path),
-    time: integer(o, 'time', path),
-    surge: integer(o, 'surge', path),
-    minimum_adjustment: integer(o, 'minimum_adjustment', path),
-    booking_fee: integer(o, 'booking_fee', path),
-    total: integer(o, 'total', path),
-    distance_m: count(o, 'distance_m', path),
-    duration_s: count(o, 'duration_s', path),
-    surge_bp: count(o, 'surge_bp', path),
-  };
-}
 
 export function parseFareClass(value: unknown, path = '$'): FareClass {
   const o = object(value, path);
@@ -148,26 +89,11 @@ export function parseFaresResponse(value: unknown, path = '$'): FaresResponse {
   };
 }
 
-export function parseVehicle(value: unknown, path = '$'): Vehicle {
-  const o = object(value, path);
-  return {
-    make: string(o, 'make', path),
-    model: string(o, 'model', path),
-    colour: string(o, 'colour', path),
-    plate: string(o, 'plate', path),
-    class: string(o, 'class', path),
-    seats: count(o, 'seats', path),
-  };
-}
 
 export function parseVehicleResponse(value: unknown, path = '$'): VehicleResponse {
   return { vehicle: field(object(value, path), 'vehicle', path, parseVehicle) };
 }
 
-export function parseRatingSummary(value: unknown, path = '$'): RatingSummary {
-  const o = object(value, path);
-  return { average: number(o, 'average', path), count: count(o, 'count', path) };
-}
 
 export function parseRatingRequest(value: unknown, path = '$'): RatingRequest {
   const o = object(value, path);
@@ -194,35 +120,8 @@ export function parseRatingResponse(value: unknown, path = '$'): RatingResponse 
   return { rating: field(object(value, path), 'rating', path, parseRating) };
 }
 
-/** The additive ride fields of a `TripUser` or `UserResponse`: absent ones stay absent. */
-export function parsePersonRide(o: JsonObject, path: string): Pick<TripUser, 'rating' | 'vehicle'> {
-  const ride: Pick<TripUser, 'rating' | 'vehicle'> = {};
-  const rating = optionalField(o, 'rating', path, parseRatingSummary);
-  if (rating !== undefined) ride.rating = rating;
-  const vehicle = optionalField(o, 'vehicle', path, parseVehicle);
-  if (vehicle !== undefined) ride.vehicle = vehicle;
-  return ride;
-}
 
-type TripRide = Pick<Trip, 'class' | 'quote_id' | 'estimate' | 'fare' | 'cancel_reason' | 'cancel_fee'>;
 
-/** The additive ride fields of a `Trip`: absent ones stay absent. */
-export function parseTripRide(o: JsonObject, path: string): TripRide {
-  const ride: TripRide = {};
-  const cls = optionalString(o, 'class', path);
-  if (cls !== undefined) ride.class = cls;
-  const quoteId = optionalString(o, 'quote_id', path);
-  if (quoteId !== undefined) ride.quote_id = quoteId;
-  const estimate = optionalField(o, 'estimate', path, parseFareBreakdown);
-  if (estimate !== undefined) ride.estimate = estimate;
-  const fare = optionalField(o, 'fare', path, parseFareBreakdown);
-  if (fare !== undefined) ride.fare = fare;
-  const cancelReason = optionalOneOf(o, 'cancel_reason', path, CANCEL_REASONS);
-  if (cancelReason !== undefined) ride.cancel_reason = cancelReason;
-  const cancelFee = optionalField(o, 'cancel_fee', path, parseMoney);
-  if (cancelFee !== undefined) ride.cancel_fee = cancelFee;
-  return ride;
-}
 
 export function parseQuoteRequest(value: unknown, path = '$'): QuoteRequest {
   const o = object(value, path);
