@@ -227,11 +227,15 @@ impl Node {
         let trip = &record.trip;
         let class = trip.class.as_deref().unwrap_or(DEFAULT_CLASS);
         let (_, rule) = self.rule(class)?;
+        let started = trip.started_at.unwrap_or(completed_at);
+        // The ride is from the start on: the drive to the pickup is in the
+        // track too, and is not charged.
         let points: Vec<Point> = self
             .store
             .track(trip.id)
             .await?
             .into_iter()
+            .filter(|p| p.at >= started)
             .filter_map(|p| {
                 Some(Point {
                     pos: Position::new(p.lat, p.lng).ok()?,
@@ -240,7 +244,6 @@ impl Node {
             })
             .collect();
         let distance_m = track::track_length_m(&points, &self.config.ride.fares.track);
-        let started = trip.started_at.unwrap_or(completed_at);
         let duration_s = (completed_at - started).num_seconds().max(0) as u64;
         let surge = Multiplier(trip.estimate.as_ref().map_or(ONE_X_BP, |e| e.surge_bp));
         Ok(fare::fare(rule, distance_m, duration_s, surge).to_wire())

@@ -91,18 +91,17 @@ async fn rate(app: &TestApp, who: &TestUser, trip: &Trip, stars: u8) -> reqwest:
     send(app, reqwest::Method::POST, &path, who.token(), body).await
 }
 
-/// A car driving north from the centre at 20 m/s (72 km/h): `n` fixes a
-/// second apart, the last one now (so every `at` is within the window the
-/// server keeps device times in).
-fn along_route(n: usize) -> Vec<ClientMessage> {
-    let start = chrono::Utc::now() - chrono::Duration::seconds(n as i64);
-    (0..n)
+/// A car driving north from the centre at 48 m/s from `started`: 17
+/// fixes 0.25 s apart (so no `at` is more than 5 s ahead of the server,
+/// which would replace it), 12 m each: 192 m of ride.
+fn along_route(started: chrono::DateTime<chrono::Utc>) -> Vec<ClientMessage> {
+    (0..=16)
         .map(|i| {
             let pos =
-                hail_protocol::Position::new(CENTRE.0 + i as f64 * 20.0 / 111_320.0, CENTRE.1)
+                hail_protocol::Position::new(CENTRE.0 + i as f64 * 12.0 / 111_320.0, CENTRE.1)
                     .expect("valid");
-            let at = start + chrono::Duration::seconds(i as i64 + 1);
-            let fix = hail_protocol::Location::new(pos, None, Some(20.0), Some(at)).expect("valid");
+            let at = started + chrono::Duration::milliseconds(250 * i);
+            let fix = hail_protocol::Location::new(pos, None, Some(48.0), Some(at)).expect("valid");
             ClientMessage::Location(fix)
         })
         .collect()
@@ -161,15 +160,27 @@ on_both_backends! {
         assert_eq!(eta_to, Some(EtaTarget::Pickup));
         assert!(eta_s.is_some_and(|s| s > 0), "{eta_s:?}");
 
+        // The drive to the pickup (5 fixes, 20 m apart, a second apart) is
+        // in the track but not in the fare.
+        let now = chrono::Utc::now();
+        for i in 0..5i64 {
+            let pos = hail_protocol::Position::new(CENTRE.0 - (5 - i) as f64 * 20.0 / 111_320.0, CENTRE.1)
+                .expect("valid");
+            let at = now - chrono::Duration::seconds(5 - i);
+            let fix = hail_protocol::Location::new(pos, None, Some(20.0), Some(at)).expect("valid");
+            dws.ok(ClientMessage::Location(fix)).await;
+        }
         dws.ok(ClientMessage::TripArrive { trip_id: trip.id }).await;
-        dws.ok(ClientMessage::TripStart { trip_id: trip.id }).await;
-        for fix in along_route(21) {
+        let started = dws.ok(ClientMessage::TripStart { trip_id: trip.id }).await
+            .and_then(|t| t.started_at).expect("started");
+        for fix in along_route(started) {
             dws.ok(fix).await;
         }
         let done = dws.ok(ClientMessage::TripComplete { trip_id: trip.id }).await.expect("trip");
         let fare = done.fare.expect("a completed trip has its fare");
-        // 20 steps of 20 m: 400 m of track, priced with the rule.
-        assert!((fare.distance_m as i64 - 400).abs() <= 3, "{fare:?}");
+        // 16 steps of 12 m: 192 m of ride (the drive to the pickup, also in
+        // the track, is not charged), priced with the rule.
+        assert!((fare.distance_m as i64 - 192).abs() <= 2, "{fare:?}");
         assert_eq!(fare.distance, (rule.per_km * fare.distance_m as i64 + 500) / 1000, "{fare:?}");
         assert_eq!(fare.base, rule.base);
         assert_eq!(fare.booking_fee, rule.booking_fee);
