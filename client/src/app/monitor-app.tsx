@@ -13,9 +13,10 @@ import { DispatchTable } from '../features/monitor/dispatch-table.tsx';
 import { DispatchTimeline } from '../features/monitor/dispatch-timeline.tsx';
 import { NodesTable } from '../features/monitor/nodes-table.tsx';
 import { StaleNotice, StreamErrors } from '../features/monitor/stream-errors.tsx';
+import { SurgeTable } from '../features/monitor/surge-table.tsx';
 import { TasksTable } from '../features/monitor/tasks-table.tsx';
 import { ThroughputCharts } from '../features/monitor/throughput-charts.tsx';
-import { useDispatchDetail, useDispatchList } from '../features/monitor/use-dispatches.ts';
+import { useDispatchDetail, useDispatchList, useSurgeBoard } from '../features/monitor/use-dispatches.ts';
 import { useMonitor } from '../features/monitor/use-monitor.ts';
 import type { User } from '../lib/protocol.ts';
 import { useNow } from '../lib/use-now.ts';
@@ -44,6 +45,7 @@ function MonitorHome({ auth, user }: HomeProps) {
   const [selected, setSelected] = useState<string | null>(null);
   const list = useDispatchList(monitor, filter, limit, logout);
   const detail = useDispatchDetail(monitor, selected, logout);
+  const surge = useSurgeBoard(monitor, logout);
   // Relative times ("3 s ago") on the server's clock, so a skewed laptop clock does not lie.
   const serverNow = useNow(1_000) + monitor.clockOffsetMs;
   const select = useCallback((tripId: string) => setSelected(tripId), []);
@@ -84,6 +86,7 @@ function MonitorHome({ auth, user }: HomeProps) {
           )}
         </div>
         <FleetMap map={monitor.map} selectedTripId={selected} onSelectTrip={select} />
+        <SurgeTable board={surge.data} serverNow={serverNow} error={surge.error} />
         <TasksTable tasks={monitor.tasks} serverNow={serverNow} />
       </main>
     </div>

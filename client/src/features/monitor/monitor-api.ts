@@ -8,11 +8,13 @@ import {
   parseDispatchesResponse,
   parseMonitorMap,
   parseOverview,
+  parseSurgeResponse,
   parseTasksResponse,
   type DispatchDetail,
   type DispatchesResponse,
   type MonitorMap,
   type Overview,
+  type SurgeResponse,
   type TasksResponse,
 } from '../../lib/monitor-protocol.ts';
 
@@ -23,6 +25,7 @@ export interface MonitorApi {
   dispatch(tripId: string): Promise<DispatchDetail>;
   tasks(): Promise<TasksResponse>;
   map(): Promise<MonitorMap>;
+  surge(): Promise<SurgeResponse>;
 }
 
 export function monitorApi(api: Api): MonitorApi {
@@ -32,6 +35,7 @@ export function monitorApi(api: Api): MonitorApi {
     dispatch: (tripId) => api.get(`/api/monitor/dispatches/${encodeURIComponent(tripId)}`, parseDispatchDetail),
     tasks: () => api.get('/api/monitor/tasks', parseTasksResponse),
     map: () => api.get('/api/monitor/map', parseMonitorMap),
+    surge: () => api.get('/api/monitor/surge', parseSurgeResponse),
   };
 }
 

@@ -5,7 +5,7 @@
 
 import { useEffect, useRef } from 'react';
 import { ApiError, errorText } from '../../lib/api.ts';
-import type { Dispatch, DispatchDetail } from '../../lib/monitor-protocol.ts';
+import type { Dispatch, DispatchDetail, SurgeResponse } from '../../lib/monitor-protocol.ts';
 import { dispatchesPath, visibleDispatches, type OutcomeFilter } from './dispatch-filter.ts';
 import { useLiveFetch } from './use-live-fetch.ts';
 import type { Monitor } from './use-monitor.ts';
@@ -48,5 +48,15 @@ export function useDispatchDetail(
 ): Shown<DispatchDetail | null> {
   const { api } = monitor;
   const read = useLiveFetch(tripId, (id) => api.dispatch(id), monitor.tick);
+  return { data: read.data, error: useSessionCheck(read.error, onSessionEnd) };
+}
+
+/** The surge board, read again on every tick. */
+export function useSurgeBoard(
+  monitor: Pick<Monitor, 'api' | 'tick'>,
+  onSessionEnd: (message: string) => void,
+): Shown<SurgeResponse | null> {
+  const { api } = monitor;
+  const read = useLiveFetch('surge', () => api.surge(), monitor.tick);
   return { data: read.data, error: useSessionCheck(read.error, onSessionEnd) };
 }
