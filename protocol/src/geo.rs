@@ -24,8 +24,8 @@ pub enum PositionError {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(try_from = "RawPosition")]
 pub struct Position {
-    lat: f64,
-    lng: f64,
+    pub(crate) lat: f64,
+    pub(crate) lng: f64,
 }
 
 #[derive(Deserialize)]

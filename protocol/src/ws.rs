@@ -106,7 +106,11 @@ impl Location {
     }
 
     pub fn position(&self) -> Position {
-        Position::new(self.lat, self.lng).expect("checked when the location was made")
+        // Checked when the location was made; not again per GPS point.
+        Position {
+            lat: self.lat,
+            lng: self.lng,
+        }
     }
 
     pub fn heading(&self) -> Option<f64> {

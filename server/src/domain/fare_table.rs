@@ -41,6 +41,18 @@ impl FareTable {
         self.classes.get(class)
     }
 
+    /// The class named `raw` and its rule, or why it is refused (naming
+    /// the classes there are), as a client is told.
+    pub fn priced(&self, raw: &str) -> Result<(&VehicleClass, &FareRule), String> {
+        self.classes
+            .iter()
+            .find(|(c, _)| c.as_str() == raw)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.classes.keys().map(VehicleClass::as_str).collect();
+                format!("class: unknown class {raw:?} (one of {})", known.join(", "))
+            })
+    }
+
     /// The classes priced here, in name order.
     pub fn class_names(&self) -> impl Iterator<Item = &VehicleClass> {
         self.classes.keys()

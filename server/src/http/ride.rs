@@ -106,15 +106,13 @@ async fn put_vehicle(
         seats: i64::from(raw.seats),
     };
     let parsed = vehicle::Vehicle::parse(&raw).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let fares = &state.node.config.ride.fares;
-    if !fares.classes.contains_key(&parsed.class) {
-        let known: Vec<&str> = fares.classes.keys().map(|c| c.as_str()).collect();
-        return Err(ApiError::Invalid(format!(
-            "class: unknown class {:?} (one of {})",
-            raw.class,
-            known.join(", ")
-        )));
-    }
+    state
+        .node
+        .config
+        .ride
+        .fares
+        .priced(parsed.class.as_str())
+        .map_err(ApiError::Invalid)?;
     let vehicle = parsed.to_wire();
     state
         .node

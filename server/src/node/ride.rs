@@ -33,23 +33,8 @@ impl Node {
         self.config
             .ride
             .fares
-            .classes
-            .iter()
-            .find(|(c, _)| c.as_str() == class)
-            .ok_or_else(|| {
-                let known: Vec<&str> = self
-                    .config
-                    .ride
-                    .fares
-                    .classes
-                    .keys()
-                    .map(|c| c.as_str())
-                    .collect();
-                CommandError::Invalid(format!(
-                    "class: unknown class {class:?} (one of {})",
-                    known.join(", ")
-                ))
-            })
+            .priced(class)
+            .map_err(CommandError::Invalid)
     }
 
     /// The surge at `pos` now, from this node's copy of the surge board.

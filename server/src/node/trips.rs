@@ -212,6 +212,9 @@ impl Node {
             let Some(trip) = self.store.transition(&transition).await? else {
                 continue; // lost a race: the trip or the offer changed
             };
+            if let Some(fare) = &trip.fare {
+                m::fare(fare.total);
+            }
             self.after_transition(from, &trip).await;
             return Ok(Some(trip));
         }

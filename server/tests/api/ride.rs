@@ -209,6 +209,8 @@ on_both_backends! {
     let me: UserResponse = app.get("/api/me", driver.token()).await.json().await.expect("me");
     assert_eq!(me.rating.map(|r| (r.average, r.count)), Some((4.0, 2)));
     assert_eq!(me.vehicle, Some(registered.vehicle));
+    let fares_seen = app.metric("hail_fare_minor_units_count").await;
+    assert_eq!(fares_seen, Some(2.0), "both completed fares are in the fare histogram");
     }
 }
 
