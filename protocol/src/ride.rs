@@ -66,7 +66,7 @@ pub struct FareClass {
 }
 
 /// `GET /api/fares`: every class, and the cancellation fee rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FaresResponse {
     pub classes: Vec<FareClass>,
@@ -75,6 +75,29 @@ pub struct FaresResponse {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub cancel_grace_s: u64,
     pub cancel_fee: Money,
+    /// Additive: how a final fare's distance is measured from the GPS
+    /// track, so anyone holding a trip's track can recompute its fare.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<TrackRules>,
+}
+
+/// The rules that clean a recorded GPS line before it is charged
+/// (docs/pricing.md, "Final fare"): a step shorter than `jitter_m` from
+/// the last counted fix waits; a step faster than `max_speed_kmh` is a bad
+/// fix; more than `gap_s` without a fix is bridged by the great-circle
+/// distance times `road_factor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TrackRules {
+    pub jitter_m: f64,
+    pub max_speed_kmh: f64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub gap_s: u64,
+    pub road_factor: f64,
+    /// Dropped fixes in a row after which the last counted fix is taken to
+    /// have been the bad one and the line restarts.
+    pub max_rejected: u32,
 }
 
 /// A driver's vehicle. `class` says which trips it is offered.

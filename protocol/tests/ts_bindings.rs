@@ -91,6 +91,7 @@ fn wire_ts() -> String {
     decl::<ride::FareBreakdown>(&cfg, o);
     decl::<ride::FareClass>(&cfg, o);
     decl::<ride::FaresResponse>(&cfg, o);
+    decl::<ride::TrackRules>(&cfg, o);
     decl::<ride::Vehicle>(&cfg, o);
     decl::<ride::VehicleResponse>(&cfg, o);
     decl::<ride::RatingSummary>(&cfg, o);

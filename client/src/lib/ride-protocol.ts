@@ -17,6 +17,7 @@ import {
   count,
   field,
   nullable,
+  number,
   object,
   oneOf,
   optionalString,
@@ -43,6 +44,8 @@ export * from './ride-fields.ts';
 export type FareClass = Wire.FareClass;
 /** `GET /api/fares`. */
 export type FaresResponse = Wire.FaresResponse;
+/** How a final fare's distance is measured from the track. */
+export type TrackRules = Wire.TrackRules;
 /** `GET`/`PUT /api/me/vehicle`. */
 export type VehicleResponse = Wire.VehicleResponse;
 /** `POST /api/trips/{id}/rating`. */
@@ -56,16 +59,7 @@ export type QuotesResponse = Wire.QuotesResponse;
 /** `GET /api/trips/{id}/receipt`. */
 export type Receipt = Wire.Receipt;
 
-
-// ---- Helpers -------------------------------------------------------------------
-
-
-
-
-
 // ---- Parsers -------------------------------------------------------------------
-
-
 
 export function parseFareClass(value: unknown, path = '$'): FareClass {
   const o = object(value, path);
@@ -82,18 +76,30 @@ export function parseFareClass(value: unknown, path = '$'): FareClass {
 
 export function parseFaresResponse(value: unknown, path = '$'): FaresResponse {
   const o = object(value, path);
-  return {
+  const fares: FaresResponse = {
     classes: list(o, 'classes', path, parseFareClass),
     cancel_grace_s: count(o, 'cancel_grace_s', path),
     cancel_fee: field(o, 'cancel_fee', path, parseMoney),
   };
+  const track = optionalField(o, 'track', path, parseTrackRules);
+  if (track !== undefined) fares.track = track;
+  return fares;
 }
 
+export function parseTrackRules(value: unknown, path = '$'): TrackRules {
+  const o = object(value, path);
+  return {
+    jitter_m: number(o, 'jitter_m', path),
+    max_speed_kmh: number(o, 'max_speed_kmh', path),
+    gap_s: count(o, 'gap_s', path),
+    road_factor: number(o, 'road_factor', path),
+    max_rejected: count(o, 'max_rejected', path),
+  };
+}
 
 export function parseVehicleResponse(value: unknown, path = '$'): VehicleResponse {
   return { vehicle: field(object(value, path), 'vehicle', path, parseVehicle) };
 }
-
 
 export function parseRatingRequest(value: unknown, path = '$'): RatingRequest {
   const o = object(value, path);
@@ -119,9 +125,6 @@ export function parseRating(value: unknown, path = '$'): Rating {
 export function parseRatingResponse(value: unknown, path = '$'): RatingResponse {
   return { rating: field(object(value, path), 'rating', path, parseRating) };
 }
-
-
-
 
 export function parseQuoteRequest(value: unknown, path = '$'): QuoteRequest {
   const o = object(value, path);

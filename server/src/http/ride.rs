@@ -15,7 +15,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use hail_protocol::http::{RatingResponse, Receipt};
 use hail_protocol::ride::{
-    FareClass, FaresResponse, QuoteRequest, QuotesResponse, RatingRequest, VehicleResponse,
+    FareClass, FaresResponse, QuoteRequest, QuotesResponse, RatingRequest, TrackRules,
+    VehicleResponse,
 };
 use hail_protocol::{Money, Role, TripId, Vehicle};
 
@@ -59,6 +60,13 @@ async fn fares(State(state): State<AppState>) -> Json<FaresResponse> {
             amount: table.cancel.fee.minor(),
             currency: table.currency.as_str().to_string(),
         },
+        track: Some(TrackRules {
+            jitter_m: table.track.jitter_m,
+            max_speed_kmh: table.track.max_speed_kmh,
+            gap_s: table.track.gap_secs,
+            road_factor: table.track.road_factor,
+            max_rejected: crate::domain::track::MAX_REJECTED as u32,
+        }),
     })
 }
 

@@ -182,7 +182,9 @@ impl Node {
                     return Err(CommandError::Unavailable("GPS writer stopped".into()));
                 }
             }
-            let at = Utc::now();
+            // Whole microseconds, as both stores keep them: the fare is
+            // priced from the same instants the trip record then shows.
+            let at = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
             let fare = match to {
                 TripStatus::Completed => Some(self.final_fare(&record, at).await?),
                 _ => None,

@@ -232,7 +232,26 @@ export type FaresResponse = { classes: Array<FareClass>,
  * A rider who cancels more than `cancel_grace_s` after a driver was
  * assigned pays `cancel_fee` (0: never).
  */
-cancel_grace_s: number, cancel_fee: Money, };
+cancel_grace_s: number, cancel_fee: Money, 
+/**
+ * Additive: how a final fare's distance is measured from the GPS
+ * track, so anyone holding a trip's track can recompute its fare.
+ */
+track?: TrackRules, };
+
+/**
+ * The rules that clean a recorded GPS line before it is charged
+ * (docs/pricing.md, "Final fare"): a step shorter than `jitter_m` from
+ * the last counted fix waits; a step faster than `max_speed_kmh` is a bad
+ * fix; more than `gap_s` without a fix is bridged by the great-circle
+ * distance times `road_factor`.
+ */
+export type TrackRules = { jitter_m: number, max_speed_kmh: number, gap_s: number, road_factor: number, 
+/**
+ * Dropped fixes in a row after which the last counted fix is taken to
+ * have been the bad one and the line restarts.
+ */
+max_rejected: number, };
 
 /**
  * A driver's vehicle. `class` says which trips it is offered.
