@@ -294,6 +294,44 @@ impl Http {
         Err(format!("{path}: no answer in 40 attempts (last: {last})"))
     }
 
+    /// `method path` with a JSON `body` as `token`: the status and the
+    /// body text. Tried on the next node only when a node cannot be reached
+    /// or answers 503 (a write is not repeated once a node has taken it).
+    pub async fn send<B: Serialize>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &B,
+    ) -> Result<(u16, String), String> {
+        let mut last = String::new();
+        for attempt in 0..40 {
+            let node = &self.nodes[attempt % self.nodes.len()];
+            let res = self
+                .client
+                .request(method.clone(), format!("{}{path}", node.base))
+                .bearer_auth(token)
+                .json(body)
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await;
+            match res {
+                Ok(res) if res.status().as_u16() != 503 => {
+                    let status = res.status().as_u16();
+                    let text = res.text().await.map_err(|e| format!("{path}: {e}"))?;
+                    return Ok((status, text));
+                }
+                Ok(res) => last = format!("{} from {}", res.status(), node.base),
+                Err(e) if e.is_connect() => last = format!("{}: {e}", node.base),
+                Err(e) => return Err(format!("{method} {path}: {e}")),
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Err(format!(
+            "{method} {path}: no answer in 40 attempts (last: {last})"
+        ))
+    }
+
     /// Every trip `token`'s user took part in, all pages.
     pub async fn list_trips(&self, token: &str) -> Result<Vec<Trip>, String> {
         let mut out = Vec::new();

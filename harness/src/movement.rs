@@ -48,12 +48,18 @@ pub fn random_point(rng: &mut impl Rng, centre: Position, radius_m: f64) -> Posi
     offset(centre, r * theta.cos(), r * theta.sin())
 }
 
-/// A rider's `trip.request`: the pickup within 80 % of `radius_m` of
-/// `centre`, the dropoff within 1.5 km of the pickup.
-pub fn random_trip_request(rng: &mut impl Rng, centre: Position, radius_m: f64) -> ClientMessage {
+/// A rider's pickup within 80 % of `radius_m` of `centre`, and dropoff
+/// within 1.5 km of the pickup.
+pub fn random_trip(rng: &mut impl Rng, centre: Position, radius_m: f64) -> (Place, Place) {
     let pickup = random_point(rng, centre, radius_m * 0.8);
     let dropoff = random_point(rng, pickup, 1_500.0);
-    ClientMessage::request(place(pickup), place(dropoff))
+    (place(pickup), place(dropoff))
+}
+
+/// A plain `trip.request` for a [`random_trip`].
+pub fn random_trip_request(rng: &mut impl Rng, centre: Position, radius_m: f64) -> ClientMessage {
+    let (pickup, dropoff) = random_trip(rng, centre, radius_m);
+    ClientMessage::request(pickup, dropoff)
 }
 
 /// A car driving from `from` to `to` at `speed_mps`.

@@ -17,9 +17,38 @@ fn load_settings() -> Settings {
         .set("HAIL_MAX_CONNECTIONS_PER_IP", 0)
 }
 
+/// The built-in classes, but a track speed limit (the most the loader
+/// takes) above the smoke city's 250 m/s cars, so their tracks are charged
+/// rather than dropped as bad fixes: the audit then checks real distances,
+/// not just minimum fares.
+const SMOKE_FARES: &str = r#"
+currency = "EUR"
+[classes.standard]
+base = 250
+per_km = 120
+per_minute = 25
+minimum = 700
+booking_fee = 100
+[classes.xl]
+base = 400
+per_km = 180
+per_minute = 35
+minimum = 1000
+booking_fee = 150
+[track]
+max_speed_kmh = 1000.0
+"#;
+
 #[tokio::test]
 async fn harness_city_smoke_has_no_violations() {
-    let app = spawn_with(Backend::Embedded, load_settings()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fares = dir.path().join("fares.toml");
+    std::fs::write(&fares, SMOKE_FARES).expect("write fares");
+    let app = spawn_with(
+        Backend::Embedded,
+        load_settings().set("HAIL_FARES_FILE", fares.display()),
+    )
+    .await;
     let report = hail_harness::city::run(hail_harness::city::CityParams {
         load: Load {
             urls: vec![app.addr.clone()],
@@ -36,7 +65,7 @@ async fn harness_city_smoke_has_no_violations() {
             secret: Some(SECRET.into()),
             progress: false,
         },
-        speed_mps: 400.0,
+        speed_mps: 250.0,
     })
     .await
     .expect("city runs");
@@ -46,6 +75,29 @@ async fn harness_city_smoke_has_no_violations() {
     assert!(report.counts.get("gps_forwarded").copied().unwrap_or(0) > 0);
     assert!(report.latency["gps_end_to_end"].count > 0);
     assert!(report.latency["dispatch"].count >= completed);
+    // The ride layer: every trip quoted, every completed one audited.
+    let count = |k: &str| report.counts.get(k).copied().unwrap_or(0);
+    assert_eq!(
+        count("quotes"),
+        count("trips_requested"),
+        "{}",
+        report.table()
+    );
+    assert_eq!(count("fares_checked"), completed, "{}", report.table());
+    assert_eq!(count("ratings_given"), 2 * completed, "{}", report.table());
+    assert!(
+        count("riders_saw_vehicle") >= completed,
+        "{}",
+        report.table()
+    );
+    assert!(
+        count("fares_with_distance") > 0,
+        "tracks were charged: {}",
+        report.table()
+    );
+    assert!(report.extra["fares"]
+        .as_object()
+        .is_some_and(|m| !m.is_empty()));
 }
 
 #[tokio::test]
