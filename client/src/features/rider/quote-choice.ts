@@ -1,0 +1,79 @@
+// Choosing a ride class from the quotes (pure): which quote the request
+// uses, whether it is still good for the places chosen, and the words and
+// numbers the class list shows.
+
+import type { ApiError } from '../../lib/api.ts';
+import type { Position } from '../../lib/protocol.ts';
+import type { FareBreakdown, Quote } from '../../lib/ride-protocol.ts';
+import { formatMultiplier } from './money.ts';
+
+/** The server's default class (`trip.request` without `class`). */
+export const DEFAULT_CLASS = 'standard';
+
+/** The request may use a quote only this long before it expires (the server's clock). */
+export const QUOTE_MARGIN_MS = 5_000;
+
+/** Identifies a pair of places: quotes are for exactly these. */
+export function placesKey(pickup: Position, dropoff: Position): string {
+  return `${pickup.lat},${pickup.lng}|${dropoff.lat},${dropoff.lng}`;
+}
+
+/** "standard" is "Standard", "xl" "XL" (short names are acronyms). */
+export function classLabel(cls: string): string {
+  if (cls.length <= 2) return cls.toUpperCase();
+  return cls.charAt(0).toUpperCase() + cls.slice(1).replace(/_/g, ' ');
+}
+
+/** Cheapest first; the order the server gave for equal totals. */
+export function sortQuotes(quotes: Quote[]): Quote[] {
+  return quotes
+    .map((q, i) => ({ q, i }))
+    .sort((a, b) => a.q.fare.total - b.q.fare.total || a.i - b.i)
+    .map(({ q }) => q);
+}
+
+/**
+ * The quote of the chosen class, else the default class's, else the
+ * cheapest with a driver nearby, else the cheapest.
+ */
+export function pickQuote(quotes: Quote[], chosen: string | null): Quote | null {
+  if (quotes.length === 0) return null;
+  const byClass = (cls: string) => quotes.find((q) => q.class === cls);
+  const sorted = sortQuotes(quotes);
+  return (
+    (chosen !== null ? byClass(chosen) : undefined) ??
+    byClass(DEFAULT_CLASS) ??
+    sorted.find((q) => q.drivers_nearby > 0) ??
+    sorted[0] ??
+    null
+  );
+}
+
+/** Whether the request can still carry this quote at `serverNowMs`. */
+export function quoteUsable(quote: Quote, serverNowMs: number): boolean {
+  return Date.parse(quote.expires_at) - QUOTE_MARGIN_MS > serverNowMs;
+}
+
+/** "1.25× surge" when the price is surged, else null. */
+export function surgeText(fare: FareBreakdown): string | null {
+  return fare.surge_bp > 10_000 ? `${formatMultiplier(fare.surge_bp)} surge` : null;
+}
+
+/** "No drivers nearby", or the pickup ETA in whole minutes. */
+export function availabilityText(quote: Quote): string {
+  if (quote.drivers_nearby === 0) return 'No drivers nearby';
+  const eta = quote.pickup_eta_s;
+  const drivers = quote.drivers_nearby === 1 ? '1 driver nearby' : `${quote.drivers_nearby} drivers nearby`;
+  if (eta === undefined) return drivers;
+  return `${drivers}, pickup in ${Math.max(1, Math.round(eta / 60))} min`;
+}
+
+/** The server refused the request's quote as expired (`invalid`, naming `quote_id`). */
+export function isQuoteRejected(error: { code: string; message: string }): boolean {
+  return error.code === 'invalid' && /quote/i.test(error.message);
+}
+
+/** A quote request that failed, in words (the server's message kept). */
+export function quoteErrorText(error: ApiError | Error): string {
+  return `Could not get prices: ${error.message}`;
+}
