@@ -5,7 +5,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { MAX_REASON_CHARS } from '../../lib/protocol.ts';
 import { formatEta } from './eta.ts';
-import { formatMoney } from './money.ts';
+import { formatMoney } from '../../lib/money-format.ts';
 import {
   CANCEL_REASON_TEXT,
   RIDER_CANCEL_REASONS,

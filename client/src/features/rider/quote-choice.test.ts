@@ -25,8 +25,8 @@ const FARE: FareBreakdown = {
   surge_bp: 10000,
 };
 
-function quote(cls: string, total: number, overrides: Partial<Quote> = {}): Quote {
-  return {
+function quote(cls: string, total: number, overrides: { [K in keyof Quote]?: Quote[K] | undefined } = {}): Quote {
+  const q: Record<string, unknown> = {
     quote_id: `q-${cls}`,
     class: cls,
     pickup: { lat: 52.52, lng: 13.4 },
@@ -37,6 +37,8 @@ function quote(cls: string, total: number, overrides: Partial<Quote> = {}): Quot
     expires_at: '2026-11-22T10:05:00Z',
     ...overrides,
   };
+  if (q.pickup_eta_s === undefined) delete q.pickup_eta_s;
+  return q as unknown as Quote;
 }
 
 describe('pickQuote', () => {

@@ -5,7 +5,7 @@
 import type { ApiError } from '../../lib/api.ts';
 import type { Position } from '../../lib/protocol.ts';
 import type { FareBreakdown, Quote } from '../../lib/ride-protocol.ts';
-import { formatMultiplier } from './money.ts';
+import { formatMultiplier } from '../../lib/money-format.ts';
 
 /** The server's default class (`trip.request` without `class`). */
 export const DEFAULT_CLASS = 'standard';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, formatMultiplier, minorDigits } from './money.ts';
+import { formatMoney, formatMultiplier, minorDigits } from './money-format.ts';
 
 describe('formatMoney', () => {
   it.each([
