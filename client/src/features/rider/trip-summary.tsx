@@ -53,7 +53,15 @@ export function TripSummary({ trip, api }: TripSummaryProps) {
         </>
       )}
       <div className="actions">
-        <button type="button" aria-expanded={showReceipt} onClick={() => setShowReceipt((s) => !s)}>
+        <button
+          type="button"
+          aria-expanded={showReceipt}
+          onClick={() => {
+            // Opening reads it again: the driver's rating may have come since.
+            if (!showReceipt) reload();
+            setShowReceipt(!showReceipt);
+          }}
+        >
           {showReceipt ? 'Hide receipt' : 'View receipt'}
         </button>
       </div>
