@@ -7,6 +7,7 @@ import {
   pickQuote,
   placesKey,
   quoteUsable,
+  renewInMs,
   sortQuotes,
   surgeText,
 } from './quote-choice.ts';
@@ -75,10 +76,22 @@ describe('sortQuotes', () => {
 describe('quoteUsable', () => {
   const q = quote('standard', 1332);
   const expires = Date.parse(q.expires_at);
-  it('until a few seconds before it expires', () => {
+  it('until a second before it expires', () => {
     expect(quoteUsable(q, expires - 60_000)).toBe(true);
-    expect(quoteUsable(q, expires - 4_000)).toBe(false);
+    expect(quoteUsable(q, expires - 1_500)).toBe(true);
+    expect(quoteUsable(q, expires - 500)).toBe(false);
     expect(quoteUsable(q, expires + 1)).toBe(false);
+  });
+});
+
+describe('renewInMs', () => {
+  const q = quote('standard', 1332);
+  const expires = Date.parse(q.expires_at);
+  it('renews 5 s before the first quote expires, or at half a short life, never sooner than 1 s', () => {
+    expect(renewInMs([], expires)).toBeNull();
+    expect(renewInMs([q, quote('xl', 2000, { expires_at: '2026-11-22T10:06:00Z' })], expires - 300_000)).toBe(295_000);
+    expect(renewInMs([q], expires - 4_000)).toBe(2_000);
+    expect(renewInMs([q], expires + 10_000)).toBe(1_000);
   });
 });
 

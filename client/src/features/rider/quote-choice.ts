@@ -10,8 +10,18 @@ import { formatMultiplier } from '../../lib/money-format.ts';
 /** The server's default class (`trip.request` without `class`). */
 export const DEFAULT_CLASS = 'standard';
 
-/** The request may use a quote only this long before it expires (the server's clock). */
-export const QUOTE_MARGIN_MS = 5_000;
+/** The request may use a quote only until this long before it expires (the trip to the server). */
+export const QUOTE_MARGIN_MS = 1_000;
+
+/** New quotes are fetched this long before the old ones expire (at most half their life left). */
+export const QUOTE_RENEW_MS = 5_000;
+
+/** When to fetch new quotes: ms from `serverNowMs`, at least a second. */
+export function renewInMs(quotes: Quote[], serverNowMs: number): number | null {
+  if (quotes.length === 0) return null;
+  const left = Math.min(...quotes.map((q) => Date.parse(q.expires_at))) - serverNowMs;
+  return Math.max(1_000, left - Math.min(QUOTE_RENEW_MS, left / 2));
+}
 
 /** Identifies a pair of places: quotes are for exactly these. */
 export function placesKey(pickup: Position, dropoff: Position): string {

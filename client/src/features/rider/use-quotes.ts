@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from '../../lib/api.ts';
 import type { Position } from '../../lib/protocol.ts';
 import type { Quote } from '../../lib/ride-protocol.ts';
-import { QUOTE_MARGIN_MS, placesKey } from './quote-choice.ts';
+import { placesKey, renewInMs } from './quote-choice.ts';
 import type { RideApi } from './ride-api.ts';
 
 /** Points that stand still this long are quoted (typing, dragging). */
@@ -64,9 +64,8 @@ export function useQuotes(
   // Quotes live a few minutes: fetch new ones shortly before the first expires.
   const current = result !== null && result.key === key && result.nonce === nonce ? result : null;
   useEffect(() => {
-    if (current === null || current.quotes.length === 0) return;
-    const first = Math.min(...current.quotes.map((q) => Date.parse(q.expires_at)));
-    const inMs = Math.max(1_000, first - QUOTE_MARGIN_MS - (Date.now() + clockOffsetMs));
+    const inMs = current === null ? null : renewInMs(current.quotes, Date.now() + clockOffsetMs);
+    if (inMs === null) return;
     const timer = setTimeout(refresh, inMs);
     return () => clearTimeout(timer);
   }, [current, clockOffsetMs, refresh]);
