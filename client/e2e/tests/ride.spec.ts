@@ -222,3 +222,39 @@ for (const viewport of VIEWPORTS) {
     await driver.shot('rider cancelled');
   });
 }
+
+test('ride: the pins drag, and a denied location says what to do instead', async ({ browser, server, rider }) => {
+  await signUpAndLogIn(rider.page, 'rider', 'Rita Rider', 'rita');
+  await expect(rider.page.getByLabel('Pickup', { exact: true })).toHaveValue(/52\.52\d*, *13\.41\d*/);
+  await clickMap(rider.page, 120, -70);
+  await expect(rider.page.getByLabel('Dropoff', { exact: true })).not.toHaveValue('');
+
+  // Drag A somewhere else: the pickup follows, the dropoff stays.
+  const before = await rider.page.getByLabel('Pickup', { exact: true }).inputValue();
+  const dropoff = await rider.page.getByLabel('Dropoff', { exact: true }).inputValue();
+  const pin = (await rider.page.getByTestId('pickup-marker').boundingBox())!;
+  await rider.page.mouse.move(pin.x + pin.width / 2, pin.y + pin.height / 2);
+  await rider.page.mouse.down();
+  await rider.page.mouse.move(pin.x + pin.width / 2 - 60, pin.y + pin.height / 2 + 50, { steps: 8 });
+  await rider.page.mouse.up();
+  await expect(rider.page.getByLabel('Pickup', { exact: true })).not.toHaveValue(before);
+  await expect(rider.page.getByLabel('Dropoff', { exact: true })).toHaveValue(dropoff);
+  await expect(rider.page.getByRole('region', { name: 'Ride options' }).getByRole('radio', { name: /Standard/ })).toBeChecked();
+  await rider.shot('pickup dragged');
+
+  // A browser that refuses location: "Use my location" says so, and how to go on.
+  const context = await browser.newContext({ baseURL: server.url, permissions: [] });
+  try {
+    const page = await context.newPage();
+    await page.goto('/rider/');
+    await page.getByRole('tab', { name: 'Log in' }).click();
+    await page.getByLabel('Username', { exact: true }).fill('rita');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Use my location' }).click();
+    await expect(page.getByRole('alert')).toContainText('Location access is not allowed');
+    await expect(page.getByRole('alert')).toContainText('Tap the map');
+  } finally {
+    await context.close();
+  }
+});
