@@ -156,7 +156,7 @@ export function TripStatusPanel({
       )}
       <div className="actions">
         {canCancel && !cancelling && (
-          <button type="button" className="danger" disabled={busy} aria-expanded={false} onClick={() => setCancelling(true)}>
+          <button type="button" className="danger" disabled={busy} onClick={() => setCancelling(true)}>
             {RIDER_ACTION_LABEL.cancel}
           </button>
         )}
