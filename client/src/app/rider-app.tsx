@@ -11,14 +11,14 @@ import { TripMap } from '../features/map/trip-map.tsx';
 import { cancelFeeRule, type RiderCancelReason } from '../features/rider/cancel-reasons.ts';
 import { etaSecondsLeft } from '../features/rider/eta.ts';
 import { QuotePicker } from '../features/rider/quote-picker.tsx';
-import { isQuoteRejected, pickQuote, quoteUsable } from '../features/rider/quote-choice.ts';
+import { isQuoteRejected, planRequest } from '../features/rider/quote-choice.ts';
 import { RequestForm } from '../features/rider/request-form.tsx';
 import { rideApi } from '../features/rider/ride-api.ts';
 import { TripStatusPanel } from '../features/rider/trip-status-panel.tsx';
 import { TripSummary } from '../features/rider/trip-summary.tsx';
 import { useQuotes } from '../features/rider/use-quotes.ts';
 import { useRequestDraft } from '../features/rider/use-request-draft.ts';
-import type { Place, TripCancelMessage, TripRequestMessage } from '../lib/protocol.ts';
+import type { Place, TripCancelMessage } from '../lib/protocol.ts';
 import type { FaresResponse } from '../lib/ride-protocol.ts';
 import { isActive } from '../lib/trip-status.ts';
 import { useLiveSession } from '../lib/use-live-session.ts';
@@ -79,19 +79,19 @@ function RiderHome({ auth, user, toasts }: HomeProps) {
 
   const request = useCallback(
     async (pickup: Place, dropoff: Place) => {
-      const quote = quotes.status === 'ready' ? pickQuote(quotes.quotes, chosenClass) : null;
-      if (quote !== null && !quoteUsable(quote, Date.now() + state.clockOffsetMs)) {
+      const plan = planRequest(
+        pickup,
+        dropoff,
+        quotes.status === 'ready' ? quotes.quotes : null,
+        chosenClass,
+        Date.now() + state.clockOffsetMs,
+      );
+      if (plan.kind === 'expired') {
         quotes.refresh();
         setQuoteNotice(EXPIRED_NOTICE);
         return false;
       }
-      const message: TripRequestMessage = { type: 'trip.request', pickup, dropoff };
-      if (quote !== null) {
-        message.class = quote.class;
-        message.quote_id = quote.quote_id;
-      } else if (chosenClass !== null) {
-        message.class = chosenClass;
-      }
+      const message = plan.message;
       const result = await command(message, 'Could not request the trip');
       if (result.ok) {
         draft.clearDropoff();

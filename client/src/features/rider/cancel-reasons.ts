@@ -43,7 +43,7 @@ export function cancelChoice(code: RiderCancelReason | null, note: string): Canc
   const text = note.trim();
   if (code === 'other' && text === '') return { ok: false, error: 'Say in a few words why you cancel.' };
   if (text.length > MAX_REASON_CHARS) return { ok: false, error: `The note is too long (at most ${MAX_REASON_CHARS} characters).` };
-  // eslint-disable-next-line no-control-regex
+  // The server refuses control characters in a reason (C0 and DEL).
   if (/[\u0000-\u001f\u007f]/.test(text)) return { ok: false, error: 'The note cannot contain control characters.' };
   return text === '' ? { ok: true, code } : { ok: true, code, reason: text };
 }

@@ -6,6 +6,7 @@ import {
   isQuoteRejected,
   pickQuote,
   placesKey,
+  planRequest,
   quoteUsable,
   renewInMs,
   sortQuotes,
@@ -128,5 +129,35 @@ describe('texts', () => {
       true,
     );
     expect(isQuoteRejected({ code: 'conflict', message: 'you already have an active trip' })).toBe(false);
+  });
+});
+
+describe('planRequest', () => {
+  const A = { lat: 52.52, lng: 13.4 };
+  const B = { lat: 52.5, lng: 13.37, address: 'Zoo' };
+  const quotes = [quote('standard', 1332), quote('xl', 2000)];
+  const before = Date.parse('2026-11-22T10:04:00Z');
+
+  it('sends the chosen class with its quote', () => {
+    expect(planRequest(A, B, quotes, 'xl', before)).toEqual({
+      kind: 'send',
+      message: { type: 'trip.request', pickup: A, dropoff: B, class: 'xl', quote_id: 'q-xl' },
+    });
+    expect(planRequest(A, B, quotes, null, before)).toMatchObject({ message: { class: 'standard', quote_id: 'q-standard' } });
+  });
+
+  it('an expired quote is not sent: new prices first', () => {
+    expect(planRequest(A, B, quotes, 'xl', Date.parse('2026-11-22T10:05:00Z'))).toEqual({ kind: 'expired' });
+  });
+
+  it('without quotes (prices failed) the class alone, or nothing for the default', () => {
+    expect(planRequest(A, B, null, 'xl', before)).toEqual({
+      kind: 'send',
+      message: { type: 'trip.request', pickup: A, dropoff: B, class: 'xl' },
+    });
+    expect(planRequest(A, B, null, null, before)).toEqual({
+      kind: 'send',
+      message: { type: 'trip.request', pickup: A, dropoff: B },
+    });
   });
 });

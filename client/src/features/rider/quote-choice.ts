@@ -3,7 +3,7 @@
 // numbers the class list shows.
 
 import type { ApiError } from '../../lib/api.ts';
-import type { Position } from '../../lib/protocol.ts';
+import type { Place, Position, TripRequestMessage } from '../../lib/protocol.ts';
 import type { FareBreakdown, Quote } from '../../lib/ride-protocol.ts';
 import { formatMultiplier } from '../../lib/money-format.ts';
 
@@ -86,4 +86,34 @@ export function isQuoteRejected(error: { code: string; message: string }): boole
 /** A quote request that failed, in words (the server's message kept). */
 export function quoteErrorText(error: ApiError | Error): string {
   return `Could not get prices: ${error.message}`;
+}
+
+export type RequestPlan =
+  /** Send this `trip.request`. */
+  | { kind: 'send'; message: TripRequestMessage }
+  /** The quote shown ran out: get new prices and let the rider look at them first. */
+  | { kind: 'expired' };
+
+/**
+ * The `trip.request` for the places and the class chosen: with the quote's
+ * `class` and `quote_id` when its quote is still usable; without a quote
+ * (prices failed) the chosen class alone, priced by the server at request.
+ */
+export function planRequest(
+  pickup: Place,
+  dropoff: Place,
+  quotes: Quote[] | null,
+  chosenClass: string | null,
+  serverNowMs: number,
+): RequestPlan {
+  const message: TripRequestMessage = { type: 'trip.request', pickup, dropoff };
+  const quote = quotes === null ? null : pickQuote(quotes, chosenClass);
+  if (quote !== null) {
+    if (!quoteUsable(quote, serverNowMs)) return { kind: 'expired' };
+    message.class = quote.class;
+    message.quote_id = quote.quote_id;
+  } else if (chosenClass !== null) {
+    message.class = chosenClass;
+  }
+  return { kind: 'send', message };
 }
