@@ -66,7 +66,10 @@ export function CancelForm({ fee, busy, onConfirm, onKeep }: CancelFormProps) {
             rows={2}
             maxLength={MAX_REASON_CHARS}
             value={note}
-            onChange={(e) => setNote(e.target.value)}
+            onChange={(e) => {
+              setNote(e.target.value);
+              setError(null);
+            }}
           />
         </div>
       )}
