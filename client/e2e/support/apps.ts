@@ -45,9 +45,18 @@ export function offers(page: Page) {
 
 /** The rider fills the form and requests a trip; pickup comes from geolocation unless given. */
 export async function requestTrip(page: Page, dropoff: string, pickup?: string) {
+  // Typed coordinates are behind "Type coordinates" (map picking comes first).
+  if (!(await page.getByLabel('Dropoff', { exact: true }).isVisible())) await page.getByText('Type coordinates').click();
   if (pickup !== undefined) await page.getByLabel('Pickup', { exact: true }).fill(pickup);
   await page.getByLabel('Dropoff', { exact: true }).fill(dropoff);
   await page.getByRole('button', { name: 'Request trip' }).click();
+}
+
+/** The rider cancels from "Trip status", giving a reason (the form asks for one). */
+export async function cancelAsRider(page: Page, reason = 'My plans changed') {
+  await tripStatus(page).getByRole('button', { name: 'Cancel trip' }).click();
+  await tripStatus(page).getByRole('radio', { name: reason }).check();
+  await tripStatus(page).getByRole('button', { name: 'Confirm cancellation' }).click();
 }
 
 /** The driver goes online with simulated driving on, so it streams positions. */

@@ -1,5 +1,5 @@
 import { DROPOFF, expect, test } from '../support/fixtures.ts';
-import { currentTrip, goOnline, history, offers, requestTrip, signUpAndLogIn, tripStatus } from '../support/apps.ts';
+import { cancelAsRider, currentTrip, goOnline, history, offers, requestTrip, signUpAndLogIn, tripStatus } from '../support/apps.ts';
 
 test('the rider cancels after a driver accepted; both see it', async ({ rider, driver }) => {
   await signUpAndLogIn(driver.page, 'driver', 'Carl Cabbie', 'carl');
@@ -10,7 +10,7 @@ test('the rider cancels after a driver accepted; both see it', async ({ rider, d
   await expect(tripStatus(rider.page).getByRole('heading')).toHaveText('Driver on the way');
   await expect(currentTrip(driver.page)).toContainText('Rosa Rider');
 
-  await tripStatus(rider.page).getByRole('button', { name: 'Cancel trip' }).click();
+  await cancelAsRider(rider.page);
   await expect(tripStatus(rider.page).getByRole('heading')).toHaveText('Trip cancelled');
   await expect(tripStatus(rider.page).getByRole('button', { name: 'Cancel trip' })).toHaveCount(0);
   await rider.shot('cancelled');

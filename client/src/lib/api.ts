@@ -66,6 +66,8 @@ export interface Api {
   track(id: string): Promise<TrackResponse>;
   /** An authenticated GET of `path` (with its query), the body read by `parse`. */
   get<T>(path: string, parse: (value: unknown) => T): Promise<T>;
+  /** An authenticated POST of `body` as JSON to `path`, the answer read by `parse`. */
+  post<T>(path: string, body: unknown, parse: (value: unknown) => T): Promise<T>;
 }
 
 export function createApi(options: ApiOptions): Api {
@@ -124,9 +126,9 @@ export function createApi(options: ApiOptions): Api {
     }
   }
 
-  async function authed<T>(path: string, parse: (value: unknown) => T): Promise<T> {
+  async function authed<T>(path: string, parse: (value: unknown) => T, init: RequestInit = {}): Promise<T> {
     const get = async (refresh: boolean) =>
-      send(path, { headers: { Authorization: `Bearer ${await token(refresh)}` } });
+      send(path, { ...init, headers: { ...init.headers, Authorization: `Bearer ${await token(refresh)}` } });
     let body: unknown;
     try {
       body = await get(false);
@@ -167,7 +169,8 @@ export function createApi(options: ApiOptions): Api {
     track(id) {
       return authed(`/api/trips/${encodeURIComponent(id)}/track`, parseTrackResponse);
     },
-    get: authed,
+    get: (path, parse) => authed(path, parse),
+    post: (path, body, parse) => authed(path, parse, json(body)),
   };
 }
 

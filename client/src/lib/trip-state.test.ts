@@ -259,3 +259,15 @@ describe('trip.dismissed ("New trip")', () => {
     expect(tripReducer(s, { type: 'trip.dismissed' })).toBe(s);
   });
 });
+
+describe('driver.location with an ETA', () => {
+  it('keeps eta_s and eta_to with the fix, and drops them when a fix has none', () => {
+    const accepted = fold([updated(trip('accepted'))]);
+    const withEta = tripReducer(accepted, { ...location(1), eta_s: 240, eta_to: 'pickup' });
+    expect(withEta.driverPosition).toMatchObject({ eta_s: 240, eta_to: 'pickup' });
+    const without = tripReducer(withEta, location(2));
+    expect(without.driverPosition?.eta_s).toBeUndefined();
+    expect(without.driverPosition?.eta_to).toBeUndefined();
+  });
+});
+

@@ -10,6 +10,7 @@
 
 import type {
   DriverLocationMessage,
+  EtaTarget,
   HelloMessage,
   Id,
   OfferWithdrawnMessage,
@@ -34,6 +35,9 @@ export interface Offer {
 export interface DriverFix extends Position {
   heading?: number;
   at: Timestamp;
+  /** Seconds to `eta_to` as of `at` (absent while `arrived`). */
+  eta_s?: number;
+  eta_to?: EtaTarget;
 }
 
 export interface TripState {
@@ -203,6 +207,8 @@ function foldLocation(state: TripState, m: DriverLocationMessage): TripState {
   }
   const fix: DriverFix = { lat: m.lat, lng: m.lng, at: m.at };
   if (m.heading !== undefined) fix.heading = m.heading;
+  if (m.eta_s !== undefined) fix.eta_s = m.eta_s;
+  if (m.eta_to !== undefined) fix.eta_to = m.eta_to;
   const trail = [...state.trail, { lat: m.lat, lng: m.lng }];
   if (trail.length > MAX_TRAIL_POINTS) trail.splice(0, trail.length - MAX_TRAIL_POINTS);
   return { ...state, driverPosition: fix, trail };

@@ -3,6 +3,7 @@
 
 import type { Role, Trip } from '../../lib/protocol.ts';
 import { placeText } from '../../lib/lat-lng.ts';
+import { formatMoney } from '../../lib/money-format.ts';
 import { STATUS_WORD } from '../../lib/trip-status.ts';
 import type { TripHistory as History } from './use-trip-history.ts';
 
@@ -73,7 +74,10 @@ function HistoryItem({ trip, viewer, selected, onSelect }: HistoryItemProps) {
     viewer === 'driver' ? `Rider: ${trip.rider.name}` : trip.driver ? `Driver: ${trip.driver.name}` : 'No driver';
   return (
     // The whole row selects (for the mouse); the button is the keyboard's way.
-    <li className={`history__item${selected ? ' history__item--selected' : ''}`} onClick={onSelect}>
+    <li
+      className={`history__item${selected ? ' history__item--selected' : ''}`}
+      onClick={trip.driver !== null ? onSelect : undefined}
+    >
       <div className="history__line">
         <span className={`status status--${trip.status}`}>{STATUS_WORD[trip.status]}</span>
         <time dateTime={trip.requested_at}>{DATE.format(new Date(trip.requested_at))}</time>
@@ -83,17 +87,30 @@ function HistoryItem({ trip, viewer, selected, onSelect }: HistoryItemProps) {
       </div>
       <div className="history__line">
         <span className="muted">{other}</span>
-        <button
-          type="button"
-          aria-pressed={selected}
-          onClick={(event) => {
-            event.stopPropagation();
-            onSelect();
-          }}
-        >
-          Show track
-        </button>
+        {tripCharge(trip) !== null && <span className="history__fare">{tripCharge(trip)}</span>}
+        {/* Only a trip with a driver has a track (points are recorded from accept on). */}
+        {trip.driver !== null && (
+          <button
+            type="button"
+            aria-pressed={selected}
+            onClick={(event) => {
+              event.stopPropagation();
+              onSelect();
+            }}
+          >
+            Show track
+          </button>
+        )}
       </div>
     </li>
   );
+}
+
+/** What the trip cost: its final fare, or the cancellation fee charged. */
+export function tripCharge(trip: Trip): string | null {
+  if (trip.fare !== undefined) return formatMoney(trip.fare.total, trip.fare.currency);
+  if (trip.cancel_fee !== undefined) {
+    return `Cancellation fee ${formatMoney(trip.cancel_fee.amount, trip.cancel_fee.currency)}`;
+  }
+  return null;
 }

@@ -7,7 +7,8 @@ import { useMemo } from 'react';
 import { MapContainer, Marker, Polyline, TileLayer } from 'react-leaflet';
 import 'leaflet/dist/leaflet.css';
 import { env } from '../../config/env.ts';
-import { DEFAULT_CENTER } from '../../lib/lat-lng.ts';
+import type L from 'leaflet';
+import { DEFAULT_CENTER, normalizePosition } from '../../lib/lat-lng.ts';
 import type { Position } from '../../lib/protocol.ts';
 import { FitBounds } from './fit-bounds.tsx';
 import { MapClicks } from './map-clicks.tsx';
@@ -30,11 +31,60 @@ export interface TripMapProps {
   softKey?: string;
   /** A line under the map saying what a click does. */
   hint?: string | undefined;
+  /** Makes the pickup and dropoff pins draggable; called where one is dropped. */
+  onPinMove?: ((kind: 'pickup' | 'dropoff', position: Position) => void) | undefined;
 }
 
 const toLatLng = (p: Position): [number, number] => [p.lat, p.lng];
 
-export function TripMap({ pickup, dropoff, driver, trail, track, onMapClick, fitKey, softKey, hint }: TripMapProps) {
+/** Pickup (A) or dropoff (B); draggable (mouse, touch, and arrow keys once focused) when `onMove` is given. */
+function PlacePin({
+  kind,
+  position,
+  onMove,
+}: {
+  kind: 'pickup' | 'dropoff';
+  position: Position;
+  onMove: ((kind: 'pickup' | 'dropoff', position: Position) => void) | undefined;
+}) {
+  const handlers = useMemo(
+    () =>
+      onMove === undefined
+        ? {}
+        : {
+            dragend: (event: L.DragEndEvent | L.LeafletEvent) => {
+              const { lat, lng } = (event.target as L.Marker).getLatLng();
+              onMove(kind, normalizePosition({ lat, lng }));
+            },
+          },
+    [kind, onMove],
+  );
+  const movable = onMove !== undefined;
+  return (
+    <Marker
+      position={toLatLng(position)}
+      icon={pinIcon(kind)}
+      interactive={movable}
+      keyboard={movable}
+      draggable={movable}
+      title={movable ? `${kind === 'pickup' ? 'Pickup' : 'Dropoff'} pin: drag to move` : undefined}
+      eventHandlers={handlers}
+    />
+  );
+}
+
+export function TripMap({
+  pickup,
+  dropoff,
+  driver,
+  trail,
+  track,
+  onMapClick,
+  fitKey,
+  softKey,
+  hint,
+  onPinMove,
+}: TripMapProps) {
   const tiles = useTileHealth();
   const fitPoints = [pickup, dropoff, driver, ...(track ?? [])].filter((p): p is Position => p != null);
   const start = driver ?? pickup ?? DEFAULT_CENTER;
@@ -82,10 +132,8 @@ export function TripMap({ pickup, dropoff, driver, trail, track, onMapClick, fit
         {trail && trail.length > 1 && (
           <Polyline positions={trail.map(toLatLng)} interactive={false} className="line line--trail" />
         )}
-        {pickup && <Marker position={toLatLng(pickup)} icon={pinIcon('pickup')} interactive={false} keyboard={false} />}
-        {dropoff && (
-          <Marker position={toLatLng(dropoff)} icon={pinIcon('dropoff')} interactive={false} keyboard={false} />
-        )}
+        {pickup && <PlacePin kind="pickup" position={pickup} onMove={onPinMove} />}
+        {dropoff && <PlacePin kind="dropoff" position={dropoff} onMove={onPinMove} />}
         {driver && carIcon && (
           <Marker position={toLatLng(driver)} icon={carIcon} interactive={false} keyboard={false} zIndexOffset={1000} />
         )}

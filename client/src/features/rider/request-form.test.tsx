@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@t
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Place } from '../../lib/protocol.ts';
 import { RequestForm } from './request-form.tsx';
-import { nextAfter, useRequestDraft } from './use-request-draft.ts';
+import { nextAfter, useRequestDraft, type RequestDraft } from './use-request-draft.ts';
 
 afterEach(() => {
   cleanup();
@@ -95,4 +95,95 @@ describe('map clicks', () => {
       Reflect.deleteProperty(navigator, 'geolocation');
     }
   });
+
+  it('a dragged pin sets its point and leaves the next click target', () => {
+    const { result } = renderHook(() => useRequestDraft());
+    act(() => result.current.movePin('dropoff', { lat: 52.51, lng: 13.38 }));
+    expect(result.current.dropoffText).toBe('52.510000, 13.380000');
+    expect(result.current.next).toBe('pickup');
+    act(() => result.current.movePin('pickup', { lat: 52.52, lng: 13.41 }));
+    expect(result.current.pickup).toEqual({ lat: 52.52, lng: 13.41 });
+  });
 });
+
+describe('Use my location', () => {
+  function withGeolocation(getCurrentPosition: (ok: PositionCallback, fail: PositionErrorCallback) => void) {
+    Object.defineProperty(navigator, 'geolocation', { value: { getCurrentPosition }, configurable: true });
+  }
+
+  it('says clearly when location is denied, and what to do instead', async () => {
+    // The automatic attempt at start stays quiet; the button's failure is shown.
+    withGeolocation((_ok, fail) =>
+      fail({ code: 1, PERMISSION_DENIED: 1, POSITION_UNAVAILABLE: 2, TIMEOUT: 3, message: 'denied' } as GeolocationPositionError),
+    );
+    try {
+      render(<Form onRequest={async () => true} />);
+      await waitFor(() => expect((screen.getByRole('button', { name: 'Use my location' }) as HTMLButtonElement).disabled).toBe(false));
+      expect(screen.queryByRole('alert')).toBeNull();
+      fireEvent.click(screen.getByRole('button', { name: 'Use my location' }));
+      const alert = await screen.findByRole('alert');
+      expect(alert.textContent).toContain('Location access is not allowed');
+      expect(alert.textContent).toContain('Tap the map');
+    } finally {
+      Reflect.deleteProperty(navigator, 'geolocation');
+    }
+  });
+
+  it('sets the pickup from the position', async () => {
+    let calls = 0;
+    withGeolocation((ok, fail) => {
+      calls += 1;
+      if (calls === 1) fail({ code: 3, PERMISSION_DENIED: 1, POSITION_UNAVAILABLE: 2, TIMEOUT: 3, message: '' } as GeolocationPositionError);
+      else ok({ coords: { latitude: 52.5, longitude: 13.4, heading: null, speed: null } } as GeolocationPosition);
+    });
+    try {
+      render(<Form onRequest={async () => true} />);
+      await waitFor(() => expect((screen.getByRole('button', { name: 'Use my location' }) as HTMLButtonElement).disabled).toBe(false));
+      fireEvent.click(screen.getByRole('button', { name: 'Use my location' }));
+      await waitFor(() => expect((screen.getByLabelText('Pickup') as HTMLInputElement).value).toBe('52.500000, 13.400000'));
+      expect(screen.getByTestId('pickup-place').textContent).toBe('52.50000, 13.40000');
+    } finally {
+      Reflect.deleteProperty(navigator, 'geolocation');
+    }
+  });
+});
+
+describe('the form around the map', () => {
+  it('keeps typed coordinates behind "Type coordinates", opened by an error', () => {
+    render(<Form onRequest={async () => true} />);
+    const details = screen.getByText('Type coordinates').closest('details')!;
+    expect(details.open).toBe(false);
+    fireEvent.click(screen.getByRole('button', { name: 'Request trip' }));
+    expect(details.open).toBe(true);
+  });
+
+  it('waits for the prices: the button is disabled and nothing is sent', () => {
+    const onRequest = vi.fn(async () => true);
+    render(<RequestForm draft={{ ...stubDraft() }} onRequest={onRequest} waiting />);
+    const button = screen.getByRole('button', { name: 'Request trip' }) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    fireEvent.submit(button.closest('form')!);
+    expect(onRequest).not.toHaveBeenCalled();
+  });
+});
+
+function stubDraft(): RequestDraft {
+  return {
+    pickupText: '52.52, 13.405',
+    dropoffText: '52.5, 13.37',
+    pickupAddress: '',
+    dropoffAddress: '',
+    next: 'pickup',
+    pickup: { lat: 52.52, lng: 13.405 },
+    dropoff: { lat: 52.5, lng: 13.37 },
+    locating: false,
+    setText: () => {},
+    setAddress: () => {},
+    setNext: () => {},
+    clickMap: () => {},
+    clearDropoff: () => {},
+    movePin: () => {},
+    locate: () => {},
+    locateError: null,
+  };
+}

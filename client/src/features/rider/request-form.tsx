@@ -1,10 +1,12 @@
-// The request form: pickup and dropoff as `lat, lng` (typed or clicked on
-// the map), optional addresses, and "Request trip". A bad position shows
-// its message next to the field (aria-invalid + role="alert") and blocks
-// nothing but the request itself.
+// The request form: pickup and dropoff set on the map (a tap, or dragging
+// the A and B pins), "Use my location" for the pickup, or typed as
+// `lat, lng` behind "Type coordinates" (with the optional addresses); the
+// ride options (`quotes`, from the app) and "Request trip". A bad position
+// shows its message next to the field (aria-invalid + role="alert", the
+// disclosure opens) and blocks nothing but the request itself.
 
-import { useEffect, useId, useState, type FormEvent } from 'react';
-import { LAT_LNG_EXAMPLE, parseLatLng } from '../../lib/lat-lng.ts';
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { LAT_LNG_EXAMPLE, formatLatLng, parseLatLng } from '../../lib/lat-lng.ts';
 import { MAX_ADDRESS_CHARS, type Place } from '../../lib/protocol.ts';
 import type { PointKind, RequestDraft } from './use-request-draft.ts';
 
@@ -12,6 +14,10 @@ export interface RequestFormProps {
   draft: RequestDraft;
   /** Sends the request; resolves true when the server took it. */
   onRequest: (pickup: Place, dropoff: Place) => Promise<boolean>;
+  /** The ride options for the places chosen, shown above the button. */
+  quotes?: ReactNode;
+  /** The prices for these places are on their way: the request waits for them. */
+  waiting?: boolean;
 }
 
 /** A field's message shows once typing paused this long (or on submit). */
@@ -26,10 +32,11 @@ function useSettled(text: string): string {
   return settled;
 }
 
-export function RequestForm({ draft, onRequest }: RequestFormProps) {
+export function RequestForm({ draft, onRequest, quotes, waiting = false }: RequestFormProps) {
   const id = useId();
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [typing, setTyping] = useState(false);
   const settledPickup = useSettled(draft.pickupText);
   const settledDropoff = useSettled(draft.dropoffText);
 
@@ -47,7 +54,7 @@ export function RequestForm({ draft, onRequest }: RequestFormProps) {
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setSubmitted(true);
-    if (busy) return;
+    if (busy || waiting) return;
     const pickup = parseLatLng(draft.pickupText);
     const dropoff = parseLatLng(draft.dropoffText);
     if (!pickup.ok || !dropoff.ok) return;
@@ -64,37 +71,77 @@ export function RequestForm({ draft, onRequest }: RequestFormProps) {
     <section className="panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Where to?</h2>
       <form className="request" onSubmit={submit} noValidate>
-        <PointField
-          id={`${id}-pickup`}
-          label="Pickup"
-          value={draft.pickupText}
-          error={pickupError}
-          onChange={(text) => draft.setText('pickup', text)}
-          note={draft.locating && draft.pickupText === '' ? 'Finding your position…' : undefined}
-        />
-        <AddressField
-          label="Pickup address"
-          value={draft.pickupAddress}
-          onChange={(text) => draft.setAddress('pickup', text)}
-        />
-        <PointField
-          id={`${id}-dropoff`}
-          label="Dropoff"
-          value={draft.dropoffText}
-          error={dropoffError}
-          onChange={(text) => draft.setText('dropoff', text)}
-        />
-        <AddressField
-          label="Dropoff address"
-          value={draft.dropoffAddress}
-          onChange={(text) => draft.setAddress('dropoff', text)}
-        />
+        <ul className="places" aria-label="Places">
+          <PlaceRow kind="pickup" point={draft.pickup} address={draft.pickupAddress} />
+          <PlaceRow kind="dropoff" point={draft.dropoff} address={draft.dropoffAddress} />
+        </ul>
+        <div className="locate">
+          <button type="button" onClick={draft.locate} disabled={draft.locating} aria-busy={draft.locating}>
+            Use my location
+          </button>
+          {draft.locating && <span className="hint">Finding your position…</span>}
+        </div>
+        {draft.locateError !== null && (
+          <p role="alert" className="error">
+            {draft.locateError}
+          </p>
+        )}
         <ClickTarget next={draft.next} onChange={draft.setNext} />
-        <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
+        <details
+          className="typed"
+          open={typing || pickupError !== null || dropoffError !== null}
+          onToggle={(e) => setTyping(e.currentTarget.open)}
+        >
+          <summary>Type coordinates</summary>
+          <PointField
+            id={`${id}-pickup`}
+            label="Pickup"
+            value={draft.pickupText}
+            error={pickupError}
+            onChange={(text) => draft.setText('pickup', text)}
+            note={draft.locating && draft.pickupText === '' ? 'Finding your position…' : undefined}
+          />
+          <AddressField
+            label="Pickup address"
+            value={draft.pickupAddress}
+            onChange={(text) => draft.setAddress('pickup', text)}
+          />
+          <PointField
+            id={`${id}-dropoff`}
+            label="Dropoff"
+            value={draft.dropoffText}
+            error={dropoffError}
+            onChange={(text) => draft.setText('dropoff', text)}
+          />
+          <AddressField
+            label="Dropoff address"
+            value={draft.dropoffAddress}
+            onChange={(text) => draft.setAddress('dropoff', text)}
+          />
+        </details>
+        {quotes}
+        <button type="submit" className="primary" disabled={busy || waiting} aria-busy={busy || waiting}>
           Request trip
         </button>
       </form>
     </section>
+  );
+}
+
+/** One chosen point as a line: its pin letter, name, address or position. */
+function PlaceRow({ kind, point, address }: { kind: PointKind; point: { lat: number; lng: number } | null; address: string }) {
+  const name = kind === 'pickup' ? 'Pickup' : 'Dropoff';
+  const trimmed = address.trim();
+  return (
+    <li className="places__row">
+      <span className={`legend legend--${kind}`} aria-hidden="true">
+        {kind === 'pickup' ? 'A' : 'B'}
+      </span>
+      <span className="places__name">{name}</span>
+      <span className={point === null ? 'places__value muted' : 'places__value'} data-testid={`${kind}-place`}>
+        {point === null ? 'not set: tap the map' : trimmed !== '' ? trimmed : formatLatLng(point, 5)}
+      </span>
+    </li>
   );
 }
 

@@ -58,9 +58,91 @@ describe('TripStatusPanel', () => {
     expect(region.textContent).toContain("Waiting for the driver's position");
   });
 
-  it('cancels', () => {
+  it('cancels with a reason', () => {
     const { region, onCancel } = show('requested');
     fireEvent.click(within(region).getByRole('button', { name: 'Cancel trip' }));
-    expect(onCancel).toHaveBeenCalled();
+    expect(onCancel).not.toHaveBeenCalled();
+    expect(within(region).getByLabelText('Cancellation fee').textContent).toBe('Cancelling is free.');
+    fireEvent.click(within(region).getByRole('radio', { name: 'My plans changed' }));
+    fireEvent.click(within(region).getByRole('button', { name: 'Confirm cancellation' }));
+    expect(onCancel).toHaveBeenCalledWith('changed_plans', undefined);
+  });
+
+  it('"Keep trip" closes the reason form', () => {
+    const { region } = show('accepted');
+    fireEvent.click(within(region).getByRole('button', { name: 'Cancel trip' }));
+    fireEvent.click(within(region).getByRole('button', { name: 'Keep trip' }));
+    expect(within(region).queryByRole('button', { name: 'Confirm cancellation' })).toBeNull();
+    expect(within(region).getByRole('button', { name: 'Cancel trip' })).toBeTruthy();
+  });
+
+  it("shows the driver's vehicle, plate and rating, the live ETA and the estimate", () => {
+    const vehicle = { make: 'Toyota', model: 'Prius', colour: 'silver', plate: 'B-HX 4821', class: 'standard', seats: 4 };
+    const estimate = {
+      currency: 'EUR',
+      base: 250,
+      distance: 572,
+      time: 410,
+      surge: 0,
+      minimum_adjustment: 0,
+      booking_fee: 100,
+      total: 1332,
+      distance_m: 4766,
+      duration_s: 686,
+      surge_bp: 10000,
+    };
+    render(
+      <TripStatusPanel
+        trip={trip('accepted', {
+          class: 'standard',
+          estimate,
+          driver: { id: 'd', name: 'Bo', vehicle, rating: { average: 4.84, count: 12 } },
+        })}
+        driverPosition={{ lat: 52.52, lng: 13.4, at: '2026-11-22T10:01:00Z', eta_s: 185, eta_to: 'pickup' }}
+        etaSeconds={185}
+        busy={false}
+        onCancel={() => {}}
+        onNewTrip={() => {}}
+      />,
+    );
+    const region = screen.getByRole('region', { name: 'Trip status' });
+    expect(within(region).getByLabelText('Vehicle').textContent).toBe('silver Toyota Prius');
+    expect(within(region).getByLabelText('Plate').textContent).toBe('B-HX 4821');
+    expect(within(region).getByLabelText('Driver rating').textContent).toBe('★ 4.8 (12)');
+    expect(within(region).getByRole('timer', { name: 'Driver ETA' }).textContent).toBe('At the pickup in 3 min 05 s');
+    expect(within(region).getByLabelText('Estimate').textContent).toBe('€13.32');
+    expect(document.activeElement).toBe(region);
+  });
+
+  it('shows the final fare, and a cancellation fee or none', () => {
+    const fare = {
+      currency: 'EUR',
+      base: 250,
+      distance: 600,
+      time: 400,
+      surge: 0,
+      minimum_adjustment: 0,
+      booking_fee: 100,
+      total: 1350,
+      distance_m: 5000,
+      duration_s: 960,
+      surge_bp: 10000,
+    };
+    const { unmount } = render(
+      <TripStatusPanel trip={trip('completed', { fare })} driverPosition={null} busy={false} onCancel={() => {}} onNewTrip={() => {}} />,
+    );
+    expect(screen.getByLabelText('Fare').textContent).toBe('€13.50');
+    unmount();
+    render(
+      <TripStatusPanel
+        trip={trip('cancelled', { cancel_fee: { amount: 300, currency: 'EUR' }, cancel_reason: 'wait_too_long' })}
+        driverPosition={null}
+        busy={false}
+        onCancel={() => {}}
+        onNewTrip={() => {}}
+      />,
+    );
+    expect(screen.getByLabelText('Cancellation fee').textContent).toBe('€3.00');
+    expect(screen.getByRole('region').textContent).toContain('The wait is too long');
   });
 });

@@ -3,7 +3,7 @@
 // the pickup defaulting to the browser's position when it can tell.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { currentPosition } from '../../lib/geolocation.ts';
+import { currentPosition, fixFrom, geolocationErrorText, hasGeolocation } from '../../lib/geolocation.ts';
 import { formatLatLng, parseLatLng } from '../../lib/lat-lng.ts';
 import type { Position } from '../../lib/protocol.ts';
 
@@ -26,6 +26,12 @@ export interface RequestDraft {
   clickMap: (position: Position) => void;
   /** Empties the form after a request, keeping the pickup (the rider is likely still there). */
   clearDropoff: () => void;
+  /** A pin dragged on the map sets its point (the next click target stays). */
+  movePin: (kind: PointKind, position: Position) => void;
+  /** "Use my location": the pickup from the browser's position. */
+  locate: () => void;
+  /** Why "Use my location" found no position (denied, unavailable, ...), else null. */
+  locateError: string | null;
 }
 
 /** Six decimals (about 10 cm): what a click or a GPS fix writes into the field. */
@@ -43,6 +49,7 @@ export function useRequestDraft(): RequestDraft {
   const [dropoffAddress, setDropoffAddress] = useState('');
   const [next, setNext] = useState<PointKind>('pickup');
   const [locating, setLocating] = useState(false);
+  const [locateError, setLocateError] = useState<string | null>(null);
   const touched = useRef(false);
 
   // The pickup defaults to where the browser says we are, unless the rider got there first.
@@ -95,6 +102,38 @@ export function useRequestDraft(): RequestDraft {
     setNext(parseLatLng(pickupText).ok ? 'dropoff' : 'pickup');
   }, [pickupText]);
 
+  const movePin = useCallback((kind: PointKind, position: Position) => {
+    const text = formatLatLng(position, FIELD_DECIMALS);
+    if (kind === 'pickup') {
+      touched.current = true;
+      setPickupText(text);
+    } else {
+      setDropoffText(text);
+    }
+  }, []);
+
+  const locate = useCallback(() => {
+    setLocateError(null);
+    if (!hasGeolocation()) {
+      setLocateError(locationHelp('This browser cannot tell your location'));
+      return;
+    }
+    setLocating(true);
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        setLocating(false);
+        touched.current = true;
+        setPickupText(formatLatLng(fixFrom(position), FIELD_DECIMALS));
+        setNext('dropoff');
+      },
+      (error) => {
+        setLocating(false);
+        setLocateError(locationHelp(geolocationErrorText(error)));
+      },
+      { enableHighAccuracy: true, timeout: 10_000, maximumAge: 30_000 },
+    );
+  }, []);
+
   const pickup = parsed(pickupText);
   const dropoff = parsed(dropoffText);
   return {
@@ -111,7 +150,15 @@ export function useRequestDraft(): RequestDraft {
     setNext,
     clickMap,
     clearDropoff,
+    movePin,
+    locate,
+    locateError,
   };
+}
+
+/** The geolocation failure, and what to do instead. */
+export function locationHelp(reason: string): string {
+  return `${reason}. Tap the map (or drag the A pin) to set the pickup, or allow location for this site and try again.`;
 }
 
 function parsed(text: string): Position | null {
