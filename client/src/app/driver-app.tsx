@@ -193,6 +193,14 @@ function DriverHome({ auth, user, toasts }: HomeProps) {
             onSimulate={setSimulate}
             earnings={<EarningsPanel api={driverApi} reloadKey={historyKey} onSessionEnd={endSession} />}
           />
+          <OfferList
+            offers={state.offers}
+            clockOffsetMs={state.clockOffsetMs}
+            online={online}
+            pending={pending}
+            onAccept={(offer) => void accept(offer)}
+            onDecline={(offer) => void decline(offer)}
+          />
           <CurrentTripPanel
             trip={trip}
             car={car.position}
@@ -204,14 +212,6 @@ function DriverHome({ auth, user, toasts }: HomeProps) {
           {trip !== null && trip.status === 'completed' && (
             <RateRider key={trip.id} trip={trip} api={driverApi} onSessionEnd={endSession} />
           )}
-          <OfferList
-            offers={state.offers}
-            clockOffsetMs={state.clockOffsetMs}
-            online={online}
-            pending={pending}
-            onAccept={(offer) => void accept(offer)}
-            onDecline={(offer) => void decline(offer)}
-          />
           <TripHistory history={history} viewer="driver" />
           <VehiclePanel
             api={driverApi}

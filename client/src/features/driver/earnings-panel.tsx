@@ -51,10 +51,12 @@ export function EarningsPanel({ api, reloadKey, onSessionEnd }: EarningsPanelPro
       ) : (
         <>
           <strong>{earningsText(earnings)}</strong>
-          <span className="muted">
-            {' '}
-            from {earnings.trips} trip{earnings.trips === 1 ? '' : 's'}
-          </span>
+          {earnings.trips > 0 && (
+            <span className="muted">
+              {' '}
+              from {earnings.trips} trip{earnings.trips === 1 ? '' : 's'}
+            </span>
+          )}
         </>
       )}
     </p>
