@@ -178,7 +178,11 @@ function DriverHome({ auth, user, toasts }: HomeProps) {
         title="Driver"
         userName={user.name}
         badge={<ConnectionBadge connection={live.connection} changedAt={live.connectionChangedAt} />}
-        onLogout={() => logout()}
+        onLogout={() => {
+          // Logging out ends the shift: the next log-in starts off duty (in every tab).
+          writeDuty(localStore, user.id, false);
+          logout();
+        }}
       />
       <main className="layout layout--driver">
         <div className="layout__side">
