@@ -2,10 +2,23 @@
 // send the car's position (GPS or the simulator), take offers, drive the
 // trip through its statuses, and look back at past trips.
 
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { env } from '../config/env.ts';
 import { CurrentTripPanel } from '../features/driver/current-trip-panel.tsx';
 import { simTarget } from '../features/driver/drive-step.ts';
+import { createDriverApi } from '../features/driver/driver-api.ts';
 import { DutyControls } from '../features/driver/duty-controls.tsx';
+import {
+  browserStore,
+  dutyFromStorageEvent,
+  readCar,
+  readDuty,
+  writeCar,
+  writeDuty,
+} from '../features/driver/duty-store.ts';
+import { EarningsPanel } from '../features/driver/earnings-panel.tsx';
+import { RateRider } from '../features/driver/rate-rider.tsx';
+import { VehiclePanel } from '../features/driver/vehicle-form.tsx';
 import { OfferList } from '../features/driver/offer-list.tsx';
 import { useCarPosition } from '../features/driver/use-car-position.ts';
 import { useLocationSender } from '../features/driver/use-location-sender.ts';
@@ -29,12 +42,21 @@ const OFFER_GONE = new Set(['trip_taken', 'conflict', 'forbidden', 'not_found'])
 
 function DriverHome({ auth, user, toasts }: HomeProps) {
   const { logout } = auth;
+  const logoutRef = useRef(logout);
+  logoutRef.current = logout;
+  const endSession = useCallback((message: string) => logoutRef.current(message), []);
+  const driverApi = useMemo(() => createDriverApi(auth.api, auth.tokens, env.apiBaseUrl), [auth.api, auth.tokens]);
   // Duty is what the driver asked for; the server keeps it per connection, so
-  // every hello (each reconnect) sends it again.
-  const [online, setOnline] = useState(false);
+  // every hello (each reconnect) sends it again. It outlives a reload and is
+  // shared by the driver's tabs (localStorage); the simulator's switch and
+  // the car's position outlive a reload of this tab (sessionStorage).
+  const localStore = useMemo(() => browserStore('local'), []);
+  const sessionStore = useMemo(() => browserStore('session'), []);
+  const [remembered] = useState(() => readCar(sessionStore, user.id));
+  const [online, setOnline] = useState(() => readDuty(localStore, user.id));
   const onlineRef = useRef(online);
   onlineRef.current = online;
-  const [simulate, setSimulate] = useState(false);
+  const [simulate, setSimulate] = useState(remembered.simulate);
   const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
   const [busy, setBusy] = useState(false);
 
@@ -62,15 +84,40 @@ function DriverHome({ auth, user, toasts }: HomeProps) {
   const connected = live.connection.state === 'open';
   const onTrip = trip !== null && isActive(trip.status);
 
-  const car = useCarPosition(simulate, simTarget(trip));
+  const car = useCarPosition(simulate, simTarget(trip), remembered.simulate ? remembered.position : null);
   useLocationSender(client, connected, car.position, online || onTrip);
+  useEffect(() => writeCar(sessionStore, user.id, { simulate, position: car.position }), [
+    sessionStore,
+    user.id,
+    simulate,
+    car.position,
+  ]);
 
-  const history = useTripHistory(auth.api, `${live.helloCount}:${trip?.id ?? ''}:${trip?.status ?? ''}`, logout);
+  // Another tab of this driver went on or off duty: follow it, and tell the
+  // server on this tab's connection too (duty is per connection there).
+  const liveRef = useRef({ command, connected });
+  liveRef.current = { command, connected };
+  useEffect(() => {
+    const onStorage = (event: StorageEvent) => {
+      const next = dutyFromStorageEvent(event, user.id);
+      if (next === null || next === onlineRef.current) return;
+      setOnline(next);
+      onlineRef.current = next;
+      const { command: send, connected: open } = liveRef.current;
+      if (open) void send({ type: 'driver.available', available: next }, next ? 'Could not go online' : 'Could not go offline');
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, [user.id]);
+
+  const historyKey = `${live.helloCount}:${trip?.id ?? ''}:${trip?.status ?? ''}`;
+  const history = useTripHistory(auth.api, historyKey, logout);
 
   const toggleDuty = useCallback(async () => {
     const next = !onlineRef.current;
     setOnline(next);
     onlineRef.current = next;
+    writeDuty(localStore, user.id, next);
     // Offline now: the next hello sends it (see restoreDuty).
     if (!connected) return;
     const result = await command(
@@ -80,8 +127,9 @@ function DriverHome({ auth, user, toasts }: HomeProps) {
     if (!result.ok && result.error.code !== 'not_connected' && result.error.code !== 'disconnected') {
       setOnline(!next);
       onlineRef.current = !next;
+      writeDuty(localStore, user.id, !next);
     }
-  }, [command, connected]);
+  }, [command, connected, localStore, user.id]);
 
   const markPending = (tripId: string, on: boolean) =>
     setPending((set) => {
@@ -130,9 +178,13 @@ function DriverHome({ auth, user, toasts }: HomeProps) {
         title="Driver"
         userName={user.name}
         badge={<ConnectionBadge connection={live.connection} changedAt={live.connectionChangedAt} />}
-        onLogout={() => logout()}
+        onLogout={() => {
+          // Logging out ends the shift: the next log-in starts off duty (in every tab).
+          writeDuty(localStore, user.id, false);
+          logout();
+        }}
       />
-      <main className="layout">
+      <main className="layout layout--driver">
         <div className="layout__side">
           <DutyControls
             online={online}
@@ -143,14 +195,7 @@ function DriverHome({ auth, user, toasts }: HomeProps) {
             moving={car.moving}
             onToggleDuty={() => void toggleDuty()}
             onSimulate={setSimulate}
-          />
-          <CurrentTripPanel
-            trip={trip}
-            car={car.position}
-            online={online}
-            busy={busy}
-            onAction={(action) => void act(action)}
-            onDismiss={() => dispatch({ type: 'trip.dismissed' })}
+            earnings={<EarningsPanel api={driverApi} reloadKey={historyKey} onSessionEnd={endSession} />}
           />
           <OfferList
             offers={state.offers}
@@ -160,7 +205,23 @@ function DriverHome({ auth, user, toasts }: HomeProps) {
             onAccept={(offer) => void accept(offer)}
             onDecline={(offer) => void decline(offer)}
           />
+          <CurrentTripPanel
+            trip={trip}
+            car={car.position}
+            online={online}
+            busy={busy}
+            onAction={(action) => void act(action)}
+            onDismiss={() => dispatch({ type: 'trip.dismissed' })}
+          />
+          {trip !== null && trip.status === 'completed' && (
+            <RateRider key={trip.id} trip={trip} api={driverApi} onSessionEnd={endSession} />
+          )}
           <TripHistory history={history} viewer="driver" />
+          <VehiclePanel
+            api={driverApi}
+            onSaved={() => toasts.push({ kind: 'status', text: 'Vehicle saved' })}
+            onSessionEnd={endSession}
+          />
         </div>
         <div className="layout__map">
           <TripMap

@@ -29,6 +29,8 @@ export interface Offer {
   distanceM: number;
   expiresAt: Timestamp;
   expiresAtMs: number;
+  /** The server's estimate of the drive to the pickup, seconds (absent when it has none). */
+  pickupEtaS?: number;
 }
 
 /** The latest `driver.location` of the trip shown. */
@@ -223,6 +225,7 @@ function foldOffer(state: TripState, m: TripOfferMessage): TripState {
     expiresAt: m.expires_at,
     expiresAtMs: Date.parse(m.expires_at),
   };
+  if (m.pickup_eta_s !== undefined) offer.pickupEtaS = m.pickup_eta_s;
   const existing = state.offers.findIndex((o) => o.trip.id === m.trip.id);
   if (existing === -1) return { ...state, offers: [...state.offers, offer] };
   // A renewed offer of the same trip (a later dispatch round) replaces the old one.

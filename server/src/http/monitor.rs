@@ -126,6 +126,24 @@ async fn dispatch(
     }
 }
 
+/// An open monitor stream counts as one `admin` connection of this node
+/// (the overview's "Admins connected" includes the monitor looking at it)
+/// until the stream is dropped: the browser went away or the node drains.
+struct OpenStream(std::sync::Arc<crate::node::live::Live>);
+
+impl OpenStream {
+    fn open(live: std::sync::Arc<crate::node::live::Live>) -> Self {
+        live.connection_opened(Role::Admin);
+        Self(live)
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.connection_closed(Role::Admin);
+    }
+}
+
 /// One `overview`, `tasks`, `dispatches` and `map` event per heartbeat interval;
 /// a failed read becomes an `error` event and the stream goes on. Ends
 /// when the node drains, so shutdown never waits on an open monitor.
@@ -136,12 +154,13 @@ async fn live(
     let node = state.node.clone();
     let every = node.config.heartbeat;
     let shutdown = node.shutdown.clone().cancelled_owned();
+    let open = OpenStream::open(node.live.clone());
     let ticks = stream::unfold(
-        (node, tokio::time::interval(every)),
-        |(node, mut tick)| async move {
+        (node, tokio::time::interval(every), open),
+        |(node, mut tick, open)| async move {
             tick.tick().await;
             let events = snapshot(&node).await;
-            Some((stream::iter(events), (node, tick)))
+            Some((stream::iter(events), (node, tick, open)))
         },
     )
     .flatten()

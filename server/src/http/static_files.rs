@@ -1,6 +1,7 @@
 //! The built browser apps (`client/dist`): `/` (landing), `/rider/`, `/monitor/`,
 //! `/driver/`, served from the same origin as the API so the apps need no
-//! CORS and no configured URL.
+//! CORS and no configured URL. Compressed copies made at build time are
+//! preferred (brotli, then gzip) when the browser accepts them.
 
 use super::error::ApiError;
 use axum::extract::Request;
@@ -16,7 +17,13 @@ use tower_http::services::ServeDir;
 /// get the API's JSON 404, so `/api/nope` answers the same with or without
 /// a client build.
 pub fn router<S: Clone + Send + Sync + 'static>(dir: &Path) -> Router<S> {
+    // `npm run build` writes `x.br` and `x.gz` beside every asset and page
+    // (`client/scripts/compress.mjs`); a client that accepts one gets it
+    // with `content-encoding` and the original's type. A build without
+    // them is served uncompressed, as before.
     let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
         .append_index_html_on_directories(true)
         .call_fallback_on_method_not_allowed(true)
         .fallback((|| async { ApiError::NotFound }).into_service());

@@ -271,7 +271,8 @@ on_both_backends! {
         }
 
         // The live stream: an admin (token in the query, as EventSource
-        // sends it) gets an overview that counts the admin's own socket.
+        // sends it) gets an overview that counts the admin's own socket
+        // and the stream itself (two admin connections).
         let admin = app.admin().await;
         let _ws = Ws::connect(&app, admin.token()).await;
         let mut res = app
@@ -294,7 +295,7 @@ on_both_backends! {
             let found = seen.split("\n\n").find_map(|event| {
                 let data = event.strip_prefix("event: overview\ndata: ")?;
                 let o: Overview = serde_json::from_str(data).ok()?;
-                (o.totals.connections.admin == 1).then_some(o)
+                (o.totals.connections.admin == 2).then_some(o)
             });
             if let Some(o) = found {
                 break o;
@@ -304,5 +305,38 @@ on_both_backends! {
         assert!(seen.contains("event: tasks\n"), "{seen}");
         assert!(seen.contains("event: dispatches\n"), "{seen}");
         assert!(seen.contains("event: map\n"), "{seen}");
+    }
+}
+
+on_both_backends! {
+    async fn the_monitor_counts_its_own_stream_as_an_admin(backend) {
+        let app = spawn_with(backend, fast_heartbeats()).await;
+        let admin = app.admin().await;
+        let token = admin.token().to_string();
+        overview_until(&app, &token, |o| o.totals.connections.admin == 0).await;
+
+        // No WebSocket: the open stream alone is the admin connection.
+        let stream = app
+            .http()
+            .get(app.url(&format!("/api/monitor/stream?token={token}")))
+            .send()
+            .await
+            .expect("stream");
+        assert_eq!(stream.status(), 200);
+        let o = overview_until(&app, &token, |o| o.totals.connections.admin == 1).await;
+        assert_eq!(o.nodes[0].connections.admin, 1);
+
+        let second = app
+            .http()
+            .get(app.url(&format!("/api/monitor/stream?token={token}")))
+            .send()
+            .await
+            .expect("stream");
+        overview_until(&app, &token, |o| o.totals.connections.admin == 2).await;
+
+        // Closing a stream (the tab went away) stops counting it.
+        drop(stream);
+        drop(second);
+        overview_until(&app, &token, |o| o.totals.connections.admin == 0).await;
     }
 }

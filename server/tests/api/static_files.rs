@@ -136,3 +136,69 @@ async fn security_headers_on_every_page_and_asset() {
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
     }
 }
+
+#[tokio::test]
+async fn precompressed_copies_are_sent_to_browsers_that_accept_them() {
+    let dir = client_build();
+    // What `client/scripts/compress.mjs` leaves beside an asset and a page
+    // (the bytes only need to differ: the server does not compress itself).
+    std::fs::write(dir.path().join("assets/app-3f9a.js.br"), "BR").expect("write");
+    std::fs::write(dir.path().join("assets/app-3f9a.js.gz"), "GZ").expect("write");
+    std::fs::write(dir.path().join("driver/index.html.br"), "BR page").expect("write");
+    let app = spawn_with(
+        Backend::Embedded,
+        Settings::default().set("HAIL_CLIENT_DIR", dir.path().display()),
+    )
+    .await;
+    let fetch = |path: &'static str, accept: &'static str| {
+        let request = app.http().get(app.url(path));
+        let request = if accept.is_empty() {
+            request
+        } else {
+            request.header("accept-encoding", accept)
+        };
+        async move { request.send().await.expect("request") }
+    };
+
+    for (accept, encoding, body) in [
+        ("br", Some("br"), "BR"),
+        ("gzip, deflate, br", Some("br"), "BR"),
+        ("gzip", Some("gzip"), "GZ"),
+        ("", None, "console.log('hail')"),
+    ] {
+        let res = fetch("/assets/app-3f9a.js", accept).await;
+        assert_eq!(res.status(), StatusCode::OK, "{accept}");
+        let h = res.headers();
+        assert_eq!(
+            h.get("content-encoding").map(|v| v.to_str().expect("ascii")),
+            encoding,
+            "{accept}"
+        );
+        assert!(
+            h["content-type"]
+                .to_str()
+                .expect("ascii")
+                .contains("javascript"),
+            "the original's type, {accept}: {h:?}"
+        );
+        assert!(
+            h[CACHE_CONTROL].to_str().expect("ascii").contains("immutable"),
+            "{accept}"
+        );
+        assert_eq!(res.text().await.expect("body"), body, "{accept}");
+    }
+
+    // Pages too (through the index.html of a directory), still revalidated.
+    let page = fetch("/driver/", "br").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["content-encoding"], "br");
+    assert_eq!(page.headers()[CACHE_CONTROL], "no-cache");
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/html"));
+    // A page with no compressed copy is sent as it is.
+    let plain = fetch("/rider/", "br").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.text().await.expect("body").contains("rider"));
+}

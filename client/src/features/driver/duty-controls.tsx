@@ -1,5 +1,6 @@
 // Going on and off duty, and the driving simulator switch.
 
+import type { ReactNode } from 'react';
 import { formatLatLng } from '../../lib/lat-lng.ts';
 import type { Fix } from '../../lib/geolocation.ts';
 
@@ -12,6 +13,8 @@ export interface DutyControlsProps {
   moving: boolean;
   onToggleDuty: () => void;
   onSimulate: (on: boolean) => void;
+  /** Today's earnings line, shown under the duty status. */
+  earnings?: ReactNode;
 }
 
 export function DutyControls(props: DutyControlsProps) {
@@ -31,6 +34,7 @@ export function DutyControls(props: DutyControlsProps) {
             : 'You receive no offers.'}
         </span>
       </p>
+      {props.earnings}
       <button type="button" className={online ? '' : 'primary'} onClick={props.onToggleDuty}>
         {online ? 'Go offline' : 'Go online'}
       </button>

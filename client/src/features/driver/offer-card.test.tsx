@@ -21,6 +21,28 @@ function offer(distanceM: number): Offer {
   return { trip: trip('requested'), distanceM, expiresAt: '2026-11-22T10:00:15Z', expiresAtMs: NOW + 15_000 };
 }
 
+/** An offer as the ride product sends it: rated rider, estimate, class, pickup ETA. */
+function rideOffer(): Offer {
+  const t = trip('requested', {
+    rider: { id: 'r1', name: 'Ann', rating: { average: 4.8, count: 12 } },
+    class: 'standard',
+    estimate: {
+      currency: 'EUR',
+      base: 250,
+      distance: 572,
+      time: 410,
+      surge: 0,
+      minimum_adjustment: 0,
+      booking_fee: 100,
+      total: 1332,
+      distance_m: 4766,
+      duration_s: 686,
+      surge_bp: 10000,
+    },
+  });
+  return { trip: t, distanceM: 1234, pickupEtaS: 240, expiresAt: '2026-11-22T10:00:15Z', expiresAtMs: NOW + 15_000 };
+}
+
 describe('OfferCard', () => {
   it('shows the rider, the places, the distance and a live countdown', () => {
     render(<OfferCard offer={offer(350)} clockOffsetMs={0} busy={false} onAccept={() => {}} onDecline={() => {}} />);
@@ -53,5 +75,23 @@ describe('OfferCard', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Decline' }));
     expect(onAccept).toHaveBeenCalledTimes(1);
     expect(onDecline).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows the rider rating, pickup distance and ETA, trip distance and the estimated fare', () => {
+    render(<OfferCard offer={rideOffer()} clockOffsetMs={0} busy={false} onAccept={() => {}} onDecline={() => {}} />);
+    const card = screen.getByRole('article', { name: 'Trip offer' });
+    expect(within(card).getByLabelText('Rider rating').textContent).toBe('★ 4.8 (12 ratings)');
+    expect(card.textContent).toContain('1.2 km away');
+    expect(within(card).getByLabelText('Pickup ETA').textContent).toContain('4 min to the pickup');
+    expect(within(card).getByLabelText('Trip distance').textContent).toBe('4.8 km · about 11 min');
+    expect(within(card).getByLabelText('Estimated fare').textContent).toBe('€13.32 (standard)');
+  });
+
+  it('says a rider nobody rated yet is new, and has no fare line without an estimate', () => {
+    render(<OfferCard offer={offer(350)} clockOffsetMs={0} busy={false} onAccept={() => {}} onDecline={() => {}} />);
+    const card = screen.getByRole('article', { name: 'Trip offer' });
+    expect(within(card).getByLabelText('Rider rating').textContent).toBe('New rider');
+    expect(within(card).queryByLabelText('Estimated fare')).toBeNull();
+    expect(within(card).queryByLabelText('Pickup ETA')).toBeNull();
   });
 });

@@ -25,8 +25,9 @@ export interface CarPosition {
 /** How long to wait for a first GPS fix to start the simulated car from. */
 const SEED_TIMEOUT_MS = 3_000;
 
-export function useCarPosition(simulate: boolean, target: Position | null): CarPosition {
-  const [position, setPosition] = useState<Fix | null>(null);
+/** `initial`: where the car was before a reload (the simulator goes on from there). */
+export function useCarPosition(simulate: boolean, target: Position | null, initial: Fix | null = null): CarPosition {
+  const [position, setPosition] = useState<Fix | null>(initial);
   const [gpsError, setGpsError] = useState<string | null>(null);
   const [moving, setMoving] = useState(false);
   const positionRef = useRef(position);

@@ -37,12 +37,42 @@ export function pinIcon(kind: PinKind): L.DivIcon {
   return icon;
 }
 
+/**
+ * The car's arrow in a 20x20 box centred on the car, pointing north before
+ * rotation: a long tip and a notched tail, so it reads one way only. (The
+ * old arrow was a near-equilateral triangle: turned 16-45 degrees, one of
+ * its base corners pointed west and looked like the tip.)
+ */
+export const ARROW_POINTS: ReadonlyArray<readonly [number, number]> = [
+  [0, -9],
+  [5.5, 6],
+  [0, 2.5],
+  [-5.5, 6],
+];
+
+/**
+ * The CSS rotation for a heading (degrees clockwise from north, the
+ * `location` convention): the same clockwise angle, normalised to [0, 360)
+ * and rounded to a tenth; `null` when there is no usable heading.
+ */
+export function headingRotation(heading: number | undefined): number | null {
+  if (heading === undefined || !Number.isFinite(heading)) return null;
+  const turned = Math.round((((heading % 360) + 360) % 360) * 10) / 10;
+  return turned === 360 ? 0 : turned;
+}
+
 /** The HTML inside the driver's icon (exported for tests). */
 export function driverMarkerHtml(position: Position, heading?: number): string {
-  const rotate = heading === undefined || !Number.isFinite(heading) ? '' : ` style="transform: rotate(${heading}deg)"`;
+  const rotation = headingRotation(heading);
+  // Without a heading the car is a plain dot: an arrow would claim north.
+  const arrow =
+    rotation === null
+      ? ''
+      : `<svg class="hail-car__arrow" viewBox="-10 -10 20 20" aria-hidden="true" data-rotation="${rotation}" style="transform: rotate(${rotation}deg)">` +
+        `<polygon points="${ARROW_POINTS.map(([x, y]) => `${x},${y}`).join(' ')}"/></svg>`;
   return (
     `<div class="hail-car" data-testid="driver-marker" data-lat="${String(position.lat)}" data-lng="${String(position.lng)}">` +
-    `<span class="hail-car__arrow"${rotate}></span></div>`
+    `${arrow}</div>`
   );
 }
 

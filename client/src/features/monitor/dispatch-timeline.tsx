@@ -2,6 +2,7 @@
 // event with its time, its offset from the request and the node that did it.
 // The app re-reads it on every stream tick while it is open.
 
+import { useEffect, useRef } from 'react';
 import type { DispatchDetail } from '../../lib/monitor-protocol.ts';
 import { formatMs, formatRadius, fullTime, shortId } from './format.ts';
 import { timelineLines } from './timeline-format.ts';
@@ -16,8 +17,15 @@ export interface DispatchTimelineProps {
 
 export function DispatchTimeline({ tripId, detail, error, onClose }: DispatchTimelineProps) {
   const d = detail?.dispatch;
+  // Opened from a row far up the list (or from the map): bring it into view,
+  // once per trip, not on every re-read.
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const el = section.current;
+    if (el !== null && typeof el.scrollIntoView === 'function') el.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }, [tripId]);
   return (
-    <section aria-label="Dispatch timeline" className="panel monitor__panel timeline-panel">
+    <section ref={section} aria-label="Dispatch timeline" className="panel monitor__panel timeline-panel">
       <div className="panel__head">
         <h2>
           Trip <code title={tripId}>{shortId(tripId)}</code>
