@@ -1,4 +1,4 @@
-// Money as the rider reads it. The wire counts integer minor units of an
+// Money as riders and drivers read it. The wire counts integer minor units of an
 // ISO 4217 currency (`1240` EUR is 12.40 EUR); the text is built from the
 // integer, so no float ever rounds a cent away.
 

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'react';
 import { ApiError, errorText } from '../../lib/api.ts';
-import { formatMoney } from '../../lib/money.ts';
+import { formatMoney } from '../../lib/money-format.ts';
 import type { DriverApi } from './driver-api.ts';
 import { startOfLocalDay, todaysEarnings, type Earnings } from './earnings.ts';
 

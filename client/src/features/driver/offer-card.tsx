@@ -4,7 +4,7 @@
 
 import { distanceMetres, formatDistance } from '../../lib/distance.ts';
 import { placeText } from '../../lib/lat-lng.ts';
-import { formatMoney } from '../../lib/money.ts';
+import { formatMoney } from '../../lib/money-format.ts';
 import type { TripUser } from '../../lib/protocol.ts';
 import { offerSecondsLeft, type Offer } from '../../lib/trip-state.ts';
 import { useNow } from '../../lib/use-now.ts';
