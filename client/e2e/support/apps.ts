@@ -1,3 +1,4 @@
+import type { Locator } from '@playwright/test';
 import { expect, type Page } from './fixtures.ts';
 
 export const PASSWORD = 'correct horse battery';
@@ -71,4 +72,27 @@ export async function driverMarker(page: Page): Promise<{ lat: number; lng: numb
   const marker = page.getByTestId('driver-marker');
   const [lat, lng] = await Promise.all([marker.getAttribute('data-lat'), marker.getAttribute('data-lng')]);
   return { lat: Number(lat), lng: Number(lng) };
+}
+
+export async function box(locator: Locator) {
+  const b = await locator.boundingBox();
+  if (b === null) throw new Error('not laid out');
+  return b;
+}
+
+export function overlaps(a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** No toast (event or alert) overlaps any of `targets` on screen. */
+export async function expectNoToastOver(page: Page, targets: Locator[]) {
+  const toasts = page.getByLabel('Notifications').locator('.toast');
+  const count = await toasts.count();
+  for (let i = 0; i < count; i++) {
+    const t = await box(toasts.nth(i));
+    for (const target of targets) {
+      expect(overlaps(t, await box(target)), `toast ${i} over ${String(target)}`).toBe(false);
+    }
+  }
+  return count;
 }

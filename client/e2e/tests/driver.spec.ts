@@ -8,7 +8,16 @@
 import type { Locator, Page } from '@playwright/test';
 import { createAdmin } from '../support/admin.ts';
 import { DROPOFF, PICKUP, expect, test } from '../support/fixtures.ts';
-import { PASSWORD, currentTrip, driverMarker, goOnline, offers, signUpAndLogIn } from '../support/apps.ts';
+import {
+  PASSWORD,
+  box,
+  currentTrip,
+  driverMarker,
+  expectNoToastOver,
+  goOnline,
+  offers,
+  signUpAndLogIn,
+} from '../support/apps.ts';
 import { ScriptedClient, logInToken, signUp, type Frame } from '../support/scripted.ts';
 import type { HailServer } from '../support/server.ts';
 
@@ -33,29 +42,6 @@ async function requestTrip(rider: ScriptedClient): Promise<string> {
     dropoff: { lat: dropLat, lng: dropLng },
   });
   return (ok.trip as { id: string }).id;
-}
-
-async function box(locator: Locator) {
-  const b = await locator.boundingBox();
-  if (b === null) throw new Error('not laid out');
-  return b;
-}
-
-function overlaps(a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
-
-/** No toast (event or alert) overlaps any of `targets` on screen. */
-async function expectNoToastOver(page: Page, targets: Locator[]) {
-  const toasts = page.getByLabel('Notifications').locator('.toast');
-  const count = await toasts.count();
-  for (let i = 0; i < count; i++) {
-    const t = await box(toasts.nth(i));
-    for (const target of targets) {
-      expect(overlaps(t, await box(target)), `toast ${i} over ${String(target)}`).toBe(false);
-    }
-  }
-  return count;
 }
 
 /** The page never scrolls sideways, and the header is one line. */

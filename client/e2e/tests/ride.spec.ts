@@ -18,6 +18,7 @@ import {
   connection,
   currentTrip,
   driverMarker,
+  expectNoToastOver,
   goOnline,
   history,
   offers,
@@ -131,6 +132,11 @@ for (const viewport of VIEWPORTS) {
     await expect(status).toContainText('(no ratings yet)');
     const eta = status.getByRole('timer', { name: 'Driver ETA' });
     await expect(eta).toHaveText(/^At the pickup in /);
+    // Two toasts are up now (requested, accepted): on a phone they sit
+    // over the map's top, never over the trip status (who comes, when).
+    if (phone) {
+      expect(await expectNoToastOver(rider.page, [status])).toBeGreaterThan(0);
+    }
     const firstEta = await etaSeconds(rider.page);
     expect(firstEta).toBeGreaterThan(0);
     await expect.poll(() => etaSeconds(rider.page), { timeout: 10_000 }).toBeLessThan(firstEta);
