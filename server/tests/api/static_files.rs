@@ -170,7 +170,8 @@ async fn precompressed_copies_are_sent_to_browsers_that_accept_them() {
         assert_eq!(res.status(), StatusCode::OK, "{accept}");
         let h = res.headers();
         assert_eq!(
-            h.get("content-encoding").map(|v| v.to_str().expect("ascii")),
+            h.get("content-encoding")
+                .map(|v| v.to_str().expect("ascii")),
             encoding,
             "{accept}"
         );
@@ -182,7 +183,10 @@ async fn precompressed_copies_are_sent_to_browsers_that_accept_them() {
             "the original's type, {accept}: {h:?}"
         );
         assert!(
-            h[CACHE_CONTROL].to_str().expect("ascii").contains("immutable"),
+            h[CACHE_CONTROL]
+                .to_str()
+                .expect("ascii")
+                .contains("immutable"),
             "{accept}"
         );
         assert_eq!(res.text().await.expect("body"), body, "{accept}");
