@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Offer } from '../../lib/trip-state.ts';
-import { trip } from '../../test/trips.ts';
+import { FARE_1332, trip } from '../../test/trips.ts';
 import { OfferCard } from './offer-card.tsx';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -26,19 +26,7 @@ function rideOffer(): Offer {
   const t = trip('requested', {
     rider: { id: 'r1', name: 'Ann', rating: { average: 4.8, count: 12 } },
     class: 'standard',
-    estimate: {
-      currency: 'EUR',
-      base: 250,
-      distance: 572,
-      time: 410,
-      surge: 0,
-      minimum_adjustment: 0,
-      booking_fee: 100,
-      total: 1332,
-      distance_m: 4766,
-      duration_s: 686,
-      surge_bp: 10000,
-    },
+    estimate: FARE_1332,
   });
   return { trip: t, distanceM: 1234, pickupEtaS: 240, expiresAt: '2026-11-22T10:00:15Z', expiresAtMs: NOW + 15_000 };
 }

@@ -1,25 +1,13 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { trip } from '../../test/trips.ts';
+import { FARE_1350, trip } from '../../test/trips.ts';
 import { TripHistory, tripCharge } from './trip-history.tsx';
 import type { TripHistory as History } from './use-trip-history.ts';
 
 afterEach(cleanup);
 
-const FARE = {
-  currency: 'EUR',
-  base: 250,
-  distance: 600,
-  time: 400,
-  surge: 0,
-  minimum_adjustment: 0,
-  booking_fee: 100,
-  total: 1350,
-  distance_m: 5000,
-  duration_s: 960,
-  surge_bp: 10000,
-};
+const FARE = FARE_1350;
 
 function history(trips: History['trips']): History {
   return {

@@ -5,22 +5,11 @@ import type { FareBreakdown, Quote } from '../../lib/ride-protocol.ts';
 import { fareLines } from './fare-breakdown.tsx';
 import { QuotePicker } from './quote-picker.tsx';
 import type { QuotesState } from './use-quotes.ts';
+import { FARE_1332 } from '../../test/trips.ts';
 
 afterEach(cleanup);
 
-const FARE: FareBreakdown = {
-  currency: 'EUR',
-  base: 250,
-  distance: 572,
-  time: 410,
-  surge: 0,
-  minimum_adjustment: 0,
-  booking_fee: 100,
-  total: 1332,
-  distance_m: 4766,
-  duration_s: 686,
-  surge_bp: 10000,
-};
+const FARE: FareBreakdown = FARE_1332;
 
 function quote(cls: string, fare: Partial<FareBreakdown>, overrides: { [K in keyof Quote]?: Quote[K] | undefined } = {}): Quote {
   const q: Record<string, unknown> = {

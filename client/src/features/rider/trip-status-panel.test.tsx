@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TripStatus } from '../../lib/protocol.ts';
-import { trip } from '../../test/trips.ts';
+import { FARE_1332, FARE_1350, trip } from '../../test/trips.ts';
 import { TripStatusPanel } from './trip-status-panel.tsx';
 
 afterEach(cleanup);
@@ -78,19 +78,7 @@ describe('TripStatusPanel', () => {
 
   it("shows the driver's vehicle, plate and rating, the live ETA and the estimate", () => {
     const vehicle = { make: 'Toyota', model: 'Prius', colour: 'silver', plate: 'B-HX 4821', class: 'standard', seats: 4 };
-    const estimate = {
-      currency: 'EUR',
-      base: 250,
-      distance: 572,
-      time: 410,
-      surge: 0,
-      minimum_adjustment: 0,
-      booking_fee: 100,
-      total: 1332,
-      distance_m: 4766,
-      duration_s: 686,
-      surge_bp: 10000,
-    };
+    const estimate = FARE_1332;
     render(
       <TripStatusPanel
         trip={trip('accepted', {
@@ -115,19 +103,7 @@ describe('TripStatusPanel', () => {
   });
 
   it('shows the final fare, and a cancellation fee or none', () => {
-    const fare = {
-      currency: 'EUR',
-      base: 250,
-      distance: 600,
-      time: 400,
-      surge: 0,
-      minimum_adjustment: 0,
-      booking_fee: 100,
-      total: 1350,
-      distance_m: 5000,
-      duration_s: 960,
-      surge_bp: 10000,
-    };
+    const fare = FARE_1350;
     const { unmount } = render(
       <TripStatusPanel trip={trip('completed', { fare })} driverPosition={null} busy={false} onCancel={() => {}} onNewTrip={() => {}} />,
     );

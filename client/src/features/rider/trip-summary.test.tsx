@@ -3,25 +3,13 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../lib/api.ts';
 import type { FareBreakdown, Receipt } from '../../lib/ride-protocol.ts';
-import { trip } from '../../test/trips.ts';
+import { FARE_1350, trip } from '../../test/trips.ts';
 import type { RideApi } from './ride-api.ts';
 import { RateDriver, TripSummary } from './trip-summary.tsx';
 
 afterEach(cleanup);
 
-const FARE: FareBreakdown = {
-  currency: 'EUR',
-  base: 250,
-  distance: 600,
-  time: 400,
-  surge: 0,
-  minimum_adjustment: 0,
-  booking_fee: 100,
-  total: 1350,
-  distance_m: 5000,
-  duration_s: 960,
-  surge_bp: 10000,
-};
+const FARE: FareBreakdown = FARE_1350;
 
 function receipt(overrides: Partial<Receipt> = {}): Receipt {
   const t = trip('completed');
