@@ -11,6 +11,10 @@ if ! cargo deny --version 2>/dev/null | grep -q "$VERSION"; then
   echo "installing cargo-deny $VERSION (once per machine)"
   cargo install cargo-deny --locked --version "$VERSION"
 fi
+# cargo-deny reads `cargo metadata` offline, which needs every locked
+# package of every platform in the local cache (a build only fetches this
+# one's): fetch them first (a no-op when they are all there).
+cargo fetch --locked --quiet
 cargo deny --log-level error --offline --locked check bans licenses sources
 if timeout 20 git ls-remote --exit-code https://github.com/RustSec/advisory-db HEAD >/dev/null 2>&1; then
   cargo deny --log-level error --locked check advisories
