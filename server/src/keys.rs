@@ -10,6 +10,9 @@ pub enum Topic {
     User(UserId),
     /// The dispatcher of one trip (on the node that took the request).
     Trip(TripId),
+    /// Every node: operator requests for one node (e.g. drain), which
+    /// each node reads and the named one obeys.
+    Nodes,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +68,7 @@ impl Keys {
         match topic {
             Topic::User(id) => format!("{}user:{id}", self.prefix),
             Topic::Trip(id) => format!("{}trip:{id}", self.prefix),
+            Topic::Nodes => format!("{}nodes:control", self.prefix),
         }
     }
 
@@ -76,6 +80,9 @@ impl Keys {
         }
         if let Some(id) = rest.strip_prefix("trip:") {
             return id.parse().ok().map(Topic::Trip);
+        }
+        if rest == "nodes:control" {
+            return Some(Topic::Nodes);
         }
         None
     }
