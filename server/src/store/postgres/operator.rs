@@ -101,6 +101,6 @@ impl OperatorStore for PgStore {
             .query(&stmt, &[&f.target, &f.before, &(f.limit as i64)])
             .await
             .map_err(map_err)?;
-        rows.iter().map(|r| op::audit_entry(r)).collect()
+        rows.iter().map(op::audit_entry).collect()
     }
 }
