@@ -99,6 +99,7 @@ mod tests {
         let trip = Topic::Trip(TripId::new());
         assert_eq!(keys.topic(&keys.channel(user)), Some(user));
         assert_eq!(keys.topic(&keys.channel(trip)), Some(trip));
+        assert_eq!(keys.topic(&keys.channel(Topic::Nodes)), Some(Topic::Nodes));
         assert_eq!(Keys::new("t2:").topic(&keys.channel(user)), None);
         assert!(keys.drivers_geo().starts_with("t1:"));
         assert!(keys.drivers_seen().starts_with("t1:"));

@@ -316,6 +316,23 @@ impl Inbound for Registry {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_drain_request_stops_the_named_node_only() {
+        let reg = Registry::default();
+        let token = CancellationToken::new();
+        reg.set_drain("node-a".into(), token.clone());
+        let other = NodeControl::Drain {
+            node: "node-b".into(),
+        };
+        reg.deliver(Topic::Nodes, &other.encode());
+        assert!(!token.is_cancelled() && !reg.drain_requested());
+        let mine = NodeControl::Drain {
+            node: "node-a".into(),
+        };
+        reg.deliver(Topic::Nodes, &mine.encode());
+        assert!(token.is_cancelled() && reg.drain_requested());
+    }
+
     fn handle(reg: &Registry, cap: usize) -> (SessionHandle, mpsc::Receiver<Arc<ServerMessage>>) {
         let (tx, rx) = mpsc::channel(cap);
         let h = SessionHandle {
