@@ -10,6 +10,7 @@
 //! - `error`    the error codes shared by HTTP and WebSocket
 //! - `close`    the WebSocket close codes and which ones to reconnect after
 //! - `monitor`  the admin monitor API (an extension)
+//! - `operator` monitor roles, operator actions and the audit log
 //! - `ride`     prices, vehicles, ratings, quotes, cancel reasons, receipts
 //!
 //! With the `ts` feature every wire type also derives `ts_rs::TS`;
@@ -23,6 +24,7 @@ pub mod http;
 pub mod ids;
 pub mod model;
 pub mod monitor;
+pub mod operator;
 pub mod ride;
 pub mod ws;
 
@@ -30,5 +32,6 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use geo::{Place, Position, PositionError};
 pub use ids::{TripId, UserId};
 pub use model::{CancelledBy, Role, Trip, TripStatus, TripUser, User};
+pub use operator::{ActionKind, ActionResult, AuditEntry, MonitorRole};
 pub use ride::{CancelReason, FareBreakdown, Money, RatingSummary, Vehicle};
 pub use ws::{ClientKind, ClientMessage, Location, LocationError, ServerMessage, WithdrawReason};

@@ -56,6 +56,21 @@ fn every_fixture_parses_and_round_trips() {
                     obj.remove("ref");
                 }
                 (round_trip::<ClientMessage>(example), without_ref)
+            } else if name.starts_with("http-operator-me") {
+                (
+                    round_trip::<hail_protocol::operator::MonitorMe>(example),
+                    example.clone(),
+                )
+            } else if name.starts_with("http-operator-action") {
+                (
+                    round_trip::<hail_protocol::operator::ActionResponse>(example),
+                    example.clone(),
+                )
+            } else if name.starts_with("http-operator-audit") {
+                (
+                    round_trip::<hail_protocol::operator::AuditResponse>(example),
+                    example.clone(),
+                )
             } else if name.starts_with("http-monitor-overview") {
                 (round_trip::<Overview>(example), example.clone())
             } else if name.starts_with("http-monitor-dispatches") {

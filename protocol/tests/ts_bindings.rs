@@ -6,7 +6,7 @@
 //! difference from the checked-in files.
 #![cfg(feature = "ts")]
 
-use hail_protocol::{close, error, geo, http, ids, model, monitor, ride, ws};
+use hail_protocol::{close, error, geo, http, ids, model, monitor, operator, ride, ws};
 use std::fmt::Write;
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
@@ -124,6 +124,14 @@ fn wire_ts() -> String {
     decl::<monitor::MonitorMap>(&cfg, o);
     decl::<monitor::SurgeCell>(&cfg, o);
     decl::<monitor::SurgeResponse>(&cfg, o);
+    section(o, "operator.rs");
+    decl::<operator::MonitorRole>(&cfg, o);
+    decl::<operator::MonitorMe>(&cfg, o);
+    decl::<operator::ActionKind>(&cfg, o);
+    decl::<operator::ActionResult>(&cfg, o);
+    decl::<operator::AuditEntry>(&cfg, o);
+    decl::<operator::ActionResponse>(&cfg, o);
+    decl::<operator::AuditResponse>(&cfg, o);
     out
 }
 

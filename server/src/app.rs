@@ -193,6 +193,8 @@ impl Application {
         );
         spawn_metrics_upkeep(metrics.clone(), stop_background.clone(), &background);
 
+        let shutdown = CancellationToken::new();
+        registry.set_drain(config.node_id.clone(), shutdown.clone());
         let node = Arc::new(Node {
             tokens: TokenKeys::new(config.jwt_secret.expose().as_bytes(), config.access_ttl),
             config: config.clone(),
@@ -209,10 +211,14 @@ impl Application {
                 config.ride.surge.demand_window,
             ),
             tasks: TaskTracker::new(),
-            shutdown: CancellationToken::new(),
+            shutdown,
             resync: std::sync::Mutex::new(CancellationToken::new()),
         });
         background.spawn(resync_after_bus_loss(node.clone(), stop_background.clone()));
+        // Operator requests to nodes (drain) come on one shared topic.
+        if let Err(e) = node.subs.sync(crate::keys::Topic::Nodes).await {
+            tracing::warn!("not listening for operator requests to nodes: {e}");
+        }
 
         background.spawn(crate::node::dispatcher::take_over(
             node.clone(),
@@ -363,6 +369,13 @@ impl Application {
         let _ = tokio::time::timeout(Duration::from_secs(1), http).await;
         if let Some(m) = metrics_http {
             let _ = tokio::time::timeout(Duration::from_secs(1), m).await;
+        }
+        if node.registry.drain_requested() {
+            // Drained by an operator: leave the nodes list now rather than
+            // show as down until forgotten.
+            if let Err(e) = node.presence.forget(node.id()).await {
+                tracing::warn!("drained node still listed: {e}");
+            }
         }
         tracing::info!("stopped");
         Ok(())

@@ -10,6 +10,9 @@ pub enum Topic {
     User(UserId),
     /// The dispatcher of one trip (on the node that took the request).
     Trip(TripId),
+    /// Every node: operator requests for one node (e.g. drain), which
+    /// each node reads and the named one obeys.
+    Nodes,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +68,7 @@ impl Keys {
         match topic {
             Topic::User(id) => format!("{}user:{id}", self.prefix),
             Topic::Trip(id) => format!("{}trip:{id}", self.prefix),
+            Topic::Nodes => format!("{}nodes:control", self.prefix),
         }
     }
 
@@ -76,6 +80,9 @@ impl Keys {
         }
         if let Some(id) = rest.strip_prefix("trip:") {
             return id.parse().ok().map(Topic::Trip);
+        }
+        if rest == "nodes:control" {
+            return Some(Topic::Nodes);
         }
         None
     }
@@ -92,6 +99,7 @@ mod tests {
         let trip = Topic::Trip(TripId::new());
         assert_eq!(keys.topic(&keys.channel(user)), Some(user));
         assert_eq!(keys.topic(&keys.channel(trip)), Some(trip));
+        assert_eq!(keys.topic(&keys.channel(Topic::Nodes)), Some(Topic::Nodes));
         assert_eq!(Keys::new("t2:").topic(&keys.channel(user)), None);
         assert!(keys.drivers_geo().starts_with("t1:"));
         assert!(keys.drivers_seen().starts_with("t1:"));

@@ -12,7 +12,8 @@
 //! - `monitor`   heartbeats and the admin views built from them (reads `node`)
 //! - `node`      commands, per-trip dispatchers, the local registry (sessions,
 //!   kicks, control messages), GPS writer, this node's live figures, the ride
-//!   product (quotes, fares, ratings) and the surge board
+//!   product (quotes, fares, ratings), the surge board, and operator actions
+//!   (cancel, re-dispatch, disconnect, suspend, drain)
 //! - `domain`    pure decisions: trip state machine, dispatch rounds and their
 //!   candidates, accounts (username, password rules, display name), the
 //!   served area, device clocks, and prices: money, fares, estimates/ETA,

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hail_protocol::Role;
+use hail_protocol::{MonitorRole, Role};
 use hail_server::app::{open_store, Application};
 use hail_server::config::Config;
 use hail_server::domain::account::NewAccount;
@@ -33,14 +33,23 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Create an admin account.
+    /// Create an admin account (a monitor user).
     Create {
         #[arg(long)]
         username: String,
+        /// The password on the command line (visible to `ps`: prefer the
+        /// prompt or `--password-stdin`). Without it, it is asked for.
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from the first line of stdin.
         #[arg(long)]
-        password: String,
+        password_stdin: bool,
         #[arg(long)]
         name: Option<String>,
+        /// `operator` (may act: cancel, suspend, drain ...) or `viewer`
+        /// (read-only).
+        #[arg(long, default_value = "operator", value_parser = parse_role)]
+        role: MonitorRole,
     },
 }
 
@@ -74,18 +83,47 @@ async fn main() -> anyhow::Result<()> {
                 AdminCommand::Create {
                     username,
                     password,
+                    password_stdin,
                     name,
+                    role,
                 },
         } => {
+            let password = read_password(password, password_stdin)?;
             let account = NewAccount::parse(&username, password, name.as_deref())?;
             let store = open_store(&config).await?;
             let user = hail_server::http::auth::create_user(&*store, account, Role::Admin)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("created admin {} ({})", user.username, user.id);
+            store.set_monitor_role(user.id, role).await?;
+            println!(
+                "created admin {} ({}) as {}",
+                user.username,
+                user.id,
+                role.as_str()
+            );
             Ok(())
         }
     }
+}
+
+fn parse_role(s: &str) -> Result<MonitorRole, String> {
+    MonitorRole::parse(s).ok_or_else(|| format!("{s:?}: viewer or operator"))
+}
+
+/// `--password`, else the first line of stdin (`--password-stdin`), else
+/// a prompt that does not echo.
+fn read_password(arg: Option<String>, from_stdin: bool) -> anyhow::Result<String> {
+    if let Some(p) = arg {
+        return Ok(p);
+    }
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    rpassword::prompt_password("password: ").context("reading the password")
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -5,6 +5,8 @@ export interface AdminAccount {
   username: string;
   password: string;
   name: string;
+  /** `--role` (issue 15): `operator` when absent, as the CLI's default. */
+  role?: 'viewer' | 'operator';
 }
 
 /**
@@ -14,7 +16,17 @@ export interface AdminAccount {
 export async function createAdmin(server: HailServer, admin: AdminAccount): Promise<void> {
   const child = spawn(
     HAIL_BIN,
-    ['admin', 'create', '--username', admin.username, '--password', admin.password, '--name', admin.name],
+    [
+      'admin',
+      'create',
+      '--username',
+      admin.username,
+      '--password',
+      admin.password,
+      '--name',
+      admin.name,
+      ...(admin.role === undefined ? [] : ['--role', admin.role]),
+    ],
     {
       env: { PATH: process.env.PATH ?? '', HAIL_DEV: '1', HAIL_DATA_DIR: server.dataDir, RUST_LOG: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],

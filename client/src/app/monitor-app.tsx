@@ -3,10 +3,12 @@
 // one Server-Sent Events stream: counters, nodes, throughput, dispatches and
 // their timelines, the live map and the background tasks.
 
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { AuthScreen } from '../features/auth/auth-screen.tsx';
 import { useAuth, type Auth } from '../features/auth/use-auth.ts';
 import { FleetMap } from '../features/map/fleet-map.tsx';
+import { DrainButton, TripActions, UserActions } from '../features/monitor/actions.tsx';
+import { AuditLog } from '../features/monitor/audit-log.tsx';
 import { Counters } from '../features/monitor/counters.tsx';
 import { STREAM_LIMIT, type OutcomeFilter } from '../features/monitor/dispatch-filter.ts';
 import { DispatchTable } from '../features/monitor/dispatch-table.tsx';
@@ -18,6 +20,8 @@ import { TasksTable } from '../features/monitor/tasks-table.tsx';
 import { ThroughputCharts } from '../features/monitor/throughput-charts.tsx';
 import { useDispatchDetail, useDispatchList, useSurgeBoard } from '../features/monitor/use-dispatches.ts';
 import { useMonitor } from '../features/monitor/use-monitor.ts';
+import { useMonitorRole } from '../features/monitor/use-monitor-role.ts';
+import { operatorApi } from '../features/monitor/operator-api.ts';
 import type { User } from '../lib/protocol.ts';
 import { useNow } from '../lib/use-now.ts';
 import { AppHeader } from './app-header.tsx';
@@ -50,6 +54,12 @@ function MonitorHome({ auth, user }: HomeProps) {
   const serverNow = useNow(1_000) + monitor.clockOffsetMs;
   const select = useCallback((tripId: string) => setSelected(tripId), []);
   const stale = monitor.connection.state !== 'open' && monitor.overview !== null;
+  // Operator actions (issue 15): buttons for operators only; each answered
+  // action reloads the audit log.
+  const ops = useMemo(() => operatorApi(auth.api), [auth.api]);
+  const role = useMonitorRole(ops);
+  const [auditVersion, setAuditVersion] = useState(0);
+  const acted = useCallback(() => setAuditVersion((v) => v + 1), []);
 
   return (
     <div className="app">
@@ -63,7 +73,10 @@ function MonitorHome({ auth, user }: HomeProps) {
         <StreamErrors fatal={monitor.fatal} errors={monitor.errors} />
         {stale && <StaleNotice at={monitor.overview?.at ?? null} />}
         <Counters overview={monitor.overview} />
-        <NodesTable overview={monitor.overview} />
+        <NodesTable
+          overview={monitor.overview}
+          actions={role === 'operator' ? (id) => <DrainButton nodeId={id} role={role} api={ops} onDone={acted} /> : undefined}
+        />
         <ThroughputCharts samples={monitor.samples} />
         <div className={`monitor__dispatches${selected === null ? '' : ' monitor__dispatches--open'}`}>
           <DispatchTable
@@ -77,17 +90,31 @@ function MonitorHome({ auth, user }: HomeProps) {
             error={list.error}
           />
           {selected !== null && (
-            <DispatchTimeline
-              tripId={selected}
-              detail={detail.data}
-              error={detail.error}
-              onClose={() => setSelected(null)}
-            />
+            <div className="monitor__detail">
+              <DispatchTimeline
+                tripId={selected}
+                detail={detail.data}
+                error={detail.error}
+                onClose={() => setSelected(null)}
+              />
+              {detail.data !== null && detail.data.dispatch.trip_id === selected && (
+                <TripActions
+                  key={`${selected}-${detail.data.dispatch.status}`}
+                  tripId={selected}
+                  status={detail.data.dispatch.status}
+                  role={role}
+                  api={ops}
+                  onDone={acted}
+                />
+              )}
+            </div>
           )}
         </div>
         <FleetMap map={monitor.map} selectedTripId={selected} onSelectTrip={select} />
         <SurgeTable board={surge.data} serverNow={serverNow} error={surge.error} />
         <TasksTable tasks={monitor.tasks} serverNow={serverNow} />
+        <UserActions role={role} api={ops} onDone={acted} />
+        <AuditLog api={ops} version={auditVersion} />
       </main>
     </div>
   );

@@ -26,6 +26,7 @@ import {
   parseSurgeResponse,
   parseTasksResponse,
 } from './monitor-protocol.ts';
+import { parseActionResponse, parseAuditResponse, parseMonitorMe } from './operator-protocol.ts';
 import {
   parseFaresResponse,
   parseQuoteRequest,
@@ -55,6 +56,9 @@ const HTTP_PARSERS: Record<string, (value: unknown) => unknown> = {
   'http-monitor-tasks': parseTasksResponse,
   'http-monitor-map': parseMonitorMap,
   'http-monitor-surge': parseSurgeResponse,
+  'http-operator-me': parseMonitorMe,
+  'http-operator-action': parseActionResponse,
+  'http-operator-audit': parseAuditResponse,
   // The ride product (protocol/src/ride.rs, lib/ride-protocol.ts).
   'http-fares-response': parseFaresResponse,
   'http-quote-request': parseQuoteRequest,

@@ -182,6 +182,9 @@ async fn login(
         .map_err(hash_error)?;
     match user {
         Some(user) if ok => {
+            // The right password of a suspended account: say so (it is
+            // no guess), and leave its failure count alone.
+            refuse_suspended(&state, user.id).await?;
             if let Err(e) = throttle.succeeded(&req.username, ip).await {
                 // The log-in is good; old failures merely stay counted.
                 tracing::warn!("cannot clear failed log-ins: {e}");
@@ -210,6 +213,7 @@ async fn refresh(
         .await?
     {
         Rotation::Rotated { user_id, family } => {
+            refuse_suspended(&state, user_id).await?;
             let user = state
                 .node
                 .store
@@ -247,6 +251,16 @@ async fn logout(
     } else {
         Err(ApiError::Unauthorized("invalid refresh token"))
     }
+}
+
+/// 403 for a suspended account (log-in and refresh): its tokens are
+/// already refused everywhere, as `user_by_id` does not find it.
+async fn refuse_suspended(state: &AppState, id: UserId) -> Result<(), ApiError> {
+    let account = state.node.store.account(id).await?;
+    if account.is_some_and(|a| a.suspended) {
+        return Err(ApiError::Forbidden("account suspended"));
+    }
+    Ok(())
 }
 
 /// A fresh access token and the next refresh token of `family`.

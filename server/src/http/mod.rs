@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod limits;
 pub mod monitor;
+pub mod operator;
 pub mod photo;
 pub mod ride;
 pub mod security_headers;
@@ -48,7 +49,8 @@ pub fn app(
                 .merge(trips::router())
                 .merge(ride::router())
                 .merge(photo::router())
-                .merge(monitor::router()),
+                .merge(monitor::router())
+                .merge(operator::router()),
         )
         .merge(upgrades)
         .merge(health::router());

@@ -32,8 +32,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// An admin, from `Authorization: Bearer` or, for `EventSource` (which
-/// cannot set headers), a `token` query parameter.
-pub struct Admin;
+/// cannot set headers), a `token` query parameter. Viewers and operators
+/// alike (`http::operator` tells them apart).
+pub struct Admin(pub hail_protocol::User);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
@@ -56,7 +57,7 @@ impl FromRequestParts<AppState> for Admin {
         if user.role != Role::Admin {
             return Err(ApiError::Forbidden("the monitor is for admins"));
         }
-        Ok(Admin)
+        Ok(Admin(user))
     }
 }
 

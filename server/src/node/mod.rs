@@ -4,6 +4,7 @@
 pub mod dispatcher;
 pub mod gps;
 pub mod live;
+pub mod operator;
 pub mod registry;
 pub mod ride;
 pub mod subscriptions;

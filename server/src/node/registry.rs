@@ -63,6 +63,9 @@ pub enum Control {
     /// The account was deleted (or suspended): close every socket with
     /// [`close::REVOKED`].
     Revoke,
+    /// An operator closed the user's sockets ([`close::POLICY`]); the
+    /// account stays usable, so clients may reconnect.
+    Disconnect,
 }
 
 impl Control {
@@ -88,8 +91,32 @@ impl Control {
     }
 }
 
+/// A request to one node, on [`Topic::Nodes`] (every node reads it).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeControl {
+    /// Drain as on SIGTERM: hand over dispatches, close sockets with 1001,
+    /// stop, and leave the nodes list.
+    Drain { node: String },
+}
+
+impl NodeControl {
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// What a drain request cancels: this node's shutdown token.
+struct Drain {
+    node_id: String,
+    shutdown: CancellationToken,
+    requested: std::sync::atomic::AtomicBool,
+}
+
 #[derive(Default)]
 pub struct Registry {
+    /// Set once at start: lets a [`NodeControl::Drain`] for this node stop it.
+    drain: std::sync::OnceLock<Drain>,
     /// This node's live figures (connections by role, outbox drops).
     live: Arc<Live>,
     next_id: AtomicU64,
@@ -102,6 +129,36 @@ impl Registry {
         Self {
             live,
             ..Self::default()
+        }
+    }
+
+    /// Who this node is and the token a drain request cancels (the same
+    /// one SIGTERM cancels, so a drain runs the same path).
+    pub fn set_drain(&self, node_id: String, shutdown: CancellationToken) {
+        let _ = self.drain.set(Drain {
+            node_id,
+            shutdown,
+            requested: std::sync::atomic::AtomicBool::new(false),
+        });
+    }
+
+    /// Whether this node stopped because an operator drained it.
+    pub fn drain_requested(&self) -> bool {
+        self.drain
+            .get()
+            .is_some_and(|d| d.requested.load(Ordering::Relaxed))
+    }
+
+    fn control_node(&self, payload: &[u8]) {
+        match serde_json::from_slice::<NodeControl>(payload) {
+            Ok(NodeControl::Drain { node }) => {
+                if let Some(d) = self.drain.get().filter(|d| d.node_id == node) {
+                    tracing::info!("drain requested by an operator");
+                    d.requested.store(true, Ordering::Relaxed);
+                    d.shutdown.cancel();
+                }
+            }
+            Err(e) => tracing::error!("undecodable node control message: {e}"),
         }
     }
 
@@ -195,6 +252,7 @@ impl Registry {
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
                 .contains_key(&t),
+            Topic::Nodes => true,
         }
     }
 
@@ -235,6 +293,9 @@ impl Inbound for Registry {
                     Some(Control::Revoke) => {
                         self.kick_user(user, close::REVOKED, "account revoked")
                     }
+                    Some(Control::Disconnect) => {
+                        self.kick_user(user, close::POLICY, "disconnected by an operator")
+                    }
                     None => tracing::error!(%user, "undecodable control message"),
                 }
             }
@@ -246,6 +307,7 @@ impl Inbound for Registry {
                 Ok(signal) => self.deliver_to_dispatcher(trip, signal),
                 Err(e) => tracing::error!(%trip, "undecodable dispatch signal: {e}"),
             },
+            Topic::Nodes => self.control_node(payload),
         }
     }
 }
@@ -253,6 +315,23 @@ impl Inbound for Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_drain_request_stops_the_named_node_only() {
+        let reg = Registry::default();
+        let token = CancellationToken::new();
+        reg.set_drain("node-a".into(), token.clone());
+        let other = NodeControl::Drain {
+            node: "node-b".into(),
+        };
+        reg.deliver(Topic::Nodes, &other.encode());
+        assert!(!token.is_cancelled() && !reg.drain_requested());
+        let mine = NodeControl::Drain {
+            node: "node-a".into(),
+        };
+        reg.deliver(Topic::Nodes, &mine.encode());
+        assert!(token.is_cancelled() && reg.drain_requested());
+    }
 
     fn handle(reg: &Registry, cap: usize) -> (SessionHandle, mpsc::Receiver<Arc<ServerMessage>>) {
         let (tx, rx) = mpsc::channel(cap);

@@ -2,12 +2,14 @@
 //! store run the same node code.
 
 pub mod dispatch_log;
+pub mod operator;
 pub mod postgres;
 mod rows;
 mod sql;
 pub mod sqlite;
 
 pub use dispatch_log::RoundRecord;
+pub use operator::OperatorStore;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -207,11 +209,18 @@ pub struct TripFilter {
 }
 
 /// Everything a node persists, grouped by concern; each backend implements
-/// the parts in its own `users`, `trips`, `dispatch`, `gps`, `monitor` and
-/// `ride` files. Callers hold `Arc<dyn Store>` and call any part's methods on it.
+/// the parts in its own `users`, `trips`, `dispatch`, `gps`, `monitor`,
+/// `ride` and `operator` files. Callers hold `Arc<dyn Store>` and call any part's methods on it.
 #[async_trait]
 pub trait Store:
-    UserStore + TripStore + DispatchStore + GpsStore + MonitorStore + RideStore + 'static
+    UserStore
+    + TripStore
+    + DispatchStore
+    + GpsStore
+    + MonitorStore
+    + RideStore
+    + OperatorStore
+    + 'static
 {
     /// Answers when the backend does (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -16,7 +16,7 @@ pub(crate) fn lite(pg: &str) -> String {
 pub(crate) const USER_BY_USERNAME: &str =
     "SELECT id, username, role, name, password_hash FROM users WHERE lower(username) = lower($1)";
 pub(crate) const USER_BY_ID: &str =
-    "SELECT id, username, role, name FROM users WHERE id = $1 AND deleted_at IS NULL";
+    "SELECT id, username, role, name FROM users WHERE id = $1 AND deleted_at IS NULL AND suspended_at IS NULL";
 /// Whether the account exists and whether it is on an active trip.
 pub(crate) const USER_DELETABLE: &str =
     "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL), \

@@ -17,6 +17,7 @@ mod lifecycle;
 mod login_throttle;
 mod monitor;
 mod multinode;
+mod operator;
 mod outages;
 mod proxy;
 mod restart;

@@ -2,10 +2,17 @@
 // listens, up or down, what it carries. A down node's figures are zero (the
 // server's rule: its last words are not its state).
 
+import type { ReactNode } from 'react';
 import type { Overview } from '../../lib/monitor-protocol.ts';
 import { formatAge, formatRate, formatUptime, fullTime, msBetween } from './format.ts';
 
-export function NodesTable({ overview }: { overview: Overview | null }) {
+export interface NodesTableProps {
+  overview: Overview | null;
+  /** Per-node actions (an operator's Drain); no column without it. */
+  actions?: ((nodeId: string) => ReactNode) | undefined;
+}
+
+export function NodesTable({ overview, actions }: NodesTableProps) {
   const nodes = overview?.nodes ?? [];
   return (
     <section className="panel monitor__panel" aria-labelledby="monitor-nodes-title">
@@ -42,6 +49,11 @@ export function NodesTable({ overview }: { overview: Overview | null }) {
                 Outbox drops
               </th>
               <th scope="col">Last seen</th>
+              {actions !== undefined && (
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -64,6 +76,7 @@ export function NodesTable({ overview }: { overview: Overview | null }) {
                 <td title={fullTime(node.last_seen)}>
                   {overview === null ? '' : formatAge(msBetween(node.last_seen, overview.at))}
                 </td>
+                {actions !== undefined && <td>{node.status === 'up' ? actions(node.id) : null}</td>}
               </tr>
             ))}
           </tbody>

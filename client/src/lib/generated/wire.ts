@@ -548,3 +548,53 @@ demand_window_s: number,
  * Only cells with supply or demand; surging ones first.
  */
 cells: Array<SurgeCell>, };
+
+// ---- operator.rs ----
+
+/**
+ * What a monitor user may do: `viewer` reads, `operator` also acts.
+ */
+export type MonitorRole = "viewer" | "operator";
+
+/**
+ * `GET /api/monitor/me`: the admin behind the token and their role, so
+ * the monitor shows action buttons to operators only.
+ */
+export type MonitorMe = { id: UserId, username: string, role: MonitorRole, };
+
+/**
+ * What an operator did.
+ */
+export type ActionKind = "cancel_trip" | "redispatch" | "disconnect" | "suspend" | "unsuspend" | "drain_node";
+
+/**
+ * How an action ended: `done` (it changed something), `unchanged` (it
+ * was already so: actions are idempotent) or `refused` (e.g. the trip is
+ * over; `detail` says why).
+ */
+export type ActionResult = "done" | "unchanged" | "refused";
+
+/**
+ * One audit log entry: who did what to which target, when, and how it
+ * ended. `target` is a trip id, a user id or a node id (by `action`).
+ */
+export type AuditEntry = { 
+/**
+ * Increasing; the page cursor (`before`).
+ */
+id: number, at: string, actor_id: UserId, actor_username: string, action: ActionKind, target: string, result: ActionResult, 
+/**
+ * A short human-readable note (e.g. why it was refused).
+ */
+detail?: string, };
+
+/**
+ * The answer to every action: its audit entry.
+ */
+export type ActionResponse = { entry: AuditEntry, };
+
+/**
+ * `GET /api/monitor/audit?target=&before=&limit=`: newest first;
+ * `next_before` is the cursor of the next page (absent on the last).
+ */
+export type AuditResponse = { entries: Array<AuditEntry>, next_before?: number, };

@@ -7,6 +7,7 @@ use super::*;
 mod dispatch;
 mod gps;
 mod monitor;
+mod operator;
 mod ride;
 mod trips;
 mod users;

@@ -19,6 +19,7 @@ macro_rules! lite {
 mod dispatch;
 mod gps;
 mod monitor;
+mod operator;
 mod ride;
 mod trips;
 mod users;

@@ -1,0 +1,128 @@
+// The operator's buttons: each asks to confirm in place ("Cancel trip" ->
+// "Cancel this trip ...? Yes / No"), then calls the API and reports the
+// audit entry's result. Nothing renders for a viewer.
+
+import { useState, type FormEvent } from 'react';
+import type { MonitorRole } from '../../lib/operator-protocol.ts';
+import type { TripStatus } from '../../lib/protocol.ts';
+import {
+  ACTION_LABELS,
+  USER_ACTIONS,
+  canAct,
+  confirmText,
+  resultText,
+  tripActions,
+  type Action,
+} from './actions.ts';
+import type { OperatorApi } from './operator-api.ts';
+
+export interface ActionProps {
+  api: OperatorApi;
+  /** Called after each answered action (e.g. to reload the audit log). */
+  onDone: () => void;
+}
+
+export function ActionButton({ action, api, onDone }: ActionProps & { action: Action }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const label = ACTION_LABELS[action.kind];
+
+  async function run() {
+    setBusy(true);
+    try {
+      const res = await api.act(action);
+      setOutcome({ ok: true, text: `${label}: ${resultText(res.entry)}` });
+    } catch (e) {
+      setOutcome({ ok: false, text: `${label}: ${e instanceof Error ? e.message : String(e)}` });
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+      onDone();
+    }
+  }
+
+  return (
+    <span className="operator-action">
+      {confirming ? (
+        <span role="group" aria-label={`Confirm ${label}`}>
+          <span>{confirmText(action)}</span>{' '}
+          <button type="button" className="small" disabled={busy} onClick={() => void run()}>
+            Yes
+          </button>{' '}
+          <button type="button" className="small" disabled={busy} onClick={() => setConfirming(false)}>
+            No
+          </button>
+        </span>
+      ) : (
+        <button type="button" className="small" onClick={() => setConfirming(true)}>
+          {label}
+        </button>
+      )}
+      {outcome !== null && (
+        <span role="status" className={outcome.ok ? 'muted' : 'error'}>
+          {' '}
+          {outcome.text}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** Cancel trip / Re-dispatch for the trip shown, as its status allows. */
+export function TripActions({
+  tripId,
+  status,
+  role,
+  ...props
+}: ActionProps & { tripId: string; status: TripStatus; role: MonitorRole | null }) {
+  const kinds = tripActions(status, role);
+  if (kinds.length === 0) return null;
+  return (
+    <div className="operator-actions" aria-label="Trip actions">
+      {kinds.map((kind) => (
+        <ActionButton key={kind} action={{ kind, tripId }} {...props} />
+      ))}
+    </div>
+  );
+}
+
+/** Drain, in the node's row. */
+export function DrainButton({ nodeId, role, ...props }: ActionProps & { nodeId: string; role: MonitorRole | null }) {
+  if (!canAct(role)) return null;
+  return <ActionButton action={{ kind: 'drain_node', nodeId }} {...props} />;
+}
+
+/** Acts on a rider or driver by id (users are not listed in the monitor). */
+export function UserActions({ role, ...props }: ActionProps & { role: MonitorRole | null }) {
+  const [draft, setDraft] = useState('');
+  const [userId, setUserId] = useState<string | null>(null);
+  if (!canAct(role)) return null;
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setUserId(draft.trim() === '' ? null : draft.trim());
+  }
+  return (
+    <section className="panel monitor__panel" aria-labelledby="monitor-users-title">
+      <div className="panel__head">
+        <h2 id="monitor-users-title">Users</h2>
+      </div>
+      <form onSubmit={submit}>
+        <label>
+          User id <input value={draft} onChange={(e) => setDraft(e.target.value)} spellCheck={false} />
+        </label>{' '}
+        <button type="submit" className="small">
+          Select
+        </button>
+      </form>
+      {userId !== null && (
+        <div className="operator-actions" aria-label="User actions">
+          <code>{userId}</code>{' '}
+          {USER_ACTIONS.map((kind) => (
+            <ActionButton key={`${kind}-${userId}`} action={{ kind, userId }} {...props} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,98 @@
+// The audit log panel: every operator action, newest first (who, what,
+// when, target, result), filterable by target, paged with "Older". Reloads
+// when `version` changes (after an action from this page).
+
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { AuditEntry } from '../../lib/operator-protocol.ts';
+import { ACTION_LABELS, resultText } from './actions.ts';
+import { clockTime, fullTime } from './format.ts';
+import type { OperatorApi } from './operator-api.ts';
+
+export interface AuditLogProps {
+  api: OperatorApi;
+  version: number;
+}
+
+export function AuditLog({ api, version }: AuditLogProps) {
+  const [draft, setDraft] = useState('');
+  const [target, setTarget] = useState('');
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const [next, setNext] = useState<number | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(
+    async (before?: number) => {
+      try {
+        const page = await api.audit({ target, before });
+        setEntries((old) => (before === undefined ? page.entries : [...(old ?? []), ...page.entries]));
+        setNext(page.next_before);
+        setError(null);
+      } catch (e) {
+        setError(e instanceof Error ? e.message : String(e));
+      }
+    },
+    [api, target],
+  );
+
+  useEffect(() => {
+    void load();
+  }, [load, version]);
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setTarget(draft);
+  }
+
+  return (
+    <section className="panel monitor__panel" aria-labelledby="monitor-audit-title">
+      <div className="panel__head">
+        <h2 id="monitor-audit-title">Audit log</h2>
+        <form onSubmit={submit} className="monitor__filters">
+          <label>
+            Target <input value={draft} onChange={(e) => setDraft(e.target.value)} spellCheck={false} />
+          </label>{' '}
+          <button type="submit" className="small">
+            Filter
+          </button>
+        </form>
+      </div>
+      {error !== null && (
+        <p role="alert" className="error">
+          Could not read the audit log: {error}
+        </p>
+      )}
+      <div className="table-scroll">
+        <table aria-label="Audit log" className="grid-table">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(entries ?? []).map((e) => (
+              <tr key={e.id} className={e.result === 'refused' ? 'row--bad' : undefined}>
+                <td title={fullTime(e.at)}>{clockTime(e.at)}</td>
+                <td>{e.actor_username}</td>
+                <td>{ACTION_LABELS[e.action]}</td>
+                <td>
+                  <code>{e.target}</code>
+                </td>
+                <td>{resultText(e)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {entries !== null && entries.length === 0 && <p className="muted">No action has been taken.</p>}
+      {next !== undefined && (
+        <button type="button" className="small" onClick={() => void load(next)}>
+          Older
+        </button>
+      )}
+    </section>
+  );
+}
