@@ -10,6 +10,7 @@
 //! - `error`    the error codes shared by HTTP and WebSocket
 //! - `close`    the WebSocket close codes and which ones to reconnect after
 //! - `monitor`  the admin monitor API (an extension)
+//! - `history`  the monitor's per-minute rollups, read back by range
 //! - `ride`     prices, vehicles, ratings, quotes, cancel reasons, receipts
 //!
 //! With the `ts` feature every wire type also derives `ts_rs::TS`;
@@ -19,6 +20,7 @@
 pub mod close;
 pub mod error;
 pub mod geo;
+pub mod history;
 pub mod http;
 pub mod ids;
 pub mod model;
@@ -27,6 +29,7 @@ pub mod ride;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use history::{HistoryPoint, HistoryRange, HistoryResponse};
 pub use geo::{Place, Position, PositionError};
 pub use ids::{TripId, UserId};
 pub use model::{CancelledBy, Role, Trip, TripStatus, TripUser, User};

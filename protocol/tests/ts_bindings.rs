@@ -6,7 +6,7 @@
 //! difference from the checked-in files.
 #![cfg(feature = "ts")]
 
-use hail_protocol::{close, error, geo, http, ids, model, monitor, ride, ws};
+use hail_protocol::{close, error, geo, history, http, ids, model, monitor, ride, ws};
 use std::fmt::Write;
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
@@ -124,6 +124,12 @@ fn wire_ts() -> String {
     decl::<monitor::MonitorMap>(&cfg, o);
     decl::<monitor::SurgeCell>(&cfg, o);
     decl::<monitor::SurgeResponse>(&cfg, o);
+    section(o, "history.rs");
+    decl::<history::HistoryRange>(&cfg, o);
+    decl::<history::Latency>(&cfg, o);
+    decl::<history::NodeConnections>(&cfg, o);
+    decl::<history::HistoryPoint>(&cfg, o);
+    decl::<history::HistoryResponse>(&cfg, o);
     out
 }
 

@@ -229,6 +229,7 @@ impl Application {
             &background,
         );
         crate::node::ride::spawn_quote_pruner(node.clone(), stop_background.clone(), &background);
+        crate::node::rollup::spawn(node.clone(), stop_background.clone(), &background);
 
         let listener = TcpListener::bind(config.bind)
             .await

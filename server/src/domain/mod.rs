@@ -14,6 +14,7 @@ pub mod money;
 pub mod password_rules;
 mod point;
 pub mod rating;
+pub mod rollup;
 pub mod surge;
 pub mod track;
 pub mod trip;

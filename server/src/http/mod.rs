@@ -8,6 +8,7 @@ pub mod client_ip;
 pub mod error;
 pub mod health;
 pub mod limits;
+pub mod history;
 pub mod monitor;
 pub mod photo;
 pub mod ride;
@@ -48,7 +49,8 @@ pub fn app(
                 .merge(trips::router())
                 .merge(ride::router())
                 .merge(photo::router())
-                .merge(monitor::router()),
+                .merge(monitor::router())
+                .merge(history::router()),
         )
         .merge(upgrades)
         .merge(health::router());

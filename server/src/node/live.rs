@@ -17,6 +17,8 @@ pub struct Live {
     messages_in: AtomicU64,
     messages_out: AtomicU64,
     outbox_drops: AtomicU64,
+    /// GPS points written since start (the rollups take differences).
+    gps_written: AtomicU64,
     tasks: [TaskCell; Task::ALL.len()],
 }
 
@@ -35,6 +37,7 @@ impl Live {
             messages_in: AtomicU64::new(0),
             messages_out: AtomicU64::new(0),
             outbox_drops: AtomicU64::new(0),
+            gps_written: AtomicU64::new(0),
             tasks: [const { TaskCell::new() }; Task::ALL.len()],
         }
     }
@@ -65,6 +68,15 @@ impl Live {
 
     pub fn outbox_drop(&self) {
         self.outbox_drops.fetch_add(1, Relaxed);
+    }
+
+    pub fn gps_written(&self, n: usize) {
+        self.gps_written.fetch_add(n as u64, Relaxed);
+    }
+
+    /// GPS points written since start.
+    pub fn gps_written_total(&self) -> u64 {
+        self.gps_written.load(Relaxed)
     }
 
     pub fn connections(&self) -> RoleCounts {
@@ -111,10 +123,12 @@ pub enum Task {
     Surge,
     /// Deleting quotes long expired.
     QuotePrune,
+    /// Writing this node's per-minute rollups and pruning old ones.
+    Rollup,
 }
 
 impl Task {
-    pub const ALL: [Task; 9] = [
+    pub const ALL: [Task; 10] = [
         Task::DispatchRound,
         Task::OfferExpiry,
         Task::TripExpiry,
@@ -124,6 +138,7 @@ impl Task {
         Task::GpsWriter,
         Task::Surge,
         Task::QuotePrune,
+        Task::Rollup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +152,7 @@ impl Task {
             Task::GpsWriter => "gps_writer",
             Task::Surge => "surge_board",
             Task::QuotePrune => "quote_prune",
+            Task::Rollup => "rollup",
         }
     }
 }

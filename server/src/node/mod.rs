@@ -6,6 +6,7 @@ pub mod gps;
 pub mod live;
 pub mod registry;
 pub mod ride;
+pub mod rollup;
 pub mod subscriptions;
 pub mod surge;
 pub mod trips;

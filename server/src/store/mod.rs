@@ -3,11 +3,13 @@
 
 pub mod dispatch_log;
 pub mod postgres;
+pub mod rollup;
 mod rows;
 mod sql;
 pub mod sqlite;
 
 pub use dispatch_log::RoundRecord;
+pub use rollup::{MinuteFacts, RollupStore};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -207,11 +209,18 @@ pub struct TripFilter {
 }
 
 /// Everything a node persists, grouped by concern; each backend implements
-/// the parts in its own `users`, `trips`, `dispatch`, `gps`, `monitor` and
-/// `ride` files. Callers hold `Arc<dyn Store>` and call any part's methods on it.
+/// the parts in its own `users`, `trips`, `dispatch`, `gps`, `monitor`,
+/// `ride` and `rollup` files. Callers hold `Arc<dyn Store>` and call any part's methods on it.
 #[async_trait]
 pub trait Store:
-    UserStore + TripStore + DispatchStore + GpsStore + MonitorStore + RideStore + 'static
+    UserStore
+    + TripStore
+    + DispatchStore
+    + GpsStore
+    + MonitorStore
+    + RideStore
+    + RollupStore
+    + 'static
 {
     /// Answers when the backend does (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

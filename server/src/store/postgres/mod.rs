@@ -8,6 +8,7 @@ mod dispatch;
 mod gps;
 mod monitor;
 mod ride;
+mod rollup;
 mod trips;
 mod users;
 
