@@ -13,6 +13,7 @@ mod connections;
 mod dispatch;
 mod faults;
 mod harness_smoke;
+mod history;
 mod lifecycle;
 mod login_throttle;
 mod monitor;
