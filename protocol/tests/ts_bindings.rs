@@ -117,6 +117,8 @@ fn wire_ts() -> String {
     decl::<monitor::TimelineEvent>(&cfg, o);
     decl::<monitor::DispatchDetail>(&cfg, o);
     decl::<monitor::TaskStats>(&cfg, o);
+    decl::<monitor::TaskState>(&cfg, o);
+    decl::<monitor::TaskRun>(&cfg, o);
     decl::<monitor::TasksResponse>(&cfg, o);
     decl::<monitor::MapDriver>(&cfg, o);
     decl::<monitor::MapPoint>(&cfg, o);

@@ -379,6 +379,7 @@ fn spawn_sweeper(
     tracker: &TaskTracker,
 ) {
     let every = (stale / 3).max(Duration::from_secs(1));
+    live.task(Task::StaleDriverSweep).set_interval(every);
     tracker.spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {

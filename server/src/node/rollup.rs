@@ -23,6 +23,9 @@ struct Open {
 
 pub fn spawn(node: Arc<Node>, stop: CancellationToken, tracker: &TaskTracker) {
     tracker.spawn(async move {
+        node.live
+            .task(Task::Rollup)
+            .set_interval(node.config.rollup.interval);
         let mut every = tokio::time::interval(node.config.rollup.interval);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut open: Option<Open> = None;

@@ -27,3 +27,4 @@ mod session_limits;
 mod shutdown;
 mod static_files;
 mod surge;
+mod tasks;
