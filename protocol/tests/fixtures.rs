@@ -6,6 +6,7 @@ use hail_protocol::http::{
     LoginRequest, RatingResponse, Receipt, RefreshRequest, SignupRequest, TokenResponse,
     TrackResponse, TripResponse, TripsResponse, UserResponse,
 };
+use hail_protocol::history::HistoryResponse;
 use hail_protocol::monitor::{
     DispatchDetail, DispatchesResponse, MonitorMap, Overview, SurgeResponse, TasksResponse,
 };
@@ -68,6 +69,8 @@ fn every_fixture_parses_and_round_trips() {
                 (round_trip::<TasksResponse>(example), example.clone())
             } else if name.starts_with("http-monitor-surge") {
                 (round_trip::<SurgeResponse>(example), example.clone())
+            } else if name.starts_with("http-history-response") {
+                (round_trip::<HistoryResponse>(example), example.clone())
             } else if name.starts_with("http-fares-response") {
                 (round_trip::<FaresResponse>(example), example.clone())
             } else if name.starts_with("http-quote-request") {

@@ -26,6 +26,7 @@ import {
   parseSurgeResponse,
   parseTasksResponse,
 } from './monitor-protocol.ts';
+import { parseHistoryResponse } from './history-protocol.ts';
 import {
   parseFaresResponse,
   parseQuoteRequest,
@@ -55,6 +56,9 @@ const HTTP_PARSERS: Record<string, (value: unknown) => unknown> = {
   'http-monitor-tasks': parseTasksResponse,
   'http-monitor-map': parseMonitorMap,
   'http-monitor-surge': parseSurgeResponse,
+  // The monitor's history and task runs (protocol/src/history.rs, lib/history-protocol.ts).
+  'http-history-response': parseHistoryResponse,
+  'http-monitor-tasks-runs': parseTasksResponse,
   // The ride product (protocol/src/ride.rs, lib/ride-protocol.ts).
   'http-fares-response': parseFaresResponse,
   'http-quote-request': parseQuoteRequest,

@@ -470,7 +470,35 @@ mean_duration_ms: number | null,
 /**
  * Work waiting (queued GPS points, live dispatchers).
  */
-backlog: number, last_error: string | null, };
+backlog: number, last_error: string | null, 
+/**
+ * *(issue 15)* How often the task runs, for a periodic one (absent:
+ * it runs on events, as `dispatch_round` and `gps_writer` do).
+ */
+interval_ms?: number, 
+/**
+ * *(issue 15)* How the last run ended (absent: it never ran).
+ */
+state?: TaskState, 
+/**
+ * *(issue 15)* When a periodic task runs next: its last run plus its
+ * interval.
+ */
+next_run_at?: string, 
+/**
+ * *(issue 15)* The last runs, newest first (at most 10).
+ */
+recent?: Array<TaskRun>, };
+
+/**
+ * How one run of a task ended, like a task's state in Flower.
+ */
+export type TaskState = "ok" | "failed";
+
+/**
+ * One finished run of a background task.
+ */
+export type TaskRun = { at: string, state: TaskState, duration_ms: number, error?: string, };
 
 export type TasksResponse = { tasks: Array<TaskStats>, };
 
@@ -548,3 +576,55 @@ demand_window_s: number,
  * Only cells with supply or demand; surging ones first.
  */
 cells: Array<SurgeCell>, };
+
+// ---- history.rs ----
+
+/**
+ * The ranges `GET /api/monitor/history?range=` accepts.
+ */
+export type HistoryRange = "1h" | "24h" | "7d";
+
+/**
+ * Dispatch latency (request to accept) percentiles, in milliseconds.
+ */
+export type Latency = { p50_ms: number, p90_ms: number, p99_ms: number, 
+/**
+ * How many accepted dispatches the figures are over.
+ */
+samples: number, };
+
+/**
+ * One node's open connections (all roles) at the end of a bucket.
+ */
+export type NodeConnections = { node: string, connections: number, };
+
+/**
+ * One bucket of the history, summed over the nodes.
+ */
+export type HistoryPoint = { 
+/**
+ * The bucket's start.
+ */
+at: string, 
+/**
+ * Trips that reached each status within the bucket.
+ */
+trips: TripCounts, 
+/**
+ * `None` when no dispatch was accepted within the bucket.
+ */
+dispatch_latency: Latency | null, 
+/**
+ * GPS points written within the bucket.
+ */
+gps_points: number, 
+/**
+ * Per node, the most connections it reported within the bucket.
+ */
+connections: Array<NodeConnections>, };
+
+/**
+ * `GET /api/monitor/history?range=1h|24h|7d`: the buckets that have
+ * data, oldest first.
+ */
+export type HistoryResponse = { range: HistoryRange, bucket_secs: number, from: string, to: string, points: Array<HistoryPoint>, };
