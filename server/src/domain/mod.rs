@@ -18,4 +18,5 @@ pub mod rollup;
 pub mod surge;
 pub mod track;
 pub mod trip;
+pub mod trip_query;
 pub mod vehicle;
