@@ -101,3 +101,44 @@ pub struct HistoryResponse {
     pub to: DateTime<Utc>,
     pub points: Vec<HistoryPoint>,
 }
+
+/// `GET /api/monitor/trips?q=&sort=newest|oldest&cursor=&limit=`: a page of
+/// the trips the query matches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TripSearchResponse {
+    pub trips: Vec<crate::Trip>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<crate::TripId>,
+}
+
+/// `GET /api/monitor/trips/{trip_id}`: the trip (fare and estimate in it),
+/// its dispatch with the whole timeline, and its ratings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TripDetailResponse {
+    pub trip: crate::Trip,
+    pub dispatch: Option<crate::monitor::DispatchDetail>,
+    pub ratings: Vec<crate::http::Rating>,
+}
+
+/// `GET /api/monitor/users/{user_id}`: the user, their rating and their
+/// newest trips (as rider or driver; page on with `/api/monitor/trips`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UserPageResponse {
+    pub user: crate::User,
+    pub rating: Option<crate::RatingSummary>,
+    pub trips: Vec<crate::Trip>,
+    pub next_cursor: Option<crate::TripId>,
+}
+
+/// `GET /api/monitor/nodes/{node_id}`: the node as its heartbeat shows
+/// it, its background tasks, and the newest trips it took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NodePageResponse {
+    pub node: crate::monitor::NodeOverview,
+    pub tasks: Vec<crate::monitor::TaskStats>,
+    pub trips: Vec<crate::Trip>,
+}

@@ -132,6 +132,10 @@ fn wire_ts() -> String {
     decl::<history::NodeConnections>(&cfg, o);
     decl::<history::HistoryPoint>(&cfg, o);
     decl::<history::HistoryResponse>(&cfg, o);
+    decl::<history::TripSearchResponse>(&cfg, o);
+    decl::<history::TripDetailResponse>(&cfg, o);
+    decl::<history::UserPageResponse>(&cfg, o);
+    decl::<history::NodePageResponse>(&cfg, o);
     out
 }
 

@@ -10,6 +10,7 @@ pub mod health;
 pub mod limits;
 pub mod history;
 pub mod monitor;
+pub mod monitor_search;
 pub mod photo;
 pub mod ride;
 pub mod security_headers;
@@ -50,7 +51,8 @@ pub fn app(
                 .merge(ride::router())
                 .merge(photo::router())
                 .merge(monitor::router())
-                .merge(history::router()),
+                .merge(history::router())
+                .merge(monitor_search::router()),
         )
         .merge(upgrades)
         .merge(health::router());

@@ -7,9 +7,11 @@ pub mod rollup;
 mod rows;
 mod sql;
 pub mod sqlite;
+pub mod trip_search;
 
 pub use dispatch_log::RoundRecord;
 pub use rollup::{MinuteFacts, RollupStore};
+pub use trip_search::TripSearchStore;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -220,6 +222,7 @@ pub trait Store:
     + MonitorStore
     + RideStore
     + RollupStore
+    + TripSearchStore
     + 'static
 {
     /// Answers when the backend does (for `/readyz`).

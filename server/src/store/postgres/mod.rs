@@ -9,6 +9,7 @@ mod gps;
 mod monitor;
 mod ride;
 mod rollup;
+mod trip_search;
 mod trips;
 mod users;
 
