@@ -21,6 +21,7 @@ mod multinode;
 mod outages;
 mod proxy;
 mod restart;
+mod search;
 mod revocation;
 mod ride;
 mod session_limits;
