@@ -29,8 +29,8 @@ pub mod ride;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use history::{HistoryPoint, HistoryRange, HistoryResponse};
 pub use geo::{Place, Position, PositionError};
+pub use history::{HistoryPoint, HistoryRange, HistoryResponse};
 pub use ids::{TripId, UserId};
 pub use model::{CancelledBy, Role, Trip, TripStatus, TripUser, User};
 pub use ride::{CancelReason, FareBreakdown, Money, RatingSummary, Vehicle};

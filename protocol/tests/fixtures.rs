@@ -2,11 +2,11 @@
 //! into the Rust wire type its file names and serialise back unchanged. The
 //! client's `protocol.ts` runs the same files, so the two cannot drift.
 
+use hail_protocol::history::HistoryResponse;
 use hail_protocol::http::{
     LoginRequest, RatingResponse, Receipt, RefreshRequest, SignupRequest, TokenResponse,
     TrackResponse, TripResponse, TripsResponse, UserResponse,
 };
-use hail_protocol::history::HistoryResponse;
 use hail_protocol::monitor::{
     DispatchDetail, DispatchesResponse, MonitorMap, Overview, SurgeResponse, TasksResponse,
 };

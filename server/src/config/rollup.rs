@@ -57,7 +57,10 @@ mod tests {
             _ => None,
         });
         let c = RollupConfig::from_env(&set).expect("set");
-        assert_eq!((c.interval, c.retention), (Duration::from_millis(200), Duration::from_secs(7 * 86_400)));
+        assert_eq!(
+            (c.interval, c.retention),
+            (Duration::from_millis(200), Duration::from_secs(7 * 86_400))
+        );
         let zero = Env(|k: &str| (k == "HAIL_ROLLUP_RETENTION_DAYS").then(|| "0".into()));
         assert!(RollupConfig::from_env(&zero).is_err());
     }

@@ -168,7 +168,10 @@ mod tests {
             minute_of(at("2026-12-02T18:14:59.999Z")),
             at("2026-12-02T18:14:00Z")
         );
-        assert_eq!(minute_of(at("2026-12-02T18:14:00Z")), at("2026-12-02T18:14:00Z"));
+        assert_eq!(
+            minute_of(at("2026-12-02T18:14:00Z")),
+            at("2026-12-02T18:14:00Z")
+        );
     }
 
     #[test]
@@ -180,7 +183,10 @@ mod tests {
         assert_eq!(percentile(&[7.0], 99.0), Some(7.0));
         assert_eq!(percentile(&[], 50.0), None);
         let l = latency(vec![300.0, 100.0, 200.0, f64::NAN]).expect("samples");
-        assert_eq!((l.p50_ms, l.p90_ms, l.p99_ms, l.samples), (200.0, 300.0, 300.0, 3));
+        assert_eq!(
+            (l.p50_ms, l.p90_ms, l.p99_ms, l.samples),
+            (200.0, 300.0, 300.0, 3)
+        );
         assert_eq!(latency(vec![]), None);
     }
 
@@ -199,7 +205,11 @@ mod tests {
         assert_eq!(h.points[0].at, at("2026-12-02T18:28:00Z"));
         let last = &h.points[1];
         assert_eq!((last.trips.completed, last.gps_points), (3, 14));
-        let conns: Vec<_> = last.connections.iter().map(|c| (c.node.as_str(), c.connections)).collect();
+        let conns: Vec<_> = last
+            .connections
+            .iter()
+            .map(|c| (c.node.as_str(), c.connections))
+            .collect();
         assert_eq!(conns, [("a", 5), ("b", 3)]);
     }
 
@@ -207,16 +217,29 @@ mod tests {
     fn a_day_buckets_by_quarter_hour_and_merges_latency() {
         let now = at("2026-12-02T18:30:00Z");
         let mut a = row("2026-12-02T18:01:00Z", "a", 1, 1, 2);
-        a.latency = Some(Latency { p50_ms: 100.0, p90_ms: 200.0, p99_ms: 300.0, samples: 1 });
+        a.latency = Some(Latency {
+            p50_ms: 100.0,
+            p90_ms: 200.0,
+            p99_ms: 300.0,
+            samples: 1,
+        });
         let mut b = row("2026-12-02T18:14:00Z", "a", 1, 1, 6);
-        b.latency = Some(Latency { p50_ms: 400.0, p90_ms: 500.0, p99_ms: 900.0, samples: 3 });
+        b.latency = Some(Latency {
+            p50_ms: 400.0,
+            p90_ms: 500.0,
+            p99_ms: 900.0,
+            samples: 3,
+        });
         let h = history(&[a, b], HistoryRange::Day, now);
         assert_eq!(h.bucket_secs, 900);
         assert_eq!(h.points.len(), 1);
         let p = &h.points[0];
         assert_eq!(p.at, at("2026-12-02T18:00:00Z"));
         let l = p.dispatch_latency.expect("merged");
-        assert_eq!((l.p50_ms, l.p90_ms, l.p99_ms, l.samples), (325.0, 500.0, 900.0, 4));
+        assert_eq!(
+            (l.p50_ms, l.p90_ms, l.p99_ms, l.samples),
+            (325.0, 500.0, 900.0, 4)
+        );
         assert_eq!(p.connections[0].connections, 6, "the most a node had");
     }
 
@@ -230,6 +253,12 @@ mod tests {
         ];
         let h = history(&rows, HistoryRange::Week, now);
         let ats: Vec<_> = h.points.iter().map(|p| (p.at, p.trips.completed)).collect();
-        assert_eq!(ats, [(at("2026-11-26T18:00:00Z"), 1), (at("2026-12-02T16:00:00Z"), 2)]);
+        assert_eq!(
+            ats,
+            [
+                (at("2026-11-26T18:00:00Z"), 1),
+                (at("2026-12-02T16:00:00Z"), 2)
+            ]
+        );
     }
 }

@@ -60,7 +60,9 @@ pub enum QueryError {
     Empty(String),
     #[error("status: {0:?} is not a trip status")]
     Status(String),
-    #[error("{qualifier} {value:?}: an RFC 3339 time, a date (2026-12-01) or an age (15m, 2h, 7d, 1w)")]
+    #[error(
+        "{qualifier} {value:?}: an RFC 3339 time, a date (2026-12-01) or an age (15m, 2h, 7d, 1w)"
+    )]
     Time { qualifier: String, value: String },
     #[error("unbalanced quote")]
     Quote,
@@ -122,9 +124,10 @@ fn party(value: &str) -> Party {
 pub fn parse(q: &str, now: DateTime<Utc>) -> Result<TripQuery, QueryError> {
     let mut query = TripQuery::default();
     for token in tokens(q)? {
-        let Some((key, value)) = token.split_once(':').filter(|(k, _)| {
-            k.chars().all(|c| c.is_ascii_alphabetic()) && !k.is_empty()
-        }) else {
+        let Some((key, value)) = token
+            .split_once(':')
+            .filter(|(k, _)| k.chars().all(|c| c.is_ascii_alphabetic()) && !k.is_empty())
+        else {
             query.words.push(token);
             continue;
         };
@@ -190,7 +193,10 @@ mod tests {
         let t = |s| parse_time(s, now());
         assert_eq!(t("15m"), Some("2026-12-02T17:45:00Z".parse().expect("t")));
         assert_eq!(t("1w"), Some("2026-11-25T18:00:00Z".parse().expect("t")));
-        assert_eq!(t("2026-12-01T10:00:00+01:00"), Some("2026-12-01T09:00:00Z".parse().expect("t")));
+        assert_eq!(
+            t("2026-12-01T10:00:00+01:00"),
+            Some("2026-12-01T09:00:00Z".parse().expect("t"))
+        );
         assert_eq!(t("7x"), None);
         assert_eq!(t("-1d"), None);
         assert_eq!(t(""), None);
@@ -198,10 +204,22 @@ mod tests {
 
     #[test]
     fn bad_queries_say_why() {
-        assert_eq!(parse("status:flying", now()), Err(QueryError::Status("flying".into())));
-        assert_eq!(parse("colour:red", now()), Err(QueryError::UnknownQualifier("colour:".into())));
-        assert_eq!(parse("node:", now()), Err(QueryError::Empty("node:".into())));
-        assert!(matches!(parse("after:soon", now()), Err(QueryError::Time { .. })));
+        assert_eq!(
+            parse("status:flying", now()),
+            Err(QueryError::Status("flying".into()))
+        );
+        assert_eq!(
+            parse("colour:red", now()),
+            Err(QueryError::UnknownQualifier("colour:".into()))
+        );
+        assert_eq!(
+            parse("node:", now()),
+            Err(QueryError::Empty("node:".into()))
+        );
+        assert!(matches!(
+            parse("after:soon", now()),
+            Err(QueryError::Time { .. })
+        ));
         assert_eq!(parse("rider:\"Ada", now()), Err(QueryError::Quote));
         // A word with a colon that is not a qualifier (a time) stays a word.
         assert_eq!(parse("12:30", now()).expect("a word").words, ["12:30"]);

@@ -27,9 +27,8 @@ async fn history(
 ) -> Result<Json<HistoryResponse>, ApiError> {
     let range = match q.range.as_deref().filter(|s| !s.is_empty()) {
         None => HistoryRange::Hour,
-        Some(s) => HistoryRange::parse(s).ok_or_else(|| {
-            ApiError::Malformed(format!("range: one of 1h, 24h, 7d (got {s:?})"))
-        })?,
+        Some(s) => HistoryRange::parse(s)
+            .ok_or_else(|| ApiError::Malformed(format!("range: one of 1h, 24h, 7d (got {s:?})")))?,
     };
     let now = Utc::now();
     let since = now - TimeDelta::seconds(range.span_secs() + range.bucket_secs());

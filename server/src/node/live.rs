@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use hail_protocol::monitor::{RoleCounts, TaskRun, TaskState};
-use std::collections::VecDeque;
 use hail_protocol::Role;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -315,7 +315,11 @@ mod tests {
         assert_eq!(s.recent.len(), 2);
         assert_eq!(s.recent[0].error.as_deref(), Some("db down"));
         assert_eq!(s.recent[1].state, TaskState::Ok);
-        assert_eq!((s.interval_ms, s.next_run_at), (None, None), "runs on events");
+        assert_eq!(
+            (s.interval_ms, s.next_run_at),
+            (None, None),
+            "runs on events"
+        );
     }
 
     #[test]

@@ -66,9 +66,15 @@ pub(crate) fn search_sql(
         clauses.push(format!("t.status IN ({})", list.join(", ")));
     }
     if let Some(node) = &query.node {
-        clauses.push(format!("t.node_id = {}", arg(SearchArg::Text(node.clone()))));
+        clauses.push(format!(
+            "t.node_id = {}",
+            arg(SearchArg::Text(node.clone()))
+        ));
     }
-    for (party, alias, column) in [(&query.rider, "r", "t.rider_id"), (&query.driver, "d", "t.driver_id")] {
+    for (party, alias, column) in [
+        (&query.rider, "r", "t.rider_id"),
+        (&query.driver, "d", "t.driver_id"),
+    ] {
         match party {
             None => {}
             Some(Party::Id(id)) => clauses.push(format!("{column} = {}", arg(SearchArg::Id(id.0)))),
@@ -133,7 +139,10 @@ mod tests {
             ..Default::default()
         };
         let (sql, args) = search_sql(&q, Sort::Oldest, None, 10, "t.id");
-        assert!(sql.contains("t.status IN ($1)") && sql.contains("t.node_id = $2"), "{sql}");
+        assert!(
+            sql.contains("t.status IN ($1)") && sql.contains("t.node_id = $2"),
+            "{sql}"
+        );
         assert!(sql.ends_with("ORDER BY t.id ASC LIMIT $6"), "{sql}");
         assert_eq!(args[2], SearchArg::Text("%50\\%%".into()));
         assert_eq!(args[3], SearchArg::Text("ab%".into()));

@@ -78,7 +78,10 @@ async fn rollups_survive_a_restart_of_both_nodes() {
         .find_map(|p| p.dispatch_latency)
         .expect("a latency");
     assert!(latency.p50_ms > 0.0 && latency.p99_ms >= latency.p50_ms);
-    assert!(before.points.iter().any(|p| p.connections.len() == 2), "both nodes report connections");
+    assert!(
+        before.points.iter().any(|p| p.connections.len() == 2),
+        "both nodes report connections"
+    );
 
     for node in nodes.iter_mut() {
         assert!(node.terminate().await, "SIGTERM: clean exit");
@@ -89,7 +92,11 @@ async fn rollups_survive_a_restart_of_both_nodes() {
     // The new nodes have written their own rows a few times by now.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let after = history(&a, "1h", admin.token()).await;
-    assert_eq!(totals(&after), (1, 1, 1, 3), "kept, not doubled: {after:#?}");
+    assert_eq!(
+        totals(&after),
+        (1, 1, 1, 3),
+        "kept, not doubled: {after:#?}"
+    );
     for range in ["24h", "7d"] {
         let coarse = history(&a, range, admin.token()).await;
         assert_eq!(totals(&coarse), (1, 1, 1, 3), "{range}: {coarse:#?}");
@@ -113,10 +120,14 @@ async fn rollups_survive_a_restart_on_the_embedded_store() {
 async fn history_is_for_admins_and_checks_its_range() {
     let app = spawn_app(Backend::Embedded).await;
     let rider = app.user(Role::Rider).await;
-    let res = app.get("/api/monitor/history?range=1h", rider.token()).await;
+    let res = app
+        .get("/api/monitor/history?range=1h", rider.token())
+        .await;
     assert_eq!(res.status(), 403);
     let admin = app.admin().await;
-    let res = app.get("/api/monitor/history?range=2d", admin.token()).await;
+    let res = app
+        .get("/api/monitor/history?range=2d", admin.token())
+        .await;
     assert_eq!(res.status(), 400);
     let h = history(&app, "24h", admin.token()).await;
     assert_eq!(h.bucket_secs, 900);

@@ -10,7 +10,9 @@ use hail_protocol::monitor::{Overview, TimelineEvent};
 use hail_protocol::{ClientMessage, Role, TripId, TripStatus};
 
 async fn search(app: &TestApp, token: &str, params: &str) -> TripSearchResponse {
-    let res = app.get(&format!("/api/monitor/trips?{params}"), token).await;
+    let res = app
+        .get(&format!("/api/monitor/trips?{params}"), token)
+        .await;
     assert_eq!(res.status(), 200, "{params}");
     res.json().await.expect("search json")
 }

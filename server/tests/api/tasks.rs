@@ -13,7 +13,11 @@ fn fast() -> Settings {
 }
 
 /// Polls `/api/monitor/tasks` until the `rollup` task satisfies `ok`.
-async fn rollup_until(app: &TestApp, token: &str, ok: impl Fn(&TaskStats) -> bool) -> TasksResponse {
+async fn rollup_until(
+    app: &TestApp,
+    token: &str,
+    ok: impl Fn(&TaskStats) -> bool,
+) -> TasksResponse {
     let mut wait = Waiting::new("the rollup task to match", Duration::from_secs(15));
     loop {
         let res = app.get("/api/monitor/tasks", token).await;
@@ -31,8 +35,10 @@ async fn drop_rollups(env: &TestEnv) {
     match env.sqlite_path() {
         Some(path) => {
             let conn = rusqlite::Connection::open(path).expect("open the data file");
-            conn.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
-            conn.execute_batch("DROP TABLE monitor_rollups").expect("drop");
+            conn.busy_timeout(Duration::from_secs(5))
+                .expect("busy timeout");
+            conn.execute_batch("DROP TABLE monitor_rollups")
+                .expect("drop");
         }
         None => {
             let (client, conn) =
@@ -40,7 +46,10 @@ async fn drop_rollups(env: &TestEnv) {
                     .await
                     .expect("connect");
             tokio::spawn(conn);
-            client.batch_execute("DROP TABLE monitor_rollups").await.expect("drop");
+            client
+                .batch_execute("DROP TABLE monitor_rollups")
+                .await
+                .expect("drop");
         }
     }
 }

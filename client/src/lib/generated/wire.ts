@@ -628,3 +628,31 @@ connections: Array<NodeConnections>, };
  * data, oldest first.
  */
 export type HistoryResponse = { range: HistoryRange, bucket_secs: number, from: string, to: string, points: Array<HistoryPoint>, };
+
+/**
+ * `GET /api/monitor/trips?q=&sort=newest|oldest&cursor=&limit=`: a page of
+ * the trips the query matches.
+ */
+export type TripSearchResponse = { trips: Array<Trip>, 
+/**
+ * Pass as `cursor` for the next page; `null` on the last page.
+ */
+next_cursor: TripId | null, };
+
+/**
+ * `GET /api/monitor/trips/{trip_id}`: the trip (fare and estimate in it),
+ * its dispatch with the whole timeline, and its ratings.
+ */
+export type TripDetailResponse = { trip: Trip, dispatch: DispatchDetail | null, ratings: Array<Rating>, };
+
+/**
+ * `GET /api/monitor/users/{user_id}`: the user, their rating and their
+ * newest trips (as rider or driver; page on with `/api/monitor/trips`).
+ */
+export type UserPageResponse = { user: User, rating: RatingSummary | null, trips: Array<Trip>, next_cursor: TripId | null, };
+
+/**
+ * `GET /api/monitor/nodes/{node_id}`: the node as its heartbeat shows
+ * it, its background tasks, and the newest trips it took.
+ */
+export type NodePageResponse = { node: NodeOverview, tasks: Array<TaskStats>, trips: Array<Trip>, };
