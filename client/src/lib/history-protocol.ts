@@ -23,6 +23,7 @@ import {
   allOf,
 } from './decode.ts';
 import type * as Wire from './generated/wire.ts';
+import { parseTrip } from './protocol.ts';
 
 export type HistoryRange = Wire.HistoryRange;
 export const HISTORY_RANGES = allOf<HistoryRange>()(['1h', '24h', '7d']);
@@ -114,4 +115,16 @@ export function parseTaskSchedule(
   if (next !== undefined) out.next_run_at = next;
   if (o.recent !== undefined) out.recent = list(o, 'recent', path, parseTaskRun);
   return out;
+}
+
+/** `GET /api/monitor/trips?q=&sort=&cursor=&limit=`. */
+export type TripSearchResponse = Wire.TripSearchResponse;
+
+export function parseTripSearchResponse(value: unknown, path = '$'): TripSearchResponse {
+  const o = object(value, path);
+  const cursor = o.next_cursor;
+  return {
+    trips: list(o, 'trips', path, parseTrip),
+    next_cursor: cursor === null || cursor === undefined ? null : string(o, 'next_cursor', path),
+  };
 }
