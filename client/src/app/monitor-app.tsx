@@ -14,7 +14,9 @@ import { DispatchTimeline } from '../features/monitor/dispatch-timeline.tsx';
 import { NodesTable } from '../features/monitor/nodes-table.tsx';
 import { StaleNotice, StreamErrors } from '../features/monitor/stream-errors.tsx';
 import { SurgeTable } from '../features/monitor/surge-table.tsx';
+import { HistoryCharts } from '../features/monitor/history-charts.tsx';
 import { TasksTable } from '../features/monitor/tasks-table.tsx';
+import { TripSearch } from '../features/monitor/trip-search.tsx';
 import { ThroughputCharts } from '../features/monitor/throughput-charts.tsx';
 import { useDispatchDetail, useDispatchList, useSurgeBoard } from '../features/monitor/use-dispatches.ts';
 import { useMonitor } from '../features/monitor/use-monitor.ts';
@@ -65,6 +67,8 @@ function MonitorHome({ auth, user }: HomeProps) {
         <Counters overview={monitor.overview} />
         <NodesTable overview={monitor.overview} />
         <ThroughputCharts samples={monitor.samples} />
+        <HistoryCharts api={auth.api} tick={monitor.tick} samples={monitor.samples} />
+        <TripSearch api={auth.api} onSelect={select} />
         <div className={`monitor__dispatches${selected === null ? '' : ' monitor__dispatches--open'}`}>
           <DispatchTable
             rows={list.data}

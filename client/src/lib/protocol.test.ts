@@ -26,7 +26,7 @@ import {
   parseSurgeResponse,
   parseTasksResponse,
 } from './monitor-protocol.ts';
-import { parseHistoryResponse } from './history-protocol.ts';
+import { parseHistoryResponse, parseTripSearchResponse } from './history-protocol.ts';
 import {
   parseFaresResponse,
   parseQuoteRequest,
@@ -58,6 +58,7 @@ const HTTP_PARSERS: Record<string, (value: unknown) => unknown> = {
   'http-monitor-surge': parseSurgeResponse,
   // The monitor's history and task runs (protocol/src/history.rs, lib/history-protocol.ts).
   'http-history-response': parseHistoryResponse,
+  'http-history-trip-search': parseTripSearchResponse,
   'http-monitor-tasks-runs': parseTasksResponse,
   // The ride product (protocol/src/ride.rs, lib/ride-protocol.ts).
   'http-fares-response': parseFaresResponse,
