@@ -273,8 +273,9 @@ pub struct DispatchDetail {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TaskStats {
     pub node: String,
-    /// `dispatch_round`, `offer_expiry`, `trip_expiry`, `stale_driver_sweep`,
-    /// `stranded_trip_sweep`, `gps_writer`.
+    /// `dispatch_round`, `offer_expiry`, `trip_expiry`, `dispatch_takeover`,
+    /// `stale_driver_sweep`, `stranded_trip_sweep`, `gps_writer`,
+    /// `surge_board`, `quote_prune`, `rollup`.
     pub name: String,
     pub runs: u64,
     pub failures: u64,
