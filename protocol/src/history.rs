@@ -122,8 +122,9 @@ pub struct TripDetailResponse {
     pub ratings: Vec<crate::http::Rating>,
 }
 
-/// `GET /api/monitor/users/{user_id}`: the user, their rating and their
-/// newest trips (as rider or driver; page on with `/api/monitor/trips`).
+/// `GET /api/monitor/users/{user_id}`: the user, their rating, their
+/// newest trips (as rider or driver; page on with `/api/monitor/trips`) and
+/// the ratings given on those trips, both ways.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserPageResponse {
@@ -131,6 +132,8 @@ pub struct UserPageResponse {
     pub rating: Option<crate::RatingSummary>,
     pub trips: Vec<crate::Trip>,
     pub next_cursor: Option<crate::TripId>,
+    /// Oldest first within each trip, trips newest first.
+    pub ratings: Vec<crate::http::Rating>,
 }
 
 /// `GET /api/monitor/nodes/{node_id}`: the node as its heartbeat shows

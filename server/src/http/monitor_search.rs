@@ -110,11 +110,16 @@ async fn user(
         ..Default::default()
     };
     let (trips, next_cursor) = page(&state, &query, Sort::Newest, None, PAGE_TRIPS).await?;
+    let mut ratings = Vec::new();
+    for t in &trips {
+        ratings.extend(store.trip_ratings(t.id).await?);
+    }
     Ok(Json(UserPageResponse {
         user,
         rating: store.rating_summary(id).await?,
         trips,
         next_cursor,
+        ratings,
     }))
 }
 

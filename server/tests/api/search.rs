@@ -84,12 +84,23 @@ on_both_backends! {
         let rider = app.get("/api/monitor/trips", r1.token()).await;
         assert_eq!(rider.status(), 403);
 
-        // The trip page: timeline, offers, fare.
+        let rated = app
+            .http()
+            .post(app.url(&format!("/api/trips/{t1}/rating")))
+            .bearer_auth(r1.token())
+            .json(&serde_json::json!({"stars": 5, "comment": "fine"}))
+            .send()
+            .await
+            .expect("rate");
+        assert!(rated.status().is_success(), "{}", rated.status());
+
+        // The trip page: timeline, offers, fare, ratings.
         let res = app.get(&format!("/api/monitor/trips/{t1}"), token).await;
         assert_eq!(res.status(), 200);
         let detail: TripDetailResponse = res.json().await.expect("detail");
         assert_eq!(detail.trip.status, TripStatus::Completed);
         assert!(detail.trip.fare.is_some(), "the final fare");
+        assert_eq!(detail.ratings.iter().map(|r| r.stars).collect::<Vec<_>>(), [5]);
         let timeline = detail.dispatch.expect("dispatch").timeline;
         assert!(timeline.iter().any(|e| matches!(e, TimelineEvent::Offered { .. })));
         assert!(timeline.iter().any(|e| matches!(e, TimelineEvent::Status { to, .. } if *to == TripStatus::Completed)));
@@ -102,6 +113,7 @@ on_both_backends! {
         let page: UserPageResponse = res.json().await.expect("user page");
         assert_eq!(page.user.id, r1.user.id);
         assert_eq!(page.trips.iter().map(|t| t.id).collect::<Vec<_>>(), [t3, t1]);
+        assert_eq!(page.ratings.iter().map(|r| (r.trip_id, r.stars)).collect::<Vec<_>>(), [(t1, 5)]);
 
         // The node page.
         let overview: Overview = app.get("/api/monitor/overview", token).await.json().await.expect("overview");

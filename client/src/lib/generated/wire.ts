@@ -647,10 +647,15 @@ next_cursor: TripId | null, };
 export type TripDetailResponse = { trip: Trip, dispatch: DispatchDetail | null, ratings: Array<Rating>, };
 
 /**
- * `GET /api/monitor/users/{user_id}`: the user, their rating and their
- * newest trips (as rider or driver; page on with `/api/monitor/trips`).
+ * `GET /api/monitor/users/{user_id}`: the user, their rating, their
+ * newest trips (as rider or driver; page on with `/api/monitor/trips`) and
+ * the ratings given on those trips, both ways.
  */
-export type UserPageResponse = { user: User, rating: RatingSummary | null, trips: Array<Trip>, next_cursor: TripId | null, };
+export type UserPageResponse = { user: User, rating: RatingSummary | null, trips: Array<Trip>, next_cursor: TripId | null, 
+/**
+ * Oldest first within each trip, trips newest first.
+ */
+ratings: Array<Rating>, };
 
 /**
  * `GET /api/monitor/nodes/{node_id}`: the node as its heartbeat shows
