@@ -64,7 +64,7 @@ on_both_backends! {
         assert_eq!(ids(&search(&app, token, &q(&format!("rider:{}", r1.user.id))).await), [t3, t1]);
         assert_eq!(ids(&search(&app, token, &q(&format!("rider:{}", r2.user.username))).await), [t2]);
         assert_eq!(ids(&search(&app, token, &q(&format!("driver:{} status:completed", driver.user.username.to_uppercase()))).await), [t2, t1]);
-        assert_eq!(ids(&search(&app, token, &q(&t2.to_string()[..13])).await), [t2], "free text: an id prefix");
+        assert_eq!(ids(&search(&app, token, &q(&t2.to_string()[..23])).await), [t2], "free text: an id prefix");
         assert_eq!(ids(&search(&app, token, &q(&r2.user.username)).await), [t2], "free text: a name");
         assert_eq!(ids(&search(&app, token, &q("after:1h")).await).len(), 3);
         assert!(ids(&search(&app, token, &q("before:1h")).await).is_empty());
