@@ -85,3 +85,49 @@ impl RollupStore for SqliteStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hail_protocol::history::Latency;
+
+    fn row(gps_points: u64, latency: Option<Latency>) -> MinuteRollup {
+        MinuteRollup {
+            minute: "2026-12-02T18:00:00Z".parse().expect("a time"),
+            node: "n1".into(),
+            trips: hail_protocol::monitor::TripCounts {
+                requested: 2,
+                ..Default::default()
+            },
+            latency,
+            gps_points,
+            connections: 4,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_minute_is_replaced_not_added_to_and_pruned_after_retention() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = SqliteStore::open(dir.path()).expect("open");
+        let latency = Latency {
+            p50_ms: 1.0,
+            p90_ms: 2.0,
+            p99_ms: 3.0,
+            samples: 2,
+        };
+        store.put_rollup(&row(5, None)).await.expect("put");
+        store
+            .put_rollup(&row(7, Some(latency)))
+            .await
+            .expect("put again");
+        let since = "2026-12-02T17:00:00Z".parse().expect("a time");
+        let rows = store.rollups_since(since).await.expect("read");
+        assert_eq!(rows, [row(7, Some(latency))]);
+        let pruned = store
+            .prune_rollups("2026-12-02T18:01:00Z".parse().expect("a time"))
+            .await
+            .expect("prune");
+        assert_eq!(pruned, 1);
+        assert!(store.rollups_since(since).await.expect("read").is_empty());
+    }
+}
