@@ -67,6 +67,45 @@ if missing:
 print(f"compose/grafana/dashboards/hail.json: ok ({len(dash['panels'])} panels)")
 PY
 
+# The Prometheus alert rules: promtool when installed; always parsed here,
+# each rule with an alert name and an expression, and every hail_* series
+# one the server describes (server/src/metrics.rs `describe_*!`).
+if command -v promtool >/dev/null 2>&1; then
+    promtool check rules compose/prometheus/alerts.yml
+else
+    echo "compose/prometheus/alerts.yml: promtool not on PATH, parsing it instead"
+fi
+"$venv/bin/python" - <<'PY'
+import re, sys, yaml
+path = "compose/prometheus/alerts.yml"
+rules = yaml.safe_load(open(path))
+src = open("server/src/metrics.rs").read()
+described = set(re.findall(r'describe_(?:counter|gauge|histogram)!\(\s*"(hail_[a-z_]+)"', src))
+if not described:
+    sys.exit("server/src/metrics.rs: no described metrics found")
+problems, n = [], 0
+for group in rules.get("groups") or []:
+    for rule in group.get("rules") or []:
+        n += 1
+        name, expr = rule.get("alert"), rule.get("expr")
+        if not name or not isinstance(expr, str) or not expr.strip():
+            problems.append(f"rule {n}: needs `alert` and `expr`")
+            continue
+        if expr.count("(") != expr.count(")"):
+            problems.append(f"{name}: unbalanced parentheses")
+        for metric in re.findall(r"hail_[a-z_]+", expr):
+            base = re.sub(r"_(bucket|sum|count)$", "", metric)
+            if metric not in described and base not in described:
+                problems.append(f"{name}: {metric} is not a metric the server describes")
+if "alerts.yml" not in open("compose/prometheus.yml").read():
+    problems.append("compose/prometheus.yml does not load the rules (rule_files)")
+if n == 0:
+    problems.append("no rules")
+if problems:
+    sys.exit(f"{path}:\n  " + "\n  ".join(problems))
+print(f"{path}: ok ({n} rules)")
+PY
+
 if command -v nginx >/dev/null 2>&1; then
     # Test a copy: the hail1/hail2 names resolve only inside the compose
     # network, and `resolve` needs nginx >= 1.27.3, which the host may lack.

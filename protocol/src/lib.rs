@@ -11,6 +11,7 @@
 //! - `close`    the WebSocket close codes and which ones to reconnect after
 //! - `monitor`  the admin monitor API (an extension)
 //! - `operator` monitor roles, operator actions and the audit log
+//! - `history`  the monitor's per-minute rollups, read back by range
 //! - `ride`     prices, vehicles, ratings, quotes, cancel reasons, receipts
 //!
 //! With the `ts` feature every wire type also derives `ts_rs::TS`;
@@ -20,6 +21,7 @@
 pub mod close;
 pub mod error;
 pub mod geo;
+pub mod history;
 pub mod http;
 pub mod ids;
 pub mod model;
@@ -30,6 +32,7 @@ pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use geo::{Place, Position, PositionError};
+pub use history::{HistoryPoint, HistoryRange, HistoryResponse};
 pub use ids::{TripId, UserId};
 pub use model::{CancelledBy, Role, Trip, TripStatus, TripUser, User};
 pub use operator::{ActionKind, ActionResult, AuditEntry, MonitorRole};

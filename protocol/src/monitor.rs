@@ -273,8 +273,9 @@ pub struct DispatchDetail {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TaskStats {
     pub node: String,
-    /// `dispatch_round`, `offer_expiry`, `trip_expiry`, `stale_driver_sweep`,
-    /// `stranded_trip_sweep`, `gps_writer`.
+    /// `dispatch_round`, `offer_expiry`, `trip_expiry`, `dispatch_takeover`,
+    /// `stale_driver_sweep`, `stranded_trip_sweep`, `gps_writer`,
+    /// `surge_board`, `quote_prune`, `rollup`.
     pub name: String,
     pub runs: u64,
     pub failures: u64,
@@ -286,6 +287,45 @@ pub struct TaskStats {
     /// Work waiting (queued GPS points, live dispatchers).
     pub backlog: u64,
     pub last_error: Option<String>,
+    /// *(issue 15)* How often the task runs, for a periodic one (absent:
+    /// it runs on events, as `dispatch_round` and `gps_writer` do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub interval_ms: Option<u64>,
+    /// *(issue 15)* How the last run ended (absent: it never ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub state: Option<TaskState>,
+    /// *(issue 15)* When a periodic task runs next: its last run plus its
+    /// interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// *(issue 15)* The last runs, newest first (at most 10).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<TaskRun>>", optional))]
+    pub recent: Vec<TaskRun>,
+}
+
+/// How one run of a task ended, like a task's state in Flower.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    Ok,
+    Failed,
+}
+
+/// One finished run of a background task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TaskRun {
+    pub at: DateTime<Utc>,
+    pub state: TaskState,
+    pub duration_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! into the Rust wire type its file names and serialise back unchanged. The
 //! client's `protocol.ts` runs the same files, so the two cannot drift.
 
+use hail_protocol::history::{HistoryResponse, TripSearchResponse};
 use hail_protocol::http::{
     LoginRequest, RatingResponse, Receipt, RefreshRequest, SignupRequest, TokenResponse,
     TrackResponse, TripResponse, TripsResponse, UserResponse,
@@ -83,6 +84,10 @@ fn every_fixture_parses_and_round_trips() {
                 (round_trip::<TasksResponse>(example), example.clone())
             } else if name.starts_with("http-monitor-surge") {
                 (round_trip::<SurgeResponse>(example), example.clone())
+            } else if name.starts_with("http-history-trip-search") {
+                (round_trip::<TripSearchResponse>(example), example.clone())
+            } else if name.starts_with("http-history-response") {
+                (round_trip::<HistoryResponse>(example), example.clone())
             } else if name.starts_with("http-fares-response") {
                 (round_trip::<FaresResponse>(example), example.clone())
             } else if name.starts_with("http-quote-request") {

@@ -6,7 +6,7 @@
 //! difference from the checked-in files.
 #![cfg(feature = "ts")]
 
-use hail_protocol::{close, error, geo, http, ids, model, monitor, operator, ride, ws};
+use hail_protocol::{close, error, geo, history, http, ids, model, monitor, operator, ride, ws};
 use std::fmt::Write;
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
@@ -117,6 +117,8 @@ fn wire_ts() -> String {
     decl::<monitor::TimelineEvent>(&cfg, o);
     decl::<monitor::DispatchDetail>(&cfg, o);
     decl::<monitor::TaskStats>(&cfg, o);
+    decl::<monitor::TaskState>(&cfg, o);
+    decl::<monitor::TaskRun>(&cfg, o);
     decl::<monitor::TasksResponse>(&cfg, o);
     decl::<monitor::MapDriver>(&cfg, o);
     decl::<monitor::MapPoint>(&cfg, o);
@@ -132,6 +134,16 @@ fn wire_ts() -> String {
     decl::<operator::AuditEntry>(&cfg, o);
     decl::<operator::ActionResponse>(&cfg, o);
     decl::<operator::AuditResponse>(&cfg, o);
+    section(o, "history.rs");
+    decl::<history::HistoryRange>(&cfg, o);
+    decl::<history::Latency>(&cfg, o);
+    decl::<history::NodeConnections>(&cfg, o);
+    decl::<history::HistoryPoint>(&cfg, o);
+    decl::<history::HistoryResponse>(&cfg, o);
+    decl::<history::TripSearchResponse>(&cfg, o);
+    decl::<history::TripDetailResponse>(&cfg, o);
+    decl::<history::UserPageResponse>(&cfg, o);
+    decl::<history::NodePageResponse>(&cfg, o);
     out
 }
 

@@ -235,6 +235,7 @@ impl Application {
             &background,
         );
         crate::node::ride::spawn_quote_pruner(node.clone(), stop_background.clone(), &background);
+        crate::node::rollup::spawn(node.clone(), stop_background.clone(), &background);
 
         let listener = TcpListener::bind(config.bind)
             .await
@@ -391,6 +392,7 @@ fn spawn_sweeper(
     tracker: &TaskTracker,
 ) {
     let every = (stale / 3).max(Duration::from_secs(1));
+    live.task(Task::StaleDriverSweep).set_interval(every);
     tracker.spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {

@@ -12,15 +12,18 @@
 //! - `monitor`   heartbeats and the admin views built from them (reads `node`)
 //! - `node`      commands, per-trip dispatchers, the local registry (sessions,
 //!   kicks, control messages), GPS writer, this node's live figures, the ride
-//!   product (quotes, fares, ratings), the surge board, and operator actions
-//!   (cancel, re-dispatch, disconnect, suspend, drain)
+//!   product (quotes, fares, ratings), the surge board, operator actions
+//!   (cancel, re-dispatch, disconnect, suspend, drain) and the per-minute
+//!   rollups of the monitor's history
 //! - `domain`    pure decisions: trip state machine, dispatch rounds and their
 //!   candidates, accounts (username, password rules, display name), the
 //!   served area, device clocks, and prices: money, fares, estimates/ETA,
-//!   track length, surge, vehicles, ratings, cancel reasons
+//!   track length, surge, vehicles, ratings, cancel reasons; the monitor's
+//!   history buckets and percentiles, and its trip search language
 //! - `auth`      password hashing (bounded), tokens, log-in throttle
 //! - `store`     persistence, one trait per concern; `postgres/`, `sqlite/` (embedded);
-//!   the SQL and row mapping both share in `sql`, `rows`
+//!   the SQL and row mapping both share in `sql`, `rows` (and `rollup`,
+//!   `trip_search` for the monitor)
 //! - `bus`       pub/sub trait + Redis (node-level subscriptions) / in-process
 //! - `geo`       available-driver index trait + Redis GEO / in-memory R-tree
 //! - `presence`  where nodes announce themselves (Redis hash / in-process)

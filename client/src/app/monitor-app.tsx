@@ -16,7 +16,9 @@ import { DispatchTimeline } from '../features/monitor/dispatch-timeline.tsx';
 import { NodesTable } from '../features/monitor/nodes-table.tsx';
 import { StaleNotice, StreamErrors } from '../features/monitor/stream-errors.tsx';
 import { SurgeTable } from '../features/monitor/surge-table.tsx';
+import { HistoryCharts } from '../features/monitor/history-charts.tsx';
 import { TasksTable } from '../features/monitor/tasks-table.tsx';
+import { TripSearch } from '../features/monitor/trip-search.tsx';
 import { ThroughputCharts } from '../features/monitor/throughput-charts.tsx';
 import { useDispatchDetail, useDispatchList, useSurgeBoard } from '../features/monitor/use-dispatches.ts';
 import { useMonitor } from '../features/monitor/use-monitor.ts';
@@ -78,6 +80,8 @@ function MonitorHome({ auth, user }: HomeProps) {
           actions={role === 'operator' ? (id) => <DrainButton nodeId={id} role={role} api={ops} onDone={acted} /> : undefined}
         />
         <ThroughputCharts samples={monitor.samples} />
+        <HistoryCharts api={auth.api} tick={monitor.tick} samples={monitor.samples} />
+        <TripSearch api={auth.api} onSelect={select} />
         <div className={`monitor__dispatches${selected === null ? '' : ' monitor__dispatches--open'}`}>
           <DispatchTable
             rows={list.data}

@@ -30,6 +30,7 @@ import {
   allOf,
 } from './decode.ts';
 import type * as Wire from './generated/wire.ts';
+import { parseTaskSchedule } from './history-protocol.ts';
 import { CANCELLED_BY, TRIP_STATUSES, parsePosition, type Timestamp } from './protocol.ts';
 import { CANCEL_REASONS, optionalField, parseMoney } from './ride-fields.ts';
 
@@ -276,6 +277,7 @@ function parseTask(value: unknown, path: string): TaskStats {
     mean_duration_ms: nullableNumber(o, 'mean_duration_ms', path),
     backlog: count(o, 'backlog', path),
     last_error: nullableString(o, 'last_error', path),
+    ...parseTaskSchedule(o, path),
   };
 }
 

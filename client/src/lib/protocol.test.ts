@@ -27,6 +27,7 @@ import {
   parseTasksResponse,
 } from './monitor-protocol.ts';
 import { parseActionResponse, parseAuditResponse, parseMonitorMe } from './operator-protocol.ts';
+import { parseHistoryResponse, parseTripSearchResponse } from './history-protocol.ts';
 import {
   parseFaresResponse,
   parseQuoteRequest,
@@ -59,6 +60,10 @@ const HTTP_PARSERS: Record<string, (value: unknown) => unknown> = {
   'http-operator-me': parseMonitorMe,
   'http-operator-action': parseActionResponse,
   'http-operator-audit': parseAuditResponse,
+  // The monitor's history and task runs (protocol/src/history.rs, lib/history-protocol.ts).
+  'http-history-response': parseHistoryResponse,
+  'http-history-trip-search': parseTripSearchResponse,
+  'http-monitor-tasks-runs': parseTasksResponse,
   // The ride product (protocol/src/ride.rs, lib/ride-protocol.ts).
   'http-fares-response': parseFaresResponse,
   'http-quote-request': parseQuoteRequest,

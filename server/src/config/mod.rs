@@ -26,9 +26,11 @@ pub enum ConfigError {
 
 pub mod fares;
 mod ride;
+mod rollup;
 mod secret;
 mod sections;
 pub use ride::{RideConfig, SurgeConfig};
+pub use rollup::RollupConfig;
 pub use secret::{Secret, ServiceUrl};
 pub use sections::*;
 
@@ -73,6 +75,8 @@ pub struct Config {
     pub heartbeat: Duration,
     pub login: LoginConfig,
     pub ride: RideConfig,
+    /// The monitor's per-minute history.
+    pub rollup: RollupConfig,
 }
 
 impl Config {
@@ -244,6 +248,7 @@ impl Config {
             heartbeat: Duration::from_millis(env.get("HAIL_HEARTBEAT_MS", 1000)?),
             login,
             ride: RideConfig::from_env(&env)?,
+            rollup: RollupConfig::from_env(&env)?,
         };
         config.validate()?;
         Ok(config)

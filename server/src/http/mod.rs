@@ -7,8 +7,10 @@ pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod health;
+pub mod history;
 pub mod limits;
 pub mod monitor;
+pub mod monitor_search;
 pub mod operator;
 pub mod photo;
 pub mod ride;
@@ -50,7 +52,9 @@ pub fn app(
                 .merge(ride::router())
                 .merge(photo::router())
                 .merge(monitor::router())
-                .merge(operator::router()),
+                .merge(operator::router())
+                .merge(history::router())
+                .merge(monitor_search::router()),
         )
         .merge(upgrades)
         .merge(health::router());

@@ -317,7 +317,9 @@ pub async fn expire_trip(node: &Node, trip_id: TripId) -> Result<(), DispatchErr
 pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::CancellationToken) {
     let timeout = node.config.dispatch.trip_timeout;
     let grace = Duration::from_secs(5);
-    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    let every = Duration::from_secs(5);
+    node.live.task(Task::StrandedTripSweep).set_interval(every);
+    let mut tick = tokio::time::interval(every);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -350,7 +352,9 @@ pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::Cancellatio
 /// trip to one claimant.
 pub async fn take_over(node: Arc<Node>, stop: tokio_util::sync::CancellationToken) {
     let lease = node.config.dispatch.lease;
-    let mut tick = tokio::time::interval((lease / 5).max(Duration::from_millis(100)));
+    let every = (lease / 5).max(Duration::from_millis(100));
+    node.live.task(Task::DispatchTakeover).set_interval(every);
+    let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

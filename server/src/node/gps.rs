@@ -127,7 +127,7 @@ async fn run(
                 Ok(_) => {}
             }
         }
-        flush(&*store, task, &mut items, &mut points, &mut barriers).await;
+        flush(&*store, &live, task, &mut items, &mut points, &mut barriers).await;
         depth(rx.len());
     }
     // Shutting down: no new points are accepted; write what is queued.
@@ -137,13 +137,14 @@ async fn run(
         if n == 0 {
             break;
         }
-        flush(&*store, task, &mut items, &mut points, &mut barriers).await;
+        flush(&*store, &live, task, &mut items, &mut points, &mut barriers).await;
     }
     depth(0);
 }
 
 async fn flush(
     store: &dyn Store,
+    live: &Live,
     task: &TaskCell,
     items: &mut Vec<Item>,
     points: &mut Vec<GpsPoint>,
@@ -165,6 +166,7 @@ async fn flush(
             Ok(()) => {
                 task.ran(started.elapsed());
                 m::gps_flushed(points.len(), started.elapsed());
+                live.gps_written(points.len());
                 points.clear();
             }
             Err(e) => {

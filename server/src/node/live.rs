@@ -4,8 +4,9 @@
 //! `Live` per node (`Node::live`), so several nodes can share a process.
 
 use chrono::{DateTime, Utc};
-use hail_protocol::monitor::RoleCounts;
+use hail_protocol::monitor::{RoleCounts, TaskRun, TaskState};
 use hail_protocol::Role;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -17,6 +18,8 @@ pub struct Live {
     messages_in: AtomicU64,
     messages_out: AtomicU64,
     outbox_drops: AtomicU64,
+    /// GPS points written since start (the rollups take differences).
+    gps_written: AtomicU64,
     tasks: [TaskCell; Task::ALL.len()],
 }
 
@@ -35,6 +38,7 @@ impl Live {
             messages_in: AtomicU64::new(0),
             messages_out: AtomicU64::new(0),
             outbox_drops: AtomicU64::new(0),
+            gps_written: AtomicU64::new(0),
             tasks: [const { TaskCell::new() }; Task::ALL.len()],
         }
     }
@@ -65,6 +69,15 @@ impl Live {
 
     pub fn outbox_drop(&self) {
         self.outbox_drops.fetch_add(1, Relaxed);
+    }
+
+    pub fn gps_written(&self, n: usize) {
+        self.gps_written.fetch_add(n as u64, Relaxed);
+    }
+
+    /// GPS points written since start.
+    pub fn gps_written_total(&self) -> u64 {
+        self.gps_written.load(Relaxed)
     }
 
     pub fn connections(&self) -> RoleCounts {
@@ -111,10 +124,12 @@ pub enum Task {
     Surge,
     /// Deleting quotes long expired.
     QuotePrune,
+    /// Writing this node's per-minute rollups and pruning old ones.
+    Rollup,
 }
 
 impl Task {
-    pub const ALL: [Task; 9] = [
+    pub const ALL: [Task; 10] = [
         Task::DispatchRound,
         Task::OfferExpiry,
         Task::TripExpiry,
@@ -124,6 +139,7 @@ impl Task {
         Task::GpsWriter,
         Task::Surge,
         Task::QuotePrune,
+        Task::Rollup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +153,7 @@ impl Task {
             Task::GpsWriter => "gps_writer",
             Task::Surge => "surge_board",
             Task::QuotePrune => "quote_prune",
+            Task::Rollup => "rollup",
         }
     }
 }
@@ -151,7 +168,14 @@ pub struct TaskCell {
     total_duration_us: AtomicU64,
     backlog: AtomicU64,
     last_error: Mutex<Option<String>>,
+    /// The period of a periodic task in ms (0: it runs on events).
+    interval_ms: AtomicU64,
+    /// The last runs, newest first, at most [`RECENT_RUNS`].
+    recent: Mutex<VecDeque<TaskRun>>,
 }
+
+/// Runs of each task the monitor lists.
+pub const RECENT_RUNS: usize = 10;
 
 impl TaskCell {
     const fn new() -> Self {
@@ -163,23 +187,50 @@ impl TaskCell {
             total_duration_us: AtomicU64::new(0),
             backlog: AtomicU64::new(0),
             last_error: Mutex::new(None),
+            interval_ms: AtomicU64::new(0),
+            recent: Mutex::new(VecDeque::new()),
         }
     }
 
+    /// Declares the task periodic, running every `every`.
+    pub fn set_interval(&self, every: Duration) {
+        let ms = every.as_millis().clamp(1, u64::MAX as u128) as u64;
+        self.interval_ms.store(ms, Relaxed);
+    }
+
     pub fn ran(&self, took: Duration) {
-        let us = took.as_micros().min(u64::MAX as u128) as u64;
-        self.runs.fetch_add(1, Relaxed);
-        self.last_duration_us.store(us, Relaxed);
-        self.total_duration_us.fetch_add(us, Relaxed);
-        self.last_run_ms
-            .store(Utc::now().timestamp_millis(), Relaxed);
+        self.finish(took, None);
     }
 
     pub fn failed(&self, took: Duration, error: impl ToString) {
-        self.ran(took);
-        self.failures.fetch_add(1, Relaxed);
-        if let Ok(mut last) = self.last_error.lock() {
-            *last = Some(error.to_string());
+        self.finish(took, Some(error.to_string()));
+    }
+
+    fn finish(&self, took: Duration, error: Option<String>) {
+        let us = took.as_micros().min(u64::MAX as u128) as u64;
+        let now = Utc::now();
+        self.runs.fetch_add(1, Relaxed);
+        self.last_duration_us.store(us, Relaxed);
+        self.total_duration_us.fetch_add(us, Relaxed);
+        self.last_run_ms.store(now.timestamp_millis(), Relaxed);
+        let state = match error {
+            None => TaskState::Ok,
+            Some(_) => TaskState::Failed,
+        };
+        if let Some(e) = &error {
+            self.failures.fetch_add(1, Relaxed);
+            if let Ok(mut last) = self.last_error.lock() {
+                *last = Some(e.clone());
+            }
+        }
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.push_front(TaskRun {
+                at: now,
+                state,
+                duration_ms: us as f64 / 1000.0,
+                error,
+            });
+            recent.truncate(RECENT_RUNS);
         }
     }
 
@@ -209,19 +260,32 @@ impl TaskCell {
         let runs = self.runs.load(Relaxed);
         let last_ms = self.last_run_ms.load(Relaxed);
         let ms = |us: u64| us as f64 / 1000.0;
+        let interval_ms = Some(self.interval_ms.load(Relaxed)).filter(|&ms| ms > 0);
+        let recent: Vec<TaskRun> = self
+            .recent
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default();
+        let last_run = (last_ms > 0)
+            .then(|| DateTime::<Utc>::from_timestamp_millis(last_ms))
+            .flatten();
         hail_protocol::monitor::TaskStats {
             node: node.to_string(),
             name: task.as_str().to_string(),
             runs,
             failures: self.failures.load(Relaxed),
-            last_run_at: (last_ms > 0)
-                .then(|| DateTime::<Utc>::from_timestamp_millis(last_ms))
-                .flatten(),
+            last_run_at: last_run,
             last_duration_ms: (runs > 0).then(|| ms(self.last_duration_us.load(Relaxed))),
             mean_duration_ms: (runs > 0)
                 .then(|| ms(self.total_duration_us.load(Relaxed)) / runs as f64),
             backlog: self.backlog.load(Relaxed),
             last_error: self.last_error.lock().ok().and_then(|e| e.clone()),
+            interval_ms,
+            state: recent.first().map(|r| r.state),
+            next_run_at: interval_ms
+                .zip(last_run)
+                .map(|(ms, at)| at + chrono::TimeDelta::milliseconds(ms as i64)),
+            recent,
         }
     }
 }
@@ -247,5 +311,30 @@ mod tests {
         assert_eq!(s.last_error.as_deref(), Some("db down"));
         assert_eq!(s.name, "gps_writer");
         assert!(s.last_run_at.is_some());
+        assert_eq!(s.state, Some(TaskState::Failed));
+        assert_eq!(s.recent.len(), 2);
+        assert_eq!(s.recent[0].error.as_deref(), Some("db down"));
+        assert_eq!(s.recent[1].state, TaskState::Ok);
+        assert_eq!(
+            (s.interval_ms, s.next_run_at),
+            (None, None),
+            "runs on events"
+        );
+    }
+
+    #[test]
+    fn a_periodic_task_has_a_schedule_and_keeps_its_last_runs() {
+        let cell = TaskCell::new();
+        cell.set_interval(Duration::from_secs(60));
+        for i in 0..12 {
+            cell.record::<(), String>(Duration::from_millis(i), &Ok(()));
+        }
+        let s = cell.snapshot("n1", Task::Rollup);
+        assert_eq!(s.interval_ms, Some(60_000));
+        assert_eq!(s.state, Some(TaskState::Ok));
+        assert_eq!(s.recent.len(), RECENT_RUNS);
+        assert_eq!(s.recent[0].duration_ms, 11.0, "newest first");
+        let last = s.last_run_at.expect("ran");
+        assert_eq!(s.next_run_at, Some(last + chrono::TimeDelta::seconds(60)));
     }
 }

@@ -7,6 +7,7 @@ pub mod live;
 pub mod operator;
 pub mod registry;
 pub mod ride;
+pub mod rollup;
 pub mod subscriptions;
 pub mod surge;
 pub mod trips;

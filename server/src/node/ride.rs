@@ -334,6 +334,9 @@ pub fn spawn_quote_pruner(
     tracker: &tokio_util::task::TaskTracker,
 ) {
     tracker.spawn(async move {
+        node.live
+            .task(super::live::Task::QuotePrune)
+            .set_interval(QUOTE_PRUNE_EVERY);
         let mut every = tokio::time::interval(QUOTE_PRUNE_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

@@ -197,6 +197,9 @@ pub fn spawn(
     tracker: &TaskTracker,
 ) {
     tracker.spawn(async move {
+        node.live
+            .task(Task::Surge)
+            .set_interval(node.config.ride.surge.interval);
         let mut every = tokio::time::interval(node.config.ride.surge.interval);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

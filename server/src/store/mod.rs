@@ -4,12 +4,16 @@
 pub mod dispatch_log;
 pub mod operator;
 pub mod postgres;
+pub mod rollup;
 mod rows;
 mod sql;
 pub mod sqlite;
+pub mod trip_search;
 
 pub use dispatch_log::RoundRecord;
 pub use operator::OperatorStore;
+pub use rollup::{MinuteFacts, RollupStore};
+pub use trip_search::TripSearchStore;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -210,7 +214,7 @@ pub struct TripFilter {
 
 /// Everything a node persists, grouped by concern; each backend implements
 /// the parts in its own `users`, `trips`, `dispatch`, `gps`, `monitor`,
-/// `ride` and `operator` files. Callers hold `Arc<dyn Store>` and call any part's methods on it.
+/// `ride`, `operator` and `rollup` files. Callers hold `Arc<dyn Store>` and call any part's methods on it.
 #[async_trait]
 pub trait Store:
     UserStore
@@ -220,6 +224,8 @@ pub trait Store:
     + MonitorStore
     + RideStore
     + OperatorStore
+    + RollupStore
+    + TripSearchStore
     + 'static
 {
     /// Answers when the backend does (for `/readyz`).

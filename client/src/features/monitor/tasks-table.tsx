@@ -6,6 +6,7 @@
 
 import type { TaskStats } from '../../lib/monitor-protocol.ts';
 import { formatAge, formatMs, fullTime } from './format.ts';
+import { formatNextRun, formatSchedule, isFailingNow, recentStrip } from './task-schedule.ts';
 
 export interface TasksTableProps {
   tasks: TaskStats[] | null;
@@ -15,6 +16,7 @@ export interface TasksTableProps {
 
 export function TasksTable({ tasks, serverNow }: TasksTableProps) {
   const failing = tasks?.filter((t) => t.failures > 0).length ?? 0;
+  const failingNow = tasks?.filter(isFailingNow).length ?? 0;
   return (
     <section className="panel monitor__panel" aria-labelledby="monitor-tasks-title">
       <div className="panel__head">
@@ -23,6 +25,11 @@ export function TasksTable({ tasks, serverNow }: TasksTableProps) {
           <span className="error">
             {failing} {failing === 1 ? 'task has' : 'tasks have'} failed
           </span>
+        )}
+        {failingNow > 0 && (
+          <strong className="error" role="status">
+            {failingNow} failing now
+          </strong>
         )}
       </div>
       <div className="table-scroll">
@@ -37,7 +44,10 @@ export function TasksTable({ tasks, serverNow }: TasksTableProps) {
               <th scope="col" className="num">
                 Failures
               </th>
+              <th scope="col">Schedule</th>
               <th scope="col">Last run</th>
+              <th scope="col">Next run</th>
+              <th scope="col">Recent</th>
               <th scope="col" className="num">
                 Last
               </th>
@@ -56,6 +66,7 @@ export function TasksTable({ tasks, serverNow }: TasksTableProps) {
                 key={`${task.node}/${task.name}`}
                 className={task.failures > 0 ? 'row--bad' : undefined}
                 data-failing={task.failures > 0 ? 'true' : undefined}
+                data-failing-now={isFailingNow(task) ? 'true' : undefined}
               >
                 <td>{task.node}</td>
                 <th scope="row">
@@ -63,8 +74,13 @@ export function TasksTable({ tasks, serverNow }: TasksTableProps) {
                 </th>
                 <td className="num">{task.runs}</td>
                 <td className={`num${task.failures > 0 ? ' error' : ''}`}>{task.failures}</td>
+                <td>{formatSchedule(task.interval_ms)}</td>
                 <td title={task.last_run_at === null ? undefined : fullTime(task.last_run_at)}>
                   {task.last_run_at === null ? 'never' : formatAge(serverNow - Date.parse(task.last_run_at))}
+                </td>
+                <td>{formatNextRun(task.next_run_at, serverNow)}</td>
+                <td aria-label="Recent runs, oldest first" className={isFailingNow(task) ? 'error' : undefined}>
+                  {recentStrip(task) || '–'}
                 </td>
                 <td className="num">{formatMs(task.last_duration_ms)}</td>
                 <td className="num">{formatMs(task.mean_duration_ms)}</td>

@@ -455,8 +455,9 @@ export type DispatchDetail = { dispatch: Dispatch, timeline: Array<TimelineEvent
  */
 export type TaskStats = { node: string, 
 /**
- * `dispatch_round`, `offer_expiry`, `trip_expiry`, `stale_driver_sweep`,
- * `stranded_trip_sweep`, `gps_writer`.
+ * `dispatch_round`, `offer_expiry`, `trip_expiry`, `dispatch_takeover`,
+ * `stale_driver_sweep`, `stranded_trip_sweep`, `gps_writer`,
+ * `surge_board`, `quote_prune`, `rollup`.
  */
 name: string, runs: number, failures: number, last_run_at: string | null, 
 /**
@@ -470,7 +471,35 @@ mean_duration_ms: number | null,
 /**
  * Work waiting (queued GPS points, live dispatchers).
  */
-backlog: number, last_error: string | null, };
+backlog: number, last_error: string | null, 
+/**
+ * *(issue 15)* How often the task runs, for a periodic one (absent:
+ * it runs on events, as `dispatch_round` and `gps_writer` do).
+ */
+interval_ms?: number, 
+/**
+ * *(issue 15)* How the last run ended (absent: it never ran).
+ */
+state?: TaskState, 
+/**
+ * *(issue 15)* When a periodic task runs next: its last run plus its
+ * interval.
+ */
+next_run_at?: string, 
+/**
+ * *(issue 15)* The last runs, newest first (at most 10).
+ */
+recent?: Array<TaskRun>, };
+
+/**
+ * How one run of a task ended, like a task's state in Flower.
+ */
+export type TaskState = "ok" | "failed";
+
+/**
+ * One finished run of a background task.
+ */
+export type TaskRun = { at: string, state: TaskState, duration_ms: number, error?: string, };
 
 export type TasksResponse = { tasks: Array<TaskStats>, };
 
@@ -598,3 +627,88 @@ export type ActionResponse = { entry: AuditEntry, };
  * `next_before` is the cursor of the next page (absent on the last).
  */
 export type AuditResponse = { entries: Array<AuditEntry>, next_before?: number, };
+
+// ---- history.rs ----
+
+/**
+ * The ranges `GET /api/monitor/history?range=` accepts.
+ */
+export type HistoryRange = "1h" | "24h" | "7d";
+
+/**
+ * Dispatch latency (request to accept) percentiles, in milliseconds.
+ */
+export type Latency = { p50_ms: number, p90_ms: number, p99_ms: number, 
+/**
+ * How many accepted dispatches the figures are over.
+ */
+samples: number, };
+
+/**
+ * One node's open connections (all roles) at the end of a bucket.
+ */
+export type NodeConnections = { node: string, connections: number, };
+
+/**
+ * One bucket of the history, summed over the nodes.
+ */
+export type HistoryPoint = { 
+/**
+ * The bucket's start.
+ */
+at: string, 
+/**
+ * Trips that reached each status within the bucket.
+ */
+trips: TripCounts, 
+/**
+ * `None` when no dispatch was accepted within the bucket.
+ */
+dispatch_latency: Latency | null, 
+/**
+ * GPS points written within the bucket.
+ */
+gps_points: number, 
+/**
+ * Per node, the most connections it reported within the bucket.
+ */
+connections: Array<NodeConnections>, };
+
+/**
+ * `GET /api/monitor/history?range=1h|24h|7d`: the buckets that have
+ * data, oldest first.
+ */
+export type HistoryResponse = { range: HistoryRange, bucket_secs: number, from: string, to: string, points: Array<HistoryPoint>, };
+
+/**
+ * `GET /api/monitor/trips?q=&sort=newest|oldest&cursor=&limit=`: a page of
+ * the trips the query matches.
+ */
+export type TripSearchResponse = { trips: Array<Trip>, 
+/**
+ * Pass as `cursor` for the next page; `null` on the last page.
+ */
+next_cursor: TripId | null, };
+
+/**
+ * `GET /api/monitor/trips/{trip_id}`: the trip (fare and estimate in it),
+ * its dispatch with the whole timeline, and its ratings.
+ */
+export type TripDetailResponse = { trip: Trip, dispatch: DispatchDetail | null, ratings: Array<Rating>, };
+
+/**
+ * `GET /api/monitor/users/{user_id}`: the user, their rating, their
+ * newest trips (as rider or driver; page on with `/api/monitor/trips`) and
+ * the ratings given on those trips, both ways.
+ */
+export type UserPageResponse = { user: User, rating: RatingSummary | null, trips: Array<Trip>, next_cursor: TripId | null, 
+/**
+ * Oldest first within each trip, trips newest first.
+ */
+ratings: Array<Rating>, };
+
+/**
+ * `GET /api/monitor/nodes/{node_id}`: the node as its heartbeat shows
+ * it, its background tasks, and the newest trips it took.
+ */
+export type NodePageResponse = { node: NodeOverview, tasks: Array<TaskStats>, trips: Array<Trip>, };

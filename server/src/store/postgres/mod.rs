@@ -9,6 +9,8 @@ mod gps;
 mod monitor;
 mod operator;
 mod ride;
+mod rollup;
+mod trip_search;
 mod trips;
 mod users;
 

@@ -21,6 +21,8 @@ mod gps;
 mod monitor;
 mod operator;
 mod ride;
+mod rollup;
+mod trip_search;
 mod trips;
 mod users;
 
