@@ -3,8 +3,8 @@ import { PASSWORD } from '../support/apps.ts';
 import { createAdmin } from '../support/admin.ts';
 import { ScriptedClient, logInToken, signUp } from '../support/scripted.ts';
 
-// Operator actions (issue 15): an operator cancels a trip from its detail
-// and sees the audit entry; a viewer sees no action buttons.
+// Operator actions (issue 15): an operator searches a trip, cancels it from
+// its detail and sees the audit entry; a viewer sees no action buttons.
 test.use({ serverEnv: { HAIL_HEARTBEAT_MS: '300', HAIL_TRIP_TIMEOUT_SECS: '120' } });
 
 async function logInMonitor(page: Page, username: string) {
@@ -14,12 +14,14 @@ async function logInMonitor(page: Page, username: string) {
   await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
 }
 
-test('an operator cancels a trip and sees the audit entry; a viewer sees no buttons', async ({ server, monitor }) => {
+test('an operator searches a trip, cancels it and sees the audit entry; a viewer sees no buttons', async ({ server, monitor }) => {
   const { page } = monitor;
   await createAdmin(server, { username: 'otto', password: PASSWORD, name: 'Otto Operator', role: 'operator' });
   await createAdmin(server, { username: 'vera', password: PASSWORD, name: 'Vera Viewer', role: 'viewer' });
   await signUp(server, 'rider', 'rita', PASSWORD, 'Rita Rider');
+  await signUp(server, 'rider', 'sam', PASSWORD, 'Sam Rider');
   const rider = await ScriptedClient.connect(server, await logInToken(server, 'rita', PASSWORD));
+  const other = await ScriptedClient.connect(server, await logInToken(server, 'sam', PASSWORD));
   try {
     const ok = await rider.request({
       type: 'trip.request',
@@ -28,11 +30,24 @@ test('an operator cancels a trip and sees the audit entry; a viewer sees no butt
       ref: '1',
     });
     const tripId = (ok.trip as { id: string }).id;
+    // Another rider's trip, which the search must leave out.
+    await other.request({
+      type: 'trip.request',
+      pickup: { lat: PICKUP.latitude, lng: PICKUP.longitude },
+      dropoff: { lat: 52.5163, lng: 13.3777 },
+      ref: '1',
+    });
 
     await page.goto('/monitor/');
     await logInMonitor(page, 'otto');
+    // The operator finds the trip by searching, and opens it from the result.
+    await page.getByRole('search').getByRole('searchbox').fill('rider:rita status:requested');
+    await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
+    const found = page.getByRole('table', { name: 'Trips found' }).locator('tbody tr');
+    await expect(found).toHaveCount(1);
+    await expect(found.first()).toContainText('Rita Rider');
+    await found.first().getByRole('button').click();
     const row = page.getByRole('table', { name: 'Dispatches' }).locator(`tr[data-trip-id="${tripId}"]`);
-    await row.getByRole('button', { name: 'Details' }).click();
     const actions = page.getByLabel('Trip actions');
     await expect(actions.getByRole('button', { name: 'Re-dispatch' })).toBeVisible();
     await actions.getByRole('button', { name: 'Cancel trip' }).click();
@@ -58,5 +73,6 @@ test('an operator cancels a trip and sees the audit entry; a viewer sees no butt
     await monitor.shot('viewer sees no actions');
   } finally {
     await rider.close();
+    await other.close();
   }
 });
