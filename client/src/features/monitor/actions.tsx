@@ -13,7 +13,7 @@ import {
   resultText,
   tripActions,
   type Action,
-} from './actions.ts';
+} from './operator-actions.ts';
 import type { OperatorApi } from './operator-api.ts';
 
 export interface ActionProps {

@@ -4,7 +4,7 @@
 
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { AuditEntry } from '../../lib/operator-protocol.ts';
-import { ACTION_LABELS, resultText } from './actions.ts';
+import { ACTION_LABELS, resultText } from './operator-actions.ts';
 import { clockTime, fullTime } from './format.ts';
 import type { OperatorApi } from './operator-api.ts';
 

@@ -11,7 +11,7 @@ import {
   type AuditResponse,
   type MonitorMe,
 } from '../../lib/operator-protocol.ts';
-import { actionPath, type Action } from './actions.ts';
+import { actionPath, type Action } from './operator-actions.ts';
 
 export interface AuditQuery {
   target?: string | undefined;

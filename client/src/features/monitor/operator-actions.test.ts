@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionPath, canAct, confirmText, resultText, tripActions } from './actions.ts';
+import { actionPath, canAct, confirmText, resultText, tripActions } from './operator-actions.ts';
 import { auditPath } from './operator-api.ts';
 
 describe('operator actions', () => {
