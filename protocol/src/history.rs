@@ -120,6 +120,9 @@ pub struct TripDetailResponse {
     pub trip: crate::Trip,
     pub dispatch: Option<crate::monitor::DispatchDetail>,
     pub ratings: Vec<crate::http::Rating>,
+    /// Additive: what operators did to this trip, newest first.
+    #[serde(default)]
+    pub audit: Vec<crate::operator::AuditEntry>,
 }
 
 /// `GET /api/monitor/users/{user_id}`: the user, their rating, their
@@ -134,6 +137,13 @@ pub struct UserPageResponse {
     pub next_cursor: Option<crate::TripId>,
     /// Oldest first within each trip, trips newest first.
     pub ratings: Vec<crate::http::Rating>,
+    /// Additive: whether the account is suspended now.
+    #[serde(default)]
+    pub suspended: bool,
+    /// Additive: what operators did to this user (suspensions, lifts,
+    /// disconnects), newest first.
+    #[serde(default)]
+    pub audit: Vec<crate::operator::AuditEntry>,
 }
 
 /// `GET /api/monitor/nodes/{node_id}`: the node as its heartbeat shows

@@ -7,12 +7,14 @@ use super::monitor::Admin;
 use super::AppState;
 use crate::domain::trip_query::{self, Sort, TripQuery};
 use crate::monitor::view;
+use crate::store::AuditFilter;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use hail_protocol::history::{
     NodePageResponse, TripDetailResponse, TripSearchResponse, UserPageResponse,
 };
+use hail_protocol::operator::AuditEntry;
 use hail_protocol::{Trip, TripId, UserId};
 use serde::Deserialize;
 
@@ -28,6 +30,8 @@ const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 200;
 /// Trips shown on a user's or a node's page.
 const PAGE_TRIPS: usize = 20;
+/// Operator actions shown on a trip or user page.
+const PAGE_AUDIT: usize = 50;
 
 #[derive(Deserialize)]
 struct SearchQuery {
@@ -94,6 +98,7 @@ async fn trip(
         trip: record.trip,
         dispatch: store.dispatch_detail(id).await?,
         ratings: store.trip_ratings(id).await?,
+        audit: audit_of(&state, id.to_string()).await?,
     }))
 }
 
@@ -104,7 +109,9 @@ async fn user(
 ) -> Result<Json<UserPageResponse>, ApiError> {
     let id = UserId(user_id.parse().map_err(|_| ApiError::NotFound)?);
     let store = &state.node.store;
-    let user = store.user_by_id(id).await?.ok_or(ApiError::NotFound)?;
+    // An operator looks at suspended users too (`user_by_id` skips them).
+    let account = store.account(id).await?.ok_or(ApiError::NotFound)?;
+    let user = account.user;
     let query = TripQuery {
         participant: Some(id),
         ..Default::default()
@@ -120,7 +127,20 @@ async fn user(
         trips,
         next_cursor,
         ratings,
+        suspended: account.suspended,
+        audit: audit_of(&state, id.to_string()).await?,
     }))
+}
+
+/// The newest operator actions on `target` (as its id is written in the
+/// action's path).
+async fn audit_of(state: &AppState, target: String) -> Result<Vec<AuditEntry>, ApiError> {
+    let filter = AuditFilter {
+        target: Some(target),
+        before: None,
+        limit: PAGE_AUDIT,
+    };
+    Ok(state.node.store.audit(&filter).await?)
 }
 
 async fn node(

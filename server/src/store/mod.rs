@@ -11,7 +11,7 @@ pub mod sqlite;
 pub mod trip_search;
 
 pub use dispatch_log::RoundRecord;
-pub use operator::OperatorStore;
+pub use operator::{AuditFilter, OperatorStore};
 pub use rollup::{MinuteFacts, RollupStore};
 pub use trip_search::TripSearchStore;
 

@@ -4,6 +4,7 @@
 
 use crate::helpers::*;
 use futures_util::StreamExt;
+use hail_protocol::history::{TripDetailResponse, UserPageResponse};
 use hail_protocol::monitor::Overview;
 use hail_protocol::operator::{
     ActionKind, ActionResponse, ActionResult, AuditResponse, MonitorMe, MonitorRole,
@@ -105,6 +106,22 @@ async fn an_operator_cancels_a_trip_and_both_sides_see_it() {
     let next = page.next_before.expect("a next page");
     let rest = audit(b, &ops, &format!("?target={}&before={next}", trip.id)).await;
     assert_eq!(rest.entries[0].id, done.entry.id);
+    // The trip's page in the monitor lists the same entries.
+    let page: TripDetailResponse = monitor_get(a, &ops, &format!("trips/{}", trip.id)).await;
+    assert_eq!(page.trip.status, TripStatus::Cancelled);
+    let ids: Vec<i64> = page.audit.iter().map(|e| e.id).collect();
+    assert_eq!(ids, vec![again.entry.id, done.entry.id]);
+}
+
+/// `GET /api/monitor/{path}` as `who`, which must answer 200.
+async fn monitor_get<T: serde::de::DeserializeOwned>(
+    app: &TestApp,
+    who: &TestUser,
+    path: &str,
+) -> T {
+    let res = app.get(&format!("/api/monitor/{path}"), who.token()).await;
+    assert_eq!(res.status(), 200, "{path}");
+    res.json().await.expect("monitor page")
 }
 
 #[tokio::test]
@@ -178,6 +195,11 @@ async fn a_suspended_driver_is_closed_refused_and_offered_nothing() {
         .is_none());
     rws.ok(ClientMessage::cancel(trip.id, None)).await;
 
+    // The monitor's user page still finds a suspended user, and says so.
+    let page: UserPageResponse = monitor_get(b, &ops, &format!("users/{}", driver.user.id)).await;
+    assert!(page.suspended);
+    assert_eq!(page.audit.len(), 1);
+    assert_eq!(page.audit[0].action, ActionKind::Suspend);
     let same = act_ok(b, &ops, &format!("users/{}/suspend", driver.user.id)).await;
     assert_eq!(same.entry.result, ActionResult::Unchanged);
     let lifted = act_ok(b, &ops, &format!("users/{}/unsuspend", driver.user.id)).await;
@@ -185,6 +207,8 @@ async fn a_suspended_driver_is_closed_refused_and_offered_nothing() {
     let tokens = a.login(&driver.user.username).await;
     let mut back = Ws::connect(b, &tokens.access_token).await;
     still_works(&mut back, Role::Driver).await;
+    let page: UserPageResponse = monitor_get(a, &ops, &format!("users/{}", driver.user.id)).await;
+    assert!(!page.suspended);
     let log = audit(a, &ops, &format!("?target={}", driver.user.id)).await;
     let kinds: Vec<ActionKind> = log.entries.iter().map(|e| e.action).collect();
     assert_eq!(

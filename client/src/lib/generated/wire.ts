@@ -694,7 +694,11 @@ next_cursor: TripId | null, };
  * `GET /api/monitor/trips/{trip_id}`: the trip (fare and estimate in it),
  * its dispatch with the whole timeline, and its ratings.
  */
-export type TripDetailResponse = { trip: Trip, dispatch: DispatchDetail | null, ratings: Array<Rating>, };
+export type TripDetailResponse = { trip: Trip, dispatch: DispatchDetail | null, ratings: Array<Rating>, 
+/**
+ * Additive: what operators did to this trip, newest first.
+ */
+audit: Array<AuditEntry>, };
 
 /**
  * `GET /api/monitor/users/{user_id}`: the user, their rating, their
@@ -705,7 +709,16 @@ export type UserPageResponse = { user: User, rating: RatingSummary | null, trips
 /**
  * Oldest first within each trip, trips newest first.
  */
-ratings: Array<Rating>, };
+ratings: Array<Rating>, 
+/**
+ * Additive: whether the account is suspended now.
+ */
+suspended: boolean, 
+/**
+ * Additive: what operators did to this user (suspensions, lifts,
+ * disconnects), newest first.
+ */
+audit: Array<AuditEntry>, };
 
 /**
  * `GET /api/monitor/nodes/{node_id}`: the node as its heartbeat shows
