@@ -60,6 +60,10 @@ test('an operator searches a trip, cancels it and sees the audit entry; a viewer
     await expect(audit.locator('tbody tr')).toHaveCount(1);
     await expect(audit.locator('tbody tr').first()).toContainText('otto');
     await expect(audit.locator('tbody tr').first()).toContainText(tripId);
+    // The trip's detail lists its own actions too.
+    const tripAudit = page.getByRole('table', { name: 'Actions on this trip' });
+    await expect(tripAudit.locator('tbody tr')).toHaveCount(1);
+    await expect(tripAudit.locator('tbody tr').first()).toContainText('Cancel trip');
     await expect(page.getByRole('table', { name: 'Nodes' }).getByRole('button', { name: 'Drain' })).toBeVisible();
     await monitor.shot('operator cancelled a trip');
 

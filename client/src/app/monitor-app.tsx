@@ -111,6 +111,7 @@ function MonitorHome({ auth, user }: HomeProps) {
                   onDone={acted}
                 />
               )}
+              <AuditLog key={`audit-${selected}`} api={ops} version={auditVersion} target={selected} />
             </div>
           )}
         </div>

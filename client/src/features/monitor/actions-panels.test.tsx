@@ -71,4 +71,12 @@ describe('AuditLog', () => {
     expect(api.audit).toHaveBeenLastCalledWith({ target: '', before: 7 });
     expect(screen.queryByRole('button', { name: 'Older' })).toBeNull();
   });
+
+  it("with a fixed target reads only that trip's entries, without a filter form", async () => {
+    const api = fakeApi();
+    render(<AuditLog api={api} version={0} target="t1" />);
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Actions on this trip' })).toBeTruthy());
+    expect(api.audit).toHaveBeenCalledWith({ target: 't1', before: undefined });
+    expect(screen.queryByRole('button', { name: 'Filter' })).toBeNull();
+  });
 });

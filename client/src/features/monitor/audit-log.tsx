@@ -1,6 +1,7 @@
 // The audit log panel: every operator action, newest first (who, what,
 // when, target, result), filterable by target, paged with "Older". Reloads
-// when `version` changes (after an action from this page).
+// when `version` changes (after an action from this page). With a fixed
+// `target` it is the log of one trip, shown under the trip's detail.
 
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { AuditEntry } from '../../lib/operator-protocol.ts';
@@ -11,11 +12,16 @@ import type { OperatorApi } from './operator-api.ts';
 export interface AuditLogProps {
   api: OperatorApi;
   version: number;
+  /** Only this target's entries, with no filter form (a trip's detail). */
+  target?: string;
 }
 
-export function AuditLog({ api, version }: AuditLogProps) {
+export function AuditLog({ api, version, target: fixed }: AuditLogProps) {
   const [draft, setDraft] = useState('');
-  const [target, setTarget] = useState('');
+  const [chosen, setTarget] = useState('');
+  const target = fixed ?? chosen;
+  const title = fixed === undefined ? 'Audit log' : 'Actions on this trip';
+  const titleId = fixed === undefined ? 'monitor-audit-title' : 'monitor-trip-audit-title';
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [next, setNext] = useState<number | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -44,9 +50,10 @@ export function AuditLog({ api, version }: AuditLogProps) {
   }
 
   return (
-    <section className="panel monitor__panel" aria-labelledby="monitor-audit-title">
+    <section className="panel monitor__panel" aria-labelledby={titleId}>
       <div className="panel__head">
-        <h2 id="monitor-audit-title">Audit log</h2>
+        <h2 id={titleId}>{title}</h2>
+        {fixed === undefined && (
         <form onSubmit={submit} className="monitor__filters">
           <label>
             Target <input value={draft} onChange={(e) => setDraft(e.target.value)} spellCheck={false} />
@@ -55,6 +62,7 @@ export function AuditLog({ api, version }: AuditLogProps) {
             Filter
           </button>
         </form>
+        )}
       </div>
       {error !== null && (
         <p role="alert" className="error">
@@ -62,7 +70,7 @@ export function AuditLog({ api, version }: AuditLogProps) {
         </p>
       )}
       <div className="table-scroll">
-        <table aria-label="Audit log" className="grid-table">
+        <table aria-label={title} className="grid-table">
           <thead>
             <tr>
               <th scope="col">When</th>
