@@ -103,7 +103,7 @@ function MonitorHome({ auth, user }: HomeProps) {
               />
               {detail.data !== null && detail.data.dispatch.trip_id === selected && (
                 <TripActions
-                  key={`${selected}-${detail.data.dispatch.status}`}
+                  key={selected}
                   tripId={selected}
                   status={detail.data.dispatch.status}
                   role={role}

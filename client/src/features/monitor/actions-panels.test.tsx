@@ -58,6 +58,19 @@ describe('operator buttons', () => {
     expect(api.act).toHaveBeenCalledWith({ kind: 'cancel_trip', tripId: 't1' });
     expect(onDone).toHaveBeenCalledTimes(1);
   });
+
+  it('keeps the result once the new status leaves no button', async () => {
+    const api = fakeApi();
+    const props = { tripId: 't1', role: 'operator' as const, api, onDone: () => {} };
+    const { rerender } = render(<TripActions status="accepted" {...props} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel trip' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Yes' }));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Cancel trip: done'));
+    // The stream then shows the trip cancelled: no action is left, the result stays.
+    rerender(<TripActions status="cancelled" {...props} />);
+    expect(screen.queryByRole('button')).toBeNull();
+    expect(screen.getByRole('status').textContent).toContain('Cancel trip: done');
+  });
 });
 
 describe('AuditLog', () => {

@@ -22,10 +22,24 @@ export interface ActionProps {
   onDone: () => void;
 }
 
-export function ActionButton({ action, api, onDone }: ActionProps & { action: Action }) {
+/** What an answered action said, shown beside its button. */
+export interface Outcome {
+  ok: boolean;
+  text: string;
+}
+
+export function ActionButton({
+  action,
+  api,
+  onDone,
+  onOutcome,
+}: ActionProps & { action: Action; onOutcome?: (outcome: Outcome) => void }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const [own, setOwn] = useState<Outcome | null>(null);
+  // A parent that outlives the button (its trip's actions) may keep it instead.
+  const setOutcome = onOutcome ?? setOwn;
+  const outcome = onOutcome === undefined ? own : null;
   const label = ACTION_LABELS[action.kind];
 
   async function run() {
@@ -69,20 +83,28 @@ export function ActionButton({ action, api, onDone }: ActionProps & { action: Ac
   );
 }
 
-/** Cancel trip / Re-dispatch for the trip shown, as its status allows. */
+/** Cancel trip / Re-dispatch for the trip shown, as its status allows. The
+ *  last outcome stays when the new status leaves no button (a cancelled trip). */
 export function TripActions({
   tripId,
   status,
   role,
   ...props
 }: ActionProps & { tripId: string; status: TripStatus; role: MonitorRole | null }) {
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const kinds = tripActions(status, role);
-  if (kinds.length === 0) return null;
+  if (kinds.length === 0 && outcome === null) return null;
   return (
     <div className="operator-actions" aria-label="Trip actions">
       {kinds.map((kind) => (
-        <ActionButton key={kind} action={{ kind, tripId }} {...props} />
+        <ActionButton key={kind} action={{ kind, tripId }} onOutcome={setOutcome} {...props} />
       ))}
+      {outcome !== null && (
+        <span role="status" className={outcome.ok ? 'muted' : 'error'}>
+          {' '}
+          {outcome.text}
+        </span>
+      )}
     </div>
   );
 }
