@@ -7,11 +7,13 @@ use crate::auth::throttle::{FailureLog, LoginThrottle};
 use crate::auth::tokens::TokenKeys;
 use crate::bus::memory::MemoryBus;
 use crate::bus::redis::{client as redis_client, manager_config, RedisBus};
+use crate::bus::redis_cluster::{cluster_client, ClusterBus};
 use crate::bus::Bus;
 use crate::bus::Inbound;
 use crate::config::Config;
 use crate::geo::memory::MemoryGeo;
 use crate::geo::redis::RedisGeo;
+use crate::geo::redis_cells::RedisCellGeo;
 use crate::geo::GeoIndex;
 use crate::http::limits::ConnectionLimits;
 use crate::http::serve::serve;
@@ -46,10 +48,11 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error("{0}: {1}")]
     Store(String, crate::store::StoreError),
-    /// The URL is shown redacted (no password).
-    #[error("Redis at {0} (HAIL_REDIS_URL): {1}")]
+    /// The URL is shown redacted (no password), with the variable it came
+    /// from.
+    #[error("Redis at {0}: {1}")]
     Redis(String, redis::RedisError),
-    #[error("Redis at {0} (HAIL_REDIS_URL): {1}")]
+    #[error("Redis at {0}: {1}")]
     Bus(String, crate::bus::BusError),
 }
 
@@ -105,6 +108,9 @@ type Backends = (
 );
 
 async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends, StartError> {
+    if !config.redis_cluster_nodes.is_empty() {
+        return open_cluster(config, inbound).await;
+    }
     let Some(redis_url) = &config.redis_url else {
         tracing::info!(
             "bus and geo index: in-process (a single node; set HAIL_REDIS_URL to run several)"
@@ -117,7 +123,7 @@ async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends
             Arc::new(MemorySurgeShare::new()),
         ));
     };
-    let shown = redis_url.redacted();
+    let shown = format!("{} (HAIL_REDIS_URL)", redis_url.redacted());
     let redis_err = |e| StartError::Redis(shown.clone(), e);
     let bus_err = |e| StartError::Bus(shown.clone(), e);
     let keys = Keys::new(config.redis_prefix.clone());
@@ -141,6 +147,50 @@ async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends
         Arc::new(presence),
         Arc::new(failures),
         Arc::new(surge),
+    ))
+}
+
+/// Redis Cluster (`HAIL_REDIS_CLUSTER_NODES`): sharded pub/sub, the geo
+/// index split by cell, and the single-key backends on a cluster connection.
+async fn open_cluster(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends, StartError> {
+    let seeds: Vec<String> = config
+        .redis_cluster_nodes
+        .iter()
+        .map(|u| u.expose().to_owned())
+        .collect();
+    let shown = format!(
+        "{} (HAIL_REDIS_CLUSTER_NODES)",
+        config
+            .redis_cluster_nodes
+            .iter()
+            .map(|u| u.redacted())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let redis_err = |e| StartError::Redis(shown.clone(), e);
+    let bus_err = |e| StartError::Bus(shown.clone(), e);
+    let keys = Keys::new(config.redis_prefix.clone());
+    let timeout = config.db_timeout;
+    let bus = ClusterBus::connect(&seeds, keys.clone(), inbound, timeout)
+        .await
+        .map_err(bus_err)?;
+    bus.ping().await.map_err(bus_err)?;
+    let con = cluster_client(&seeds, timeout, None)
+        .map_err(redis_err)?
+        .get_async_connection()
+        .await
+        .map_err(redis_err)?;
+    tracing::info!(prefix = %config.redis_prefix, "bus and geo index: Redis Cluster at {shown}");
+    Ok((
+        Arc::new(bus),
+        Arc::new(RedisCellGeo::new(keys.clone(), con.clone())),
+        Arc::new(RedisPresence::new(keys.clone(), con.clone())),
+        Arc::new(RedisFailureLog::new(
+            keys.clone(),
+            con.clone(),
+            config.login.window,
+        )),
+        Arc::new(RedisSurgeShare::new(keys, con, config.ride.surge.interval)),
     ))
 }
 

@@ -38,6 +38,30 @@ impl Keys {
         format!("{}drivers:seen", self.prefix)
     }
 
+    /// Cluster mode: GEO set of one geohash cell's available drivers. The
+    /// `{cell}` hash tag puts it on the slot of the cell's seen set, so the
+    /// two are written in one MULTI.
+    pub fn cell_geo(&self, cell: &str) -> String {
+        format!("{}drivers:geo:{{{cell}}}", self.prefix)
+    }
+
+    /// Cluster mode: sorted set of one cell's drivers -> last-seen unix ms.
+    pub fn cell_seen(&self, cell: &str) -> String {
+        format!("{}drivers:seen:{{{cell}}}", self.prefix)
+    }
+
+    /// Cluster mode: set of the cells that have held a driver (sweeps and
+    /// counts read it).
+    pub fn cells(&self) -> String {
+        format!("{}drivers:cells", self.prefix)
+    }
+
+    /// Cluster mode: hash driver -> the cell it was last written to, so a
+    /// node that did not write it can still move or remove it.
+    pub fn driver_cells(&self) -> String {
+        format!("{}drivers:cell", self.prefix)
+    }
+
     /// String: the node computing surge interval `bucket` (`SET NX`).
     pub fn surge_claim(&self, bucket: i64) -> String {
         format!("{}surge:claim:{bucket}", self.prefix)
@@ -103,6 +127,9 @@ mod tests {
         assert_eq!(Keys::new("t2:").topic(&keys.channel(user)), None);
         assert!(keys.drivers_geo().starts_with("t1:"));
         assert!(keys.drivers_seen().starts_with("t1:"));
+        // One cell's two keys share a hash tag: one slot, one MULTI.
+        assert_eq!(keys.cell_geo("u33db"), "t1:drivers:geo:{u33db}");
+        assert_eq!(keys.cell_seen("u33db"), "t1:drivers:seen:{u33db}");
         assert!(keys.login_failures_user("ann").starts_with("t1:"));
         assert!(keys
             .login_failures_ip([127, 0, 0, 1].into())

@@ -6,6 +6,7 @@
 
 pub mod memory;
 pub mod redis;
+pub mod redis_cluster;
 
 pub use crate::keys::Topic;
 use async_trait::async_trait;

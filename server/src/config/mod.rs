@@ -54,6 +54,9 @@ pub struct Config {
     /// `HAIL_REDIS_URL`: Redis; `None`: the in-process bus and geo index
     /// (one node).
     pub redis_url: Option<ServiceUrl>,
+    /// `HAIL_REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster
+    /// (comma-separated URLs); when set it replaces `HAIL_REDIS_URL`.
+    pub redis_cluster_nodes: Vec<ServiceUrl>,
     /// Prefix of every Redis key and channel (tests use their own).
     pub redis_prefix: String,
     /// `HAIL_JWT_SECRET`: HMAC secret for access tokens.
@@ -223,6 +226,17 @@ impl Config {
             db_pool_size: env.get("HAIL_DB_POOL_SIZE", 16)?,
             db_timeout: env.secs("HAIL_DB_TIMEOUT_SECS", 5)?,
             redis_url: env.opt("HAIL_REDIS_URL").map(ServiceUrl::new),
+            redis_cluster_nodes: env
+                .opt("HAIL_REDIS_CLUSTER_NODES")
+                .map(|seeds| {
+                    seeds
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(ServiceUrl::new)
+                        .collect()
+                })
+                .unwrap_or_default(),
             redis_prefix: env
                 .opt("HAIL_REDIS_PREFIX")
                 .unwrap_or_else(|| "hail:".into()),

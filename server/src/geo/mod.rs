@@ -2,8 +2,10 @@
 //! with staleness, behind a trait so Redis and the in-process R-tree answer
 //! the same way.
 
+pub mod cells;
 pub mod memory;
 pub mod redis;
+pub mod redis_cells;
 
 use async_trait::async_trait;
 use hail_protocol::{Position, UserId};

@@ -4,15 +4,17 @@
 use super::{Heartbeat, Presence, PresenceError};
 use crate::keys::Keys;
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionLike, ConnectionManager};
 
-pub struct RedisPresence {
+/// Generic over the connection: a [`ConnectionManager`] on one Redis, a
+/// cluster connection on Redis Cluster (every command here touches one key).
+pub struct RedisPresence<C = ConnectionManager> {
     keys: Keys,
-    con: ConnectionManager,
+    con: C,
 }
 
-impl RedisPresence {
-    pub fn new(keys: Keys, con: ConnectionManager) -> Self {
+impl<C> RedisPresence<C> {
+    pub fn new(keys: Keys, con: C) -> Self {
         Self { keys, con }
     }
 }
@@ -22,7 +24,7 @@ fn unavailable(e: impl std::fmt::Display) -> PresenceError {
 }
 
 #[async_trait]
-impl Presence for RedisPresence {
+impl<C: ConnectionLike + Clone + Send + Sync + 'static> Presence for RedisPresence<C> {
     async fn announce(&self, beat: &Heartbeat) -> Result<(), PresenceError> {
         let json = serde_json::to_string(beat).map_err(unavailable)?;
         let mut con = self.con.clone();

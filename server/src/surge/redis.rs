@@ -5,18 +5,20 @@
 use super::{SurgeShare, SurgeShareError};
 use crate::keys::Keys;
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionLike, ConnectionManager};
 use std::time::Duration;
 
-pub struct RedisSurgeShare {
+/// Generic over the connection: a [`ConnectionManager`] on one Redis, a
+/// cluster connection on Redis Cluster (every command here touches one key).
+pub struct RedisSurgeShare<C = ConnectionManager> {
     keys: Keys,
-    con: ConnectionManager,
+    con: C,
     /// The compute interval: claims live two of them, the board ten.
     every: Duration,
 }
 
-impl RedisSurgeShare {
-    pub fn new(keys: Keys, con: ConnectionManager, every: Duration) -> Self {
+impl<C> RedisSurgeShare<C> {
+    pub fn new(keys: Keys, con: C, every: Duration) -> Self {
         Self { keys, con, every }
     }
 }
@@ -26,7 +28,7 @@ fn unavailable(e: impl std::fmt::Display) -> SurgeShareError {
 }
 
 #[async_trait]
-impl SurgeShare for RedisSurgeShare {
+impl<C: ConnectionLike + Clone + Send + Sync + 'static> SurgeShare for RedisSurgeShare<C> {
     async fn claim(&self, bucket: i64, node: &str) -> Result<bool, SurgeShareError> {
         let mut con = self.con.clone();
         let set: Option<String> = redis::cmd("SET")

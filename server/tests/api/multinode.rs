@@ -1,113 +1,127 @@
 //! Two `hail serve` nodes sharing one Postgres and Redis form one service:
-//! the rider on one node, drivers on the other.
+//! the rider on one node, drivers on the other. Each test runs on one
+//! Redis and again on a Redis Cluster of its own.
 
 use crate::helpers::*;
 use hail_protocol::http::TrackResponse;
 use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripStatus, WithdrawReason};
 
-#[tokio::test]
-async fn the_trip_flow_across_two_nodes() {
-    let nodes = spawn_cluster(2, Settings::default()).await;
-    let (a, b) = (&nodes[0], &nodes[1]);
-    let (driver, mut dws) = driver_online(b, near(300.0)).await;
-    let (_other, mut other) = driver_online(a, near(600.0)).await;
-    let (rider, mut rws) = a.connect(Role::Rider).await;
-
-    let trip = rws.ok(request_at_centre()).await.expect("trip");
-    dws.offer_for(trip.id).await;
-    other.offer_for(trip.id).await;
-    dws.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
-    assert_eq!(other.withdrawn(trip.id).await, WithdrawReason::Taken);
-    let accepted = rws.update_to(trip.id, TripStatus::Accepted).await;
-    assert_eq!(accepted.driver.map(|d| d.id), Some(driver.user.id));
-
-    let points: Vec<(f64, f64)> = (0..10).map(|i| near(300.0 - i as f64 * 30.0)).collect();
-    for p in &points {
-        dws.send(location(*p)).await;
-    }
-    for p in &points {
-        let got = rws
-            .recv_until(|m| matches!(m, ServerMessage::DriverLocation { .. }))
-            .await;
-        let ServerMessage::DriverLocation { lat, lng, .. } = got else {
-            unreachable!()
-        };
-        assert_eq!((lat, lng), *p);
-    }
-    drive_to_completion(&mut dws, &mut rws, trip.id).await;
-    // Either node answers for the track.
-    let track: TrackResponse = b
-        .get(&format!("/api/trips/{}/track", trip.id), rider.token())
-        .await
-        .json()
-        .await
-        .expect("track");
-    assert_eq!(track.points.len(), points.len());
-
-    // A rider cancelling on node A withdraws an offer held on node B.
-    let trip = rws.ok(request_at_centre()).await.expect("trip");
-    dws.offer_for(trip.id).await;
-    rws.ok(ClientMessage::cancel(trip.id, None)).await;
-    assert_eq!(dws.withdrawn(trip.id).await, WithdrawReason::Cancelled);
-}
-
-#[tokio::test]
-async fn the_accept_race_across_two_nodes_has_one_winner() {
-    let nodes = spawn_cluster(2, Settings::default()).await;
-    let mut drivers = Vec::new();
-    for i in 0..8 {
-        drivers.push(driver_online(&nodes[i % 2], near(100.0 + i as f64 * 40.0)).await);
-    }
-    let (_rider, mut rws) = nodes[1].connect(Role::Rider).await;
-    for round in 0..3 {
-        let trip = rws.ok(request_at_centre()).await.expect("trip");
-        for (_, ws) in drivers.iter_mut() {
-            ws.offer_for(trip.id).await;
+on_both_redis! {
+    async fn the_trip_flow_across_two_nodes(redis) {
+        let nodes = spawn_nodes(redis, 2, Settings::default()).await;
+        let (a, b) = (&nodes[0], &nodes[1]);
+        let (driver, mut dws) = driver_online(b, near(300.0)).await;
+        let (_other, mut other) = driver_online(a, near(600.0)).await;
+        let (rider, mut rws) = a.connect(Role::Rider).await;
+        if let Some(cluster) = &a.env.cluster {
+            // The nodes really run on the cluster: the drivers sit in the
+            // geo index's cell keys there.
+            let cells = cluster
+                .lock()
+                .await
+                .keys(&format!("{}drivers:geo:{{*", a.env.prefix))
+                .await;
+            assert!(!cells.is_empty(), "no cell keys on the cluster");
         }
-        let (results, winners) = accept_race(&mut drivers, trip.id).await;
-        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
-        assert!(results
-            .iter()
-            .filter(|r| !matches!(r, ServerMessage::Ok { .. }))
-            .all(|r| matches!(
-                r,
-                ServerMessage::Error {
-                    code: ErrorCode::TripTaken,
-                    ..
-                }
-            )));
-        rws.update_to(trip.id, TripStatus::Accepted).await;
-        // The winner cancels so the next round has all eight again.
-        let w = winners[0];
-        drivers[w].1.ok(ClientMessage::cancel(trip.id, None)).await;
-        rws.update_to(trip.id, TripStatus::Cancelled).await;
-        drivers[w]
-            .1
-            .ok(location(near(100.0 + w as f64 * 40.0)))
-            .await;
+
+        let trip = rws.ok(request_at_centre()).await.expect("trip");
+        dws.offer_for(trip.id).await;
+        other.offer_for(trip.id).await;
+        dws.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
+        assert_eq!(other.withdrawn(trip.id).await, WithdrawReason::Taken);
+        let accepted = rws.update_to(trip.id, TripStatus::Accepted).await;
+        assert_eq!(accepted.driver.map(|d| d.id), Some(driver.user.id));
+
+        let points: Vec<(f64, f64)> = (0..10).map(|i| near(300.0 - i as f64 * 30.0)).collect();
+        for p in &points {
+            dws.send(location(*p)).await;
+        }
+        for p in &points {
+            let got = rws
+                .recv_until(|m| matches!(m, ServerMessage::DriverLocation { .. }))
+                .await;
+            let ServerMessage::DriverLocation { lat, lng, .. } = got else {
+                unreachable!()
+            };
+            assert_eq!((lat, lng), *p);
+        }
+        drive_to_completion(&mut dws, &mut rws, trip.id).await;
+        // Either node answers for the track.
+        let track: TrackResponse = b
+            .get(&format!("/api/trips/{}/track", trip.id), rider.token())
+            .await
+            .json()
+            .await
+            .expect("track");
+        assert_eq!(track.points.len(), points.len());
+
+        // A rider cancelling on node A withdraws an offer held on node B.
+        let trip = rws.ok(request_at_centre()).await.expect("trip");
+        dws.offer_for(trip.id).await;
+        rws.ok(ClientMessage::cancel(trip.id, None)).await;
+        assert_eq!(dws.withdrawn(trip.id).await, WithdrawReason::Cancelled);
     }
 }
 
-#[tokio::test]
-async fn a_trip_whose_dispatching_node_died_still_expires() {
-    let settings = Settings::default().set("HAIL_TRIP_TIMEOUT_SECS", 1);
-    let mut nodes = spawn_cluster(2, settings).await;
-    let (rider, mut rws) = nodes[0].connect(Role::Rider).await;
-    let trip = rws.ok(request_at_centre()).await.expect("trip");
-    nodes[0].kill().await; // kill -9: its dispatcher dies with it
-    drop(rws);
-    let mut rws = Ws::connect(&nodes[1], rider.token()).await;
-    assert_eq!(rws.hello_trip().map(|t| t.id), Some(trip.id));
-    let expired = rws
-        .recv_within(std::time::Duration::from_secs(20), |m| {
-            matches!(m, ServerMessage::TripUpdated { trip: t } if t.id == trip.id && t.status == TripStatus::Expired)
-        })
-        .await;
-    assert!(
-        expired.is_some(),
-        "the surviving node's sweeper expires the stranded trip"
-    );
-    rws.ok(request_at_centre())
-        .await
-        .expect("the rider can ask again");
+on_both_redis! {
+    async fn the_accept_race_across_two_nodes_has_one_winner(redis) {
+        let nodes = spawn_nodes(redis, 2, Settings::default()).await;
+        let mut drivers = Vec::new();
+        for i in 0..8 {
+            drivers.push(driver_online(&nodes[i % 2], near(100.0 + i as f64 * 40.0)).await);
+        }
+        let (_rider, mut rws) = nodes[1].connect(Role::Rider).await;
+        for round in 0..3 {
+            let trip = rws.ok(request_at_centre()).await.expect("trip");
+            for (_, ws) in drivers.iter_mut() {
+                ws.offer_for(trip.id).await;
+            }
+            let (results, winners) = accept_race(&mut drivers, trip.id).await;
+            assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+            assert!(results
+                .iter()
+                .filter(|r| !matches!(r, ServerMessage::Ok { .. }))
+                .all(|r| matches!(
+                    r,
+                    ServerMessage::Error {
+                        code: ErrorCode::TripTaken,
+                        ..
+                    }
+                )));
+            rws.update_to(trip.id, TripStatus::Accepted).await;
+            // The winner cancels so the next round has all eight again.
+            let w = winners[0];
+            drivers[w].1.ok(ClientMessage::cancel(trip.id, None)).await;
+            rws.update_to(trip.id, TripStatus::Cancelled).await;
+            drivers[w]
+                .1
+                .ok(location(near(100.0 + w as f64 * 40.0)))
+                .await;
+        }
+    }
+}
+
+on_both_redis! {
+    async fn a_trip_whose_dispatching_node_died_still_expires(redis) {
+        let settings = Settings::default().set("HAIL_TRIP_TIMEOUT_SECS", 1);
+        let mut nodes = spawn_nodes(redis, 2, settings).await;
+        let (rider, mut rws) = nodes[0].connect(Role::Rider).await;
+        let trip = rws.ok(request_at_centre()).await.expect("trip");
+        nodes[0].kill().await; // kill -9: its dispatcher dies with it
+        drop(rws);
+        let mut rws = Ws::connect(&nodes[1], rider.token()).await;
+        assert_eq!(rws.hello_trip().map(|t| t.id), Some(trip.id));
+        let expired = rws
+            .recv_within(std::time::Duration::from_secs(20), |m| {
+                matches!(m, ServerMessage::TripUpdated { trip: t } if t.id == trip.id && t.status == TripStatus::Expired)
+            })
+            .await;
+        assert!(
+            expired.is_some(),
+            "the surviving node's sweeper expires the stranded trip"
+        );
+        rws.ok(request_at_centre())
+            .await
+            .expect("the rider can ask again");
+    }
 }

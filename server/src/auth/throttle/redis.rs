@@ -5,7 +5,7 @@
 use super::{Count, FailureLog, ThrottleError};
 use crate::keys::Keys;
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionLike, ConnectionManager};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -21,15 +21,17 @@ end
 return gone
 ";
 
-pub struct RedisFailureLog {
+/// Generic over the connection: a [`ConnectionManager`] on one Redis, a
+/// cluster connection on Redis Cluster (every command here touches one key).
+pub struct RedisFailureLog<C = ConnectionManager> {
     keys: Keys,
-    con: ConnectionManager,
+    con: C,
     window: Duration,
     clear: redis::Script,
 }
 
-impl RedisFailureLog {
-    pub fn new(keys: Keys, con: ConnectionManager, window: Duration) -> Self {
+impl<C: ConnectionLike + Clone + Send + Sync + 'static> RedisFailureLog<C> {
+    pub fn new(keys: Keys, con: C, window: Duration) -> Self {
         Self {
             keys,
             con,
@@ -111,7 +113,7 @@ fn unavailable(e: impl std::fmt::Display) -> ThrottleError {
 }
 
 #[async_trait]
-impl FailureLog for RedisFailureLog {
+impl<C: ConnectionLike + Clone + Send + Sync + 'static> FailureLog for RedisFailureLog<C> {
     async fn count(
         &self,
         username: &str,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod redis_cluster;
+
 use futures_util::{SinkExt, StreamExt};
 use hail_protocol::http::{TokenResponse, UserResponse};
 use hail_protocol::ws::ClientFrame;
@@ -71,6 +73,40 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Which Redis the nodes of a multi-node test share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedisMode {
+    /// The machine's Redis on 6379, under a prefix of the test's own.
+    Single,
+    /// A private 3-master, 3-replica Redis Cluster started for the test.
+    Cluster,
+}
+
+/// Runs a multi-node test once on one Redis and once on a Redis Cluster:
+/// `mod NAME { single_redis, redis_cluster }`, the same body both times.
+#[macro_export]
+macro_rules! on_both_redis {
+    ($(#[$meta:meta])* async fn $name:ident($redis:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($redis: $crate::helpers::RedisMode) $body
+
+            #[tokio::test]
+            async fn single_redis() {
+                run($crate::helpers::RedisMode::Single).await
+            }
+
+            #[tokio::test]
+            async fn redis_cluster() {
+                run($crate::helpers::RedisMode::Cluster).await
+            }
+        }
+    };
+}
+
 /// What the nodes of one test share: a database and Redis prefix, or a
 /// data directory for the embedded store. Dropped with the last node.
 pub struct TestEnv {
@@ -79,10 +115,19 @@ pub struct TestEnv {
     pub prefix: String,
     /// The embedded store's directory.
     pub data_dir: Option<tempfile::TempDir>,
+    /// The test's own Redis Cluster, when it runs on one (else the shared
+    /// Redis under `prefix`).
+    pub cluster: Option<tokio::sync::Mutex<redis_cluster::LocalCluster>>,
+    /// The cluster's seeds (`HAIL_REDIS_CLUSTER_NODES`).
+    cluster_seeds: Option<String>,
 }
 
 impl TestEnv {
     pub async fn create(backend: Backend) -> Arc<Self> {
+        Self::create_on(backend, RedisMode::Single).await
+    }
+
+    pub async fn create_on(backend: Backend, redis: RedisMode) -> Arc<Self> {
         if backend == Backend::Embedded {
             let dir = tempfile::Builder::new()
                 .prefix("hail-test-")
@@ -93,6 +138,8 @@ impl TestEnv {
                 db: String::new(),
                 prefix: String::new(),
                 data_dir: Some(dir),
+                cluster: None,
+                cluster_seeds: None,
             });
         }
         let db = unique("hail_test");
@@ -104,11 +151,17 @@ impl TestEnv {
             .batch_execute(&format!("CREATE DATABASE {db}"))
             .await
             .expect("create test database");
+        let cluster = match redis {
+            RedisMode::Single => None,
+            RedisMode::Cluster => Some(redis_cluster::LocalCluster::start().await),
+        };
         Arc::new(Self {
             backend,
             prefix: format!("{db}:"),
             db,
             data_dir: None,
+            cluster_seeds: cluster.as_ref().map(|c| c.seeds()),
+            cluster: cluster.map(tokio::sync::Mutex::new),
         })
     }
 
@@ -125,8 +178,11 @@ impl TestEnv {
             }
             None => {
                 cmd.env("HAIL_DATABASE_URL", self.database_url())
-                    .env("HAIL_REDIS_URL", REDIS)
                     .env("HAIL_REDIS_PREFIX", &self.prefix);
+                match &self.cluster_seeds {
+                    Some(seeds) => cmd.env("HAIL_REDIS_CLUSTER_NODES", seeds),
+                    None => cmd.env("HAIL_REDIS_URL", REDIS),
+                };
             }
         }
     }
@@ -220,7 +276,12 @@ pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
 
 /// `n` nodes sharing one database and Redis prefix.
 pub async fn spawn_cluster(n: usize, settings: Settings) -> Vec<TestApp> {
-    let env = TestEnv::create(Backend::External).await;
+    spawn_nodes(RedisMode::Single, n, settings).await
+}
+
+/// `n` nodes sharing one database and `redis`.
+pub async fn spawn_nodes(redis: RedisMode, n: usize, settings: Settings) -> Vec<TestApp> {
+    let env = TestEnv::create_on(Backend::External, redis).await;
     let mut nodes = Vec::new();
     for _ in 0..n {
         nodes.push(spawn_node(env.clone(), &settings).await);
