@@ -21,6 +21,7 @@ mod multinode;
 mod operator;
 mod outages;
 mod proxy;
+mod redis_cluster;
 mod restart;
 mod revocation;
 mod ride;

@@ -117,6 +117,34 @@ impl Ws {
         self.reply(&reference).await
     }
 
+    /// Like [`request`](Self::request), but `None` when the server closes
+    /// the socket first (the close code is then in `closed`).
+    pub async fn try_request(&mut self, msg: ClientMessage) -> Option<ServerMessage> {
+        let reference = self.new_ref();
+        let text = serde_json::to_string(&msg.with_ref(reference.clone())).expect("json");
+        if self.closed.is_some() {
+            return None;
+        }
+        if self.socket.send(Message::Text(text.into())).await.is_err() {
+            while self.closed.is_none() && self.read().await.is_some() {}
+            return None;
+        }
+        let is_reply = |msg: &ServerMessage| match msg {
+            ServerMessage::Ok { reference: r, .. } => *r == reference,
+            ServerMessage::Error {
+                reference: Some(r), ..
+            } => *r == reference,
+            _ => false,
+        };
+        loop {
+            if let Some(pos) = self.pending.iter().position(is_reply) {
+                return self.pending.remove(pos);
+            }
+            let msg = self.read().await?;
+            self.pending.push_back(msg);
+        }
+    }
+
     /// Waits for the reply with `reference`, keeping other frames.
     pub async fn reply(&mut self, reference: &str) -> ServerMessage {
         let is_reply = |msg: &ServerMessage| match msg {
