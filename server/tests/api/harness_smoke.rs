@@ -1,5 +1,6 @@
-//! A short run of the harness inside `make test`: a small city on one node,
-//! a contested race over two nodes, idle connections, and a short soak over
+//! A short run of the harness inside `make test`: a small city on one node
+//! and on two nodes over a Redis Cluster, a contested race over two nodes
+//! (on one Redis and on a cluster), idle connections, and a short soak over
 //! two nodes (without kills). Fails on any correctness violation (a lost GPS
 //! update, two winners, a stuck trip, an unexpected error).
 
@@ -39,19 +40,35 @@ booking_fee = 150
 max_speed_kmh = 1000.0
 "#;
 
-#[tokio::test]
-async fn harness_city_smoke_has_no_violations() {
+/// `load_settings` with the smoke fares; the file lives as long as the
+/// returned directory.
+fn smoke_fares() -> (tempfile::TempDir, Settings) {
     let dir = tempfile::tempdir().expect("tempdir");
     let fares = dir.path().join("fares.toml");
     std::fs::write(&fares, SMOKE_FARES).expect("write fares");
-    let app = spawn_with(
-        Backend::Embedded,
-        load_settings().set("HAIL_FARES_FILE", fares.display()),
-    )
-    .await;
+    let settings = load_settings().set("HAIL_FARES_FILE", fares.display());
+    (dir, settings)
+}
+
+#[tokio::test]
+async fn harness_city_smoke_has_no_violations() {
+    let (_fares, settings) = smoke_fares();
+    let app = spawn_with(Backend::Embedded, settings).await;
+    city_smoke(vec![app.addr.clone()]).await;
+}
+
+/// The same city over two nodes on a Redis Cluster of their own.
+#[tokio::test]
+async fn harness_city_smoke_on_a_redis_cluster_has_no_violations() {
+    let (_fares, settings) = smoke_fares();
+    let nodes = spawn_nodes(RedisMode::Cluster, 2, settings).await;
+    city_smoke(nodes.iter().map(|n| n.addr.clone()).collect()).await;
+}
+
+async fn city_smoke(urls: Vec<String>) {
     let report = hail_harness::city::run(hail_harness::city::CityParams {
         load: Load {
-            urls: vec![app.addr.clone()],
+            urls,
             drivers: 15,
             riders: 5,
             gps_interval: Duration::from_millis(100),
@@ -100,9 +117,13 @@ async fn harness_city_smoke_has_no_violations() {
         .is_some_and(|m| !m.is_empty()));
 }
 
-#[tokio::test]
-async fn harness_race_smoke_has_exactly_one_winner_per_trip() {
-    let nodes = spawn_cluster(2, load_settings()).await;
+on_both_redis! {
+    async fn harness_race_smoke_has_exactly_one_winner_per_trip(redis) {
+        race_smoke(spawn_nodes(redis, 2, load_settings()).await).await;
+    }
+}
+
+async fn race_smoke(nodes: Vec<TestApp>) {
     let report = hail_harness::race::run(hail_harness::race::RaceParams {
         urls: nodes.iter().map(|n| n.addr.clone()).collect(),
         drivers: 6,
