@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the standard scenarios against local Hail nodes on
 # Postgres + Redis (a fresh database and Redis prefix, removed after).
-# Usage: harness/bench.sh [race|city|dispatch|connections|gps|nodelay]...  (default: all but city, nodelay)
+# Usage: harness/bench.sh [race|city|dispatch|connections|gps|nodelay|cluster]...  (default: all but city, nodelay, cluster)
 # Tables go to stdout; JSON reports to target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +19,11 @@ export HAIL_JWT_SECRET="bench-secret-$RUN-0123456789abcdef"
 # protect an exposed node (docs/protocol.md, "Limits").
 export HAIL_MAX_SOCKETS_PER_USER=0 HAIL_TRIP_REQUESTS_PER_WINDOW=0 HAIL_MAX_CONNECTIONS_PER_IP=0
 PIDS=()
+CLUSTER_BASE=7101
+CLUSTER_STARTED=0
 
 cleanup() {
+  [ "$CLUSTER_STARTED" = 1 ] && bash compose/redis-cluster.sh stop $CLUSTER_BASE >/dev/null 2>&1 || true
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $RUN WITH (FORCE)" >/dev/null 2>&1 || true
@@ -36,7 +39,7 @@ start_node() {
   HAIL_MAX_CONNECTIONS_PER_IP="${HAIL_MAX_CONNECTIONS_PER_IP:-0}" \
   HAIL_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$RUN" \
   HAIL_REDIS_URL="redis://127.0.0.1:6379" HAIL_REDIS_PREFIX="$RUN:" \
-  RUST_LOG=warn "$BIN/hail" serve >"$OUT/node$1.log" 2>&1 &
+  RUST_LOG=warn ${BIN_WRAP:-} "$BIN/hail" serve >"$OUT/node$1.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "node on port $1 did not start; see $OUT/node$1.log" >&2; exit 1
@@ -76,6 +79,45 @@ for s in "${scenarios[@]}"; do
       "$H" cancel-loop --url http://127.0.0.1:18189 --trips ${TRIPS:-1000} --pid "${PIDS[$((n-2))]}" --json $OUT/nodelay-off.json || status=1
       echo "# after: HAIL_TCP_NODELAY=1 (the default)"
       "$H" cancel-loop --url http://127.0.0.1:18190 --trips ${TRIPS:-1000} --pid "${PIDS[$((n-1))]}" --json $OUT/nodelay-on.json || status=1 ;;
+    cluster)
+      # GPS fan-out (PUBLISH-bound) through one Redis, then through a local
+      # 3-master Redis Cluster: the same city load on one node each, the node
+      # pinned to core 0 and the harness to core 1 (Redis runs where it can).
+      # Reports the harness's rates beside each Redis's own CPU time per
+      # forwarded point, read from /proc.
+      if ! redis-cli -p $CLUSTER_BASE cluster info 2>/dev/null | grep -q cluster_state:ok; then
+        bash compose/redis-cluster.sh start $CLUSTER_BASE "$OUT/redis-cluster" >/dev/null
+        CLUSTER_STARTED=1
+      fi
+      taskset -c 0 true 2>/dev/null && PIN0="taskset -c 0" PIN1="taskset -c 1" || PIN0="" PIN1=""
+      ticks() { local t=0; for pid in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$pid/stat))); done; echo $t; }
+      redis_pid() { redis-cli -p "$1" info server | awk -F: '/^process_id/ {print $2}' | tr -d '\r'; }
+      masters=$(for p in $(seq $CLUSTER_BASE $((CLUSTER_BASE + 5))); do redis-cli -p $p role | head -1 | grep -q master && echo $p; done)
+      single_pid=$(redis_pid 6379)
+      cluster_pids=$(for p in $masters; do redis_pid $p; done)
+      hz=$(getconf CLK_TCK)
+      for mode in single cluster; do
+        if [ $mode = single ]; then port=18191; pids=$single_pid; unset HAIL_REDIS_CLUSTER_NODES
+        else port=18192; pids=$cluster_pids; export HAIL_REDIS_CLUSTER_NODES=$(bash compose/redis-cluster.sh seeds $CLUSTER_BASE); fi
+        BIN_WRAP="$PIN0" start_node $port
+        unset HAIL_REDIS_CLUSTER_NODES
+        declare -A before=(); for pid in $pids; do before[$pid]=$(ticks $pid); done
+        $PIN1 "$H" city --url http://127.0.0.1:$port --drivers ${CLUSTER_DRIVERS:-2000} --riders ${CLUSTER_RIDERS:-400} \
+          --gps-interval ${CLUSTER_GPS_INTERVAL:-0.1} --trip-rate 40 --duration ${CLUSTER_DURATION:-20} --grace 30 --speed 60 \
+          --prefix "cl$mode$$" --json $OUT/cluster-$mode.json || status=1
+        fwd=$(python3 -c "import json;print(json.load(open('$OUT/cluster-$mode.json'))['counts'].get('gps_forwarded',0))")
+        total=0; shares=""
+        for pid in $pids; do d=$(( $(ticks $pid) - ${before[$pid]} )); total=$((total + d)); shares="$shares $d"; done
+        python3 - "$mode" "$fwd" "$total" "$hz" $shares <<'PY'
+import sys
+mode, fwd, total, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+shares = [int(x) for x in sys.argv[5:]]
+us = total / hz * 1e6 / max(fwd, 1)
+busiest = max(shares) / max(total, 1) if shares else 1
+print(f"# {mode}: {fwd} GPS points forwarded; Redis CPU {total / hz:.2f} s = {us:.1f} us per point"
+      + (f"; per master {shares} ticks, busiest {busiest:.0%}" if len(shares) > 1 else ""))
+PY
+      done ;;
     connections) "$H" connections --url $N1 --count ${CONNECTIONS:-19000} --hold 10 --pid "${PIDS[0]}" --json $OUT/connections.json || status=1 ;;
     *) echo "unknown scenario $s" >&2; status=2 ;;
   esac
