@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ActionResponse, AuditResponse } from '../../lib/operator-protocol.ts';
-import { DrainButton, TripActions, UserActions } from './actions.tsx';
+import { DrainButton, NodeActions, TripActions, UserActions } from './actions.tsx';
 import { AuditLog } from './audit-log.tsx';
 import type { OperatorApi } from './operator-api.ts';
 
@@ -38,7 +38,9 @@ describe('operator buttons', () => {
       <>
         <TripActions tripId="t1" status="requested" role="viewer" api={api} onDone={() => {}} />
         <DrainButton nodeId="a" role="viewer" api={api} onDone={() => {}} />
-        <UserActions role="viewer" api={api} onDone={() => {}} />
+        <UserActions userId="u1" suspended={false} role="viewer" api={api} onDone={() => {}} />
+        <UserActions userId="u2" suspended role="viewer" api={api} onDone={() => {}} />
+        <NodeActions nodeId="a" up role="viewer" api={api} onDone={() => {}} />
       </>,
     );
     expect(container.querySelectorAll('button')).toHaveLength(0);
