@@ -128,7 +128,7 @@ function parseRoleCounts(value: unknown, path: string): RoleCounts {
   return { rider: count(o, 'rider', path), driver: count(o, 'driver', path), admin: count(o, 'admin', path) };
 }
 
-function parseNode(value: unknown, path: string): NodeOverview {
+export function parseNode(value: unknown, path = '$'): NodeOverview {
   const o = object(value, path);
   return {
     id: string(o, 'id', path),
@@ -265,7 +265,7 @@ export function parseDispatchDetail(value: unknown, path = '$'): DispatchDetail 
   };
 }
 
-function parseTask(value: unknown, path: string): TaskStats {
+export function parseTask(value: unknown, path = '$'): TaskStats {
   const o = object(value, path);
   return {
     node: string(o, 'node', path),

@@ -34,21 +34,40 @@ pub struct TripQuery {
     pub words: Vec<String>,
 }
 
-/// The order of results; paging continues in the same order.
+/// The order of results; paging continues in the same order. Ties (same
+/// fare, same last change) are broken by the trip id, newest first, so a
+/// page cursor (the last trip's id) always names one place in the order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {
+    /// By request time, newest first.
     #[default]
     Newest,
+    /// By request time, oldest first.
     Oldest,
+    /// The highest final fare first; trips without one (not completed) last.
+    Fare,
+    /// The latest status change first (completed, cancelled, started, ...).
+    Updated,
 }
 
 impl Sort {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "newest" | "" => Some(Self::Newest),
-            "oldest" => Some(Self::Oldest),
-            _ => None,
+    pub const ALL: [Sort; 4] = [Self::Newest, Self::Oldest, Self::Fare, Self::Updated];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::Fare => "fare",
+            Self::Updated => "updated",
         }
+    }
+
+    /// `""` is the default (`newest`); names are lowercase, as documented.
+    pub fn parse(s: &str) -> Option<Self> {
+        if s.is_empty() {
+            return Some(Self::default());
+        }
+        Self::ALL.into_iter().find(|sort| sort.as_str() == s)
     }
 }
 
@@ -229,6 +248,14 @@ mod tests {
     fn sorts() {
         assert_eq!(Sort::parse("oldest"), Some(Sort::Oldest));
         assert_eq!(Sort::parse(""), Some(Sort::Newest));
-        assert_eq!(Sort::parse("fare"), None);
+        assert_eq!(Sort::parse("newest"), Some(Sort::Newest));
+        assert_eq!(Sort::parse("fare"), Some(Sort::Fare));
+        assert_eq!(Sort::parse("updated"), Some(Sort::Updated));
+        for bad in ["Fare", "price", "fare ", "newest,fare"] {
+            assert_eq!(Sort::parse(bad), None, "{bad:?}");
+        }
+        for sort in Sort::ALL {
+            assert_eq!(Sort::parse(sort.as_str()), Some(sort), "names round-trip");
+        }
     }
 }

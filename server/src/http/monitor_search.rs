@@ -73,7 +73,7 @@ async fn search(
 ) -> Result<Json<TripSearchResponse>, ApiError> {
     let query = trip_query::parse(q.q.as_deref().unwrap_or(""), chrono::Utc::now())?;
     let sort = Sort::parse(q.sort.as_deref().unwrap_or(""))
-        .ok_or_else(|| ApiError::Malformed("sort: newest or oldest".into()))?;
+        .ok_or_else(|| ApiError::Malformed("sort: newest, oldest, fare or updated".into()))?;
     let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(

@@ -21,6 +21,24 @@ fn ids(r: &TripSearchResponse) -> Vec<TripId> {
     r.trips.iter().map(|t| t.id).collect()
 }
 
+/// Every page of `params` in order, following `next_cursor` to the end.
+async fn paged(app: &TestApp, token: &str, params: &str) -> Vec<TripId> {
+    let mut out = Vec::new();
+    let mut cursor: Option<TripId> = None;
+    for _ in 0..20 {
+        let page = match cursor {
+            None => search(app, token, params).await,
+            Some(c) => search(app, token, &format!("{params}&cursor={c}")).await,
+        };
+        out.extend(ids(&page));
+        match page.next_cursor {
+            None => return out,
+            next => cursor = next,
+        }
+    }
+    panic!("{params}: no last page after 20 ({out:?})");
+}
+
 fn q(query: &str) -> String {
     format!("q={}", urlencode(query))
 }
@@ -77,7 +95,23 @@ on_both_backends! {
         let second = search(&app, token, &format!("limit=2&cursor={cursor}")).await;
         assert_eq!((ids(&second), second.next_cursor), (vec![t1], None));
 
-        for bad in ["q=status%3Aflying", "q=colour%3Ared", "sort=fare", "cursor=nope", "q=after%3Asoon"] {
+        // By fare: the highest first, ties newest first, no fare (t3) last;
+        // paged one trip at a time, the cursor keeps the order.
+        let all = search(&app, token, "sort=fare").await;
+        let fare = |id: TripId| all.trips.iter().find(|t| t.id == id).and_then(|t| t.fare.as_ref()).map(|f| f.total);
+        let (f1, f2) = (fare(t1).expect("t1 fare"), fare(t2).expect("t2 fare"));
+        assert_eq!(fare(t3), None);
+        let by_fare = if (f1, t1) > (f2, t2) { [t1, t2, t3] } else { [t2, t1, t3] };
+        assert_eq!(ids(&all), by_fare, "fares {f1} and {f2}");
+        assert_eq!(paged(&app, token, "sort=fare&limit=1").await, by_fare);
+        assert_eq!(paged(&app, token, &format!("sort=fare&limit=2&{}", q("status:completed,cancelled"))).await, by_fare);
+        // With a filter too: the completed ones only, one per page.
+        assert_eq!(paged(&app, token, &format!("sort=fare&limit=1&{}", q("status:completed"))).await, by_fare[..2]);
+        // By last change: t3 was cancelled after t2 completed, after t1.
+        assert_eq!(ids(&search(&app, token, "sort=updated").await), [t3, t2, t1]);
+        assert_eq!(paged(&app, token, "sort=updated&limit=1").await, [t3, t2, t1]);
+
+        for bad in ["q=status%3Aflying", "q=colour%3Ared", "sort=price", "sort=FARE", "cursor=nope", "q=after%3Asoon"] {
             let res = app.get(&format!("/api/monitor/trips?{bad}"), token).await;
             assert_eq!(res.status(), 400, "{bad}");
         }

@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ActionResponse, AuditResponse } from '../../lib/operator-protocol.ts';
-import { DrainButton, TripActions, UserActions } from './actions.tsx';
+import { DrainButton, NodeActions, TripActions, UserActions } from './actions.tsx';
 import { AuditLog } from './audit-log.tsx';
 import type { OperatorApi } from './operator-api.ts';
 
@@ -38,7 +38,9 @@ describe('operator buttons', () => {
       <>
         <TripActions tripId="t1" status="requested" role="viewer" api={api} onDone={() => {}} />
         <DrainButton nodeId="a" role="viewer" api={api} onDone={() => {}} />
-        <UserActions role="viewer" api={api} onDone={() => {}} />
+        <UserActions userId="u1" suspended={false} role="viewer" api={api} onDone={() => {}} />
+        <UserActions userId="u2" suspended role="viewer" api={api} onDone={() => {}} />
+        <NodeActions nodeId="a" up role="viewer" api={api} onDone={() => {}} />
       </>,
     );
     expect(container.querySelectorAll('button')).toHaveLength(0);
@@ -91,5 +93,31 @@ describe('AuditLog', () => {
     await waitFor(() => expect(screen.getByRole('table', { name: 'Actions on this trip' })).toBeTruthy());
     expect(api.audit).toHaveBeenCalledWith({ target: 't1', before: undefined });
     expect(screen.queryByRole('button', { name: 'Filter' })).toBeNull();
+  });
+
+  it("opens a target's page: a trip, a user or a node, by the action", async () => {
+    const api = fakeApi();
+    api.audit = vi.fn<OperatorApi['audit']>().mockResolvedValue({
+      entries: [
+        { ...entry, id: 3, action: 'drain_node', target: 'node-a' },
+        { ...entry, id: 2, action: 'suspend', target: 'u1' },
+        { ...entry, id: 1 },
+      ],
+    });
+    const links = { openTrip: vi.fn(), openUser: vi.fn(), openNode: vi.fn() };
+    render(<AuditLog api={api} version={0} links={links} />);
+    fireEvent.click(await screen.findByRole('link', { name: 'node-a' }));
+    fireEvent.click(screen.getByRole('link', { name: 'u1' }));
+    fireEvent.click(screen.getByRole('link', { name: 't1' }));
+    expect(links.openNode).toHaveBeenCalledWith('node-a');
+    expect(links.openUser).toHaveBeenCalledWith('u1');
+    expect(links.openTrip).toHaveBeenCalledWith('t1');
+  });
+
+  it("with a user as the fixed target is that user's log", async () => {
+    const api = fakeApi();
+    render(<AuditLog api={api} version={0} target="u1" targetOf="user" />);
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Actions on this user' })).toBeTruthy());
+    expect(api.audit).toHaveBeenCalledWith({ target: 'u1', before: undefined });
   });
 });

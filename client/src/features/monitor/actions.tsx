@@ -7,11 +7,11 @@ import type { MonitorRole } from '../../lib/operator-protocol.ts';
 import type { TripStatus } from '../../lib/protocol.ts';
 import {
   ACTION_LABELS,
-  USER_ACTIONS,
   canAct,
   confirmText,
   resultText,
   tripActions,
+  userActions,
   type Action,
 } from './operator-actions.ts';
 import type { OperatorApi } from './operator-api.ts';
@@ -109,20 +109,68 @@ export function TripActions({
   );
 }
 
+/** Drain on a node's page; the outcome stays once the node is down or gone
+ *  and the button with it. */
+export function NodeActions({
+  nodeId,
+  up,
+  role,
+  ...props
+}: ActionProps & { nodeId: string; up: boolean; role: MonitorRole | null }) {
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  if (!canAct(role) || (!up && outcome === null)) return null;
+  return (
+    <div className="operator-actions" aria-label="Node actions">
+      {up && <ActionButton action={{ kind: 'drain_node', nodeId }} onOutcome={setOutcome} {...props} />}
+      {outcome !== null && (
+        <span role="status" className={outcome.ok ? 'muted' : 'error'}>
+          {' '}
+          {outcome.text}
+        </span>
+      )}
+    </div>
+  );
+}
+
 /** Drain, in the node's row. */
 export function DrainButton({ nodeId, role, ...props }: ActionProps & { nodeId: string; role: MonitorRole | null }) {
   if (!canAct(role)) return null;
   return <ActionButton action={{ kind: 'drain_node', nodeId }} {...props} />;
 }
 
-/** Acts on a rider or driver by id (users are not listed in the monitor). */
-export function UserActions({ role, ...props }: ActionProps & { role: MonitorRole | null }) {
-  const [draft, setDraft] = useState('');
-  const [userId, setUserId] = useState<string | null>(null);
+/** Suspend or Unsuspend (as the account is now) and Disconnect, for the user
+ *  whose page is open. The last outcome stays when the page, read again after
+ *  the action, swaps Suspend for Unsuspend. */
+export function UserActions({
+  userId,
+  suspended,
+  role,
+  ...props
+}: ActionProps & { userId: string; suspended: boolean; role: MonitorRole | null }) {
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   if (!canAct(role)) return null;
+  return (
+    <div className="operator-actions" aria-label="User actions">
+      {userActions(suspended).map((kind) => (
+        <ActionButton key={`${kind}-${userId}`} action={{ kind, userId }} onOutcome={setOutcome} {...props} />
+      ))}
+      {outcome !== null && (
+        <span role="status" className={outcome.ok ? 'muted' : 'error'}>
+          {' '}
+          {outcome.text}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Opens a rider's or driver's page by id (users are not listed in the
+ *  monitor; their ids show on trips and in the audit log). */
+export function UserLookup({ onOpen }: { onOpen: (userId: string) => void }) {
+  const [draft, setDraft] = useState('');
   function submit(e: FormEvent) {
     e.preventDefault();
-    setUserId(draft.trim() === '' ? null : draft.trim());
+    if (draft.trim() !== '') onOpen(draft.trim());
   }
   return (
     <section className="panel monitor__panel" aria-labelledby="monitor-users-title">
@@ -134,17 +182,9 @@ export function UserActions({ role, ...props }: ActionProps & { role: MonitorRol
           User id <input value={draft} onChange={(e) => setDraft(e.target.value)} spellCheck={false} />
         </label>{' '}
         <button type="submit" className="small">
-          Select
+          Open
         </button>
       </form>
-      {userId !== null && (
-        <div className="operator-actions" aria-label="User actions">
-          <code>{userId}</code>{' '}
-          {USER_ACTIONS.map((kind) => (
-            <ActionButton key={`${kind}-${userId}`} action={{ kind, userId }} {...props} />
-          ))}
-        </div>
-      )}
     </section>
   );
 }

@@ -1,11 +1,13 @@
 // The audit log panel: every operator action, newest first (who, what,
 // when, target, result), filterable by target, paged with "Older". Reloads
 // when `version` changes (after an action from this page). With a fixed
-// `target` it is the log of one trip, shown under the trip's detail.
+// `target` it is the log of one trip or user, shown on its page. With
+// `links`, each target opens its trip's, user's or node's page.
 
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { AuditEntry } from '../../lib/operator-protocol.ts';
-import { ACTION_LABELS, resultText } from './operator-actions.ts';
+import { opener, PageLink, type MonitorLinks } from './links.tsx';
+import { ACTION_LABELS, resultText, targetKind } from './operator-actions.ts';
 import { clockTime, fullTime } from './format.ts';
 import type { OperatorApi } from './operator-api.ts';
 
@@ -14,14 +16,17 @@ export interface AuditLogProps {
   version: number;
   /** Only this target's entries, with no filter form (a trip's detail). */
   target?: string;
+  /** What the fixed target is, for the title ("Actions on this user"). */
+  targetOf?: 'trip' | 'user';
+  links?: MonitorLinks;
 }
 
-export function AuditLog({ api, version, target: fixed }: AuditLogProps) {
+export function AuditLog({ api, version, target: fixed, targetOf = 'trip', links }: AuditLogProps) {
   const [draft, setDraft] = useState('');
   const [chosen, setTarget] = useState('');
   const target = fixed ?? chosen;
-  const title = fixed === undefined ? 'Audit log' : 'Actions on this trip';
-  const titleId = fixed === undefined ? 'monitor-audit-title' : 'monitor-trip-audit-title';
+  const title = fixed === undefined ? 'Audit log' : `Actions on this ${targetOf}`;
+  const titleId = fixed === undefined ? 'monitor-audit-title' : `monitor-${targetOf}-audit-title`;
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [next, setNext] = useState<number | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -87,7 +92,13 @@ export function AuditLog({ api, version, target: fixed }: AuditLogProps) {
                 <td>{e.actor_username}</td>
                 <td>{ACTION_LABELS[e.action]}</td>
                 <td>
-                  <code>{e.target}</code>
+                  {links === undefined ? (
+                    <code>{e.target}</code>
+                  ) : (
+                    <PageLink kind={targetKind(e.action)} id={e.target} onOpen={opener(links, targetKind(e.action))}>
+                      <code>{e.target}</code>
+                    </PageLink>
+                  )}
                 </td>
                 <td>{resultText(e)}</td>
               </tr>

@@ -9,19 +9,46 @@ import {
   type HistoryResponse,
   type TripSearchResponse,
 } from '../../lib/history-protocol.ts';
+import {
+  parseNodePageResponse,
+  parseTripDetailResponse,
+  parseUserPageResponse,
+  type NodePageResponse,
+  type TripDetailResponse,
+  type UserPageResponse,
+} from '../../lib/page-protocol.ts';
 
-export type TripSort = 'newest' | 'oldest';
+export type TripSort = 'newest' | 'oldest' | 'fare' | 'updated';
+
+/** The sorts the search offers, as the server names them, with their labels. */
+export const TRIP_SORTS: readonly { sort: TripSort; label: string }[] = [
+  { sort: 'newest', label: 'newest first' },
+  { sort: 'oldest', label: 'oldest first' },
+  { sort: 'fare', label: 'highest fare first' },
+  { sort: 'updated', label: 'latest change first' },
+];
+
+export function parseSort(value: string): TripSort {
+  return TRIP_SORTS.find((s) => s.sort === value)?.sort ?? 'newest';
+}
 
 export interface HistoryApi {
   history(range: HistoryRange): Promise<HistoryResponse>;
   /** `path` from `searchPath`. */
   searchTrips(path: string): Promise<TripSearchResponse>;
+  /** A trip, user or node page by id (the hooks key their reads by id). */
+  tripPage(tripId: string): Promise<TripDetailResponse>;
+  userPage(userId: string): Promise<UserPageResponse>;
+  nodePage(nodeId: string): Promise<NodePageResponse>;
 }
 
 export function historyApi(api: Api): HistoryApi {
   return {
     history: (range) => api.get(`/api/monitor/history?range=${encodeURIComponent(range)}`, parseHistoryResponse),
     searchTrips: (path) => api.get(path, parseTripSearchResponse),
+    tripPage: (id) => api.get(`/api/monitor/trips/${encodeURIComponent(id)}`, parseTripDetailResponse),
+    userPage: (id) => api.get(`/api/monitor/users/${encodeURIComponent(id)}`, parseUserPageResponse),
+    nodePage: (id) => api.get(`/api/monitor/nodes/${encodeURIComponent(id)}`, parseNodePageResponse),
   };
 }
 

@@ -4,15 +4,18 @@
 
 import type { ReactNode } from 'react';
 import type { Overview } from '../../lib/monitor-protocol.ts';
+import { PageLink } from './links.tsx';
 import { formatAge, formatRate, formatUptime, fullTime, msBetween } from './format.ts';
 
 export interface NodesTableProps {
   overview: Overview | null;
   /** Per-node actions (an operator's Drain); no column without it. */
   actions?: ((nodeId: string) => ReactNode) | undefined;
+  /** Opens a node's page from its id (plain text without it). */
+  onOpen?: ((nodeId: string) => void) | undefined;
 }
 
-export function NodesTable({ overview, actions }: NodesTableProps) {
+export function NodesTable({ overview, actions, onOpen }: NodesTableProps) {
   const nodes = overview?.nodes ?? [];
   return (
     <section className="panel monitor__panel" aria-labelledby="monitor-nodes-title">
@@ -59,7 +62,15 @@ export function NodesTable({ overview, actions }: NodesTableProps) {
           <tbody>
             {nodes.map((node) => (
               <tr key={node.id} className={node.status === 'down' ? 'row--bad' : undefined}>
-                <th scope="row">{node.id}</th>
+                <th scope="row">
+                  {onOpen === undefined ? (
+                    node.id
+                  ) : (
+                    <PageLink kind="node" id={node.id} onOpen={onOpen}>
+                      {node.id}
+                    </PageLink>
+                  )}
+                </th>
                 <td>
                   <code>{node.address}</code>
                 </td>

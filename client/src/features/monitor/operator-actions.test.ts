@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { actionPath, canAct, confirmText, resultText, tripActions } from './operator-actions.ts';
+import {
+  actionPath,
+  canAct,
+  confirmText,
+  resultText,
+  suspensionHistory,
+  targetKind,
+  tripActions,
+  userActions,
+} from './operator-actions.ts';
 import { auditPath } from './operator-api.ts';
 
 describe('operator actions', () => {
@@ -32,5 +41,30 @@ describe('operator actions', () => {
     expect(resultText({ result: 'refused', detail: 'the trip is completed' })).toBe('refused: the trip is completed');
     expect(auditPath()).toBe('/api/monitor/audit');
     expect(auditPath({ target: ' t1 ', before: 8 })).toBe('/api/monitor/audit?target=t1&before=8');
+  });
+
+  it('offer Suspend or Unsuspend as the account is, and Disconnect', () => {
+    expect(userActions(false)).toEqual(['suspend', 'disconnect']);
+    expect(userActions(true)).toEqual(['unsuspend', 'disconnect']);
+  });
+
+  it('name what an audit target is, and pick a suspension history', () => {
+    expect(targetKind('cancel_trip')).toBe('trip');
+    expect(targetKind('redispatch')).toBe('trip');
+    expect(targetKind('suspend')).toBe('user');
+    expect(targetKind('disconnect')).toBe('user');
+    expect(targetKind('drain_node')).toBe('node');
+    const at = '2026-12-02T18:00:00Z';
+    const e = (id: number, action: 'suspend' | 'unsuspend' | 'disconnect', result: 'done' | 'unchanged') => ({
+      id,
+      at,
+      actor_id: 'u-ops',
+      actor_username: 'ops',
+      action,
+      target: 'u1',
+      result,
+    });
+    const entries = [e(4, 'unsuspend', 'done'), e(3, 'suspend', 'unchanged'), e(2, 'disconnect', 'done'), e(1, 'suspend', 'done')];
+    expect(suspensionHistory(entries).map((x) => x.id)).toEqual([4, 1]);
   });
 });

@@ -13,7 +13,28 @@ export type Action =
   | { kind: UserActionKind; userId: string }
   | { kind: 'drain_node'; nodeId: string };
 
-export const USER_ACTIONS: readonly UserActionKind[] = ['disconnect', 'suspend', 'unsuspend'];
+/** A user's actions as their account is now: Suspend or Unsuspend, and Disconnect. */
+export function userActions(suspended: boolean): UserActionKind[] {
+  return [suspended ? 'unsuspend' : 'suspend', 'disconnect'];
+}
+
+/** What kind of thing an audit entry's target is, by its action. */
+export function targetKind(action: ActionKind): 'trip' | 'user' | 'node' {
+  switch (action) {
+    case 'cancel_trip':
+    case 'redispatch':
+      return 'trip';
+    case 'drain_node':
+      return 'node';
+    default:
+      return 'user';
+  }
+}
+
+/** The suspensions and lifts among a user's audit entries (newest first). */
+export function suspensionHistory(entries: readonly AuditEntry[]): AuditEntry[] {
+  return entries.filter((e) => (e.action === 'suspend' || e.action === 'unsuspend') && e.result === 'done');
+}
 
 /** Only operators act; `null` (the role is still loading) acts as a viewer. */
 export function canAct(role: MonitorRole | null): boolean {

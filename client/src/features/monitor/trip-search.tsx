@@ -1,12 +1,15 @@
 // Search over all trips (issue 15): a query box with qualifiers
 // (`status:`, `node:`, `rider:`, `driver:`, `after:`, `before:`, free words),
-// newest or oldest first, paged by cursor. A row opens the trip's timeline
-// like a dispatch row does.
+// sorted (newest, oldest, highest fare, latest change first), paged by
+// cursor. A row opens the trip's timeline like a dispatch row does; its
+// rider and driver open their pages.
 
 import { useMemo, useState, type FormEvent } from 'react';
 import { errorText, type Api } from '../../lib/api.ts';
 import type { TripSearchResponse } from '../../lib/history-protocol.ts';
-import { historyApi, nextPages, previousPages, searchPath, type TripSort } from './history-api.ts';
+import { historyApi, nextPages, parseSort, previousPages, searchPath, TRIP_SORTS, type TripSort } from './history-api.ts';
+import { formatMoney } from '../../lib/money-format.ts';
+import { PageLink } from './links.tsx';
 import { fullTime, shortId } from './format.ts';
 import { useLiveFetch } from './use-live-fetch.ts';
 
@@ -15,9 +18,11 @@ const PAGE = 25;
 export interface TripSearchProps {
   api: Api;
   onSelect: (tripId: string) => void;
+  /** Opens a rider's or driver's page (names are plain text without it). */
+  onOpenUser?: (userId: string) => void;
 }
 
-export function TripSearch({ api, onSelect }: TripSearchProps) {
+export function TripSearch({ api, onSelect, onOpenUser }: TripSearchProps) {
   const reads = useMemo(() => historyApi(api), [api]);
   const [draft, setDraft] = useState('');
   const [query, setQuery] = useState<string | null>(null);
@@ -54,12 +59,15 @@ export function TripSearch({ api, onSelect }: TripSearchProps) {
           <select
             value={sort}
             onChange={(e) => {
-              setSort(e.target.value === 'oldest' ? 'oldest' : 'newest');
+              setSort(parseSort(e.target.value));
               setPages([null]);
             }}
           >
-            <option value="newest">newest first</option>
-            <option value="oldest">oldest first</option>
+            {TRIP_SORTS.map((s) => (
+              <option key={s.sort} value={s.sort}>
+                {s.label}
+              </option>
+            ))}
           </select>
         </label>
         <button type="submit">Search</button>
@@ -80,6 +88,9 @@ export function TripSearch({ api, onSelect }: TripSearchProps) {
                   <th scope="col">Rider</th>
                   <th scope="col">Driver</th>
                   <th scope="col">Requested</th>
+                  <th scope="col" className="num">
+                    Fare
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -91,9 +102,10 @@ export function TripSearch({ api, onSelect }: TripSearchProps) {
                       </button>
                     </th>
                     <td>{t.status}</td>
-                    <td>{t.rider.name}</td>
-                    <td>{t.driver?.name ?? '–'}</td>
+                    <td>{person(t.rider, onOpenUser)}</td>
+                    <td>{t.driver === null ? '–' : person(t.driver, onOpenUser)}</td>
                     <td>{fullTime(t.requested_at)}</td>
+                    <td className="num">{t.fare === undefined ? '–' : formatMoney(t.fare.total, t.fare.currency)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -116,5 +128,14 @@ export function TripSearch({ api, onSelect }: TripSearchProps) {
         </>
       )}
     </section>
+  );
+}
+
+function person(p: { id: string; name: string }, onOpen: ((userId: string) => void) | undefined) {
+  if (onOpen === undefined) return p.name;
+  return (
+    <PageLink kind="user" id={p.id} onOpen={onOpen}>
+      {p.name}
+    </PageLink>
   );
 }

@@ -16,7 +16,7 @@ export interface Shown<T> {
   error: string | null;
 }
 
-function useSessionCheck(error: unknown, onSessionEnd: (message: string) => void): string | null {
+export function useSessionCheck(error: unknown, onSessionEnd: (message: string) => void): string | null {
   const onEnd = useRef(onSessionEnd);
   onEnd.current = onSessionEnd;
   const ended = error instanceof ApiError && error.sessionEnded;
@@ -41,13 +41,15 @@ export function useDispatchList(
   };
 }
 
+/** `version`: bumped after an action on the trip, to read it again at once. */
 export function useDispatchDetail(
   monitor: Pick<Monitor, 'api' | 'tick'>,
   tripId: string | null,
   onSessionEnd: (message: string) => void,
+  version = 0,
 ): Shown<DispatchDetail | null> {
   const { api } = monitor;
-  const read = useLiveFetch(tripId, (id) => api.dispatch(id), monitor.tick);
+  const read = useLiveFetch(tripId, (id) => api.dispatch(id), monitor.tick, version);
   return { data: read.data, error: useSessionCheck(read.error, onSessionEnd) };
 }
 

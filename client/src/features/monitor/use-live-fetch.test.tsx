@@ -64,3 +64,33 @@ describe('useLiveFetch', () => {
     await waitFor(() => expect(result.current.data).toBe('for b'));
   });
 });
+
+describe('useLiveFetch after an action', () => {
+  it('reads again at once on a new version, even with a read out, and drops the older answer', async () => {
+    const { calls, load } = controlled();
+    const { result, rerender } = renderHook(({ version }) => useLiveFetch('a', load, 0, version), {
+      initialProps: { version: 0 },
+    });
+    expect(load).toHaveBeenCalledTimes(1);
+    // The action answered while the first read (from before it) is still out.
+    rerender({ version: 1 });
+    expect(load).toHaveBeenCalledTimes(2);
+    await act(async () => calls[1]!.resolve('after'));
+    expect(result.current.data).toBe('after');
+    // The old read answers late with the state from before the action: dropped.
+    await act(async () => calls[0]!.resolve('before'));
+    expect(result.current.data).toBe('after');
+  });
+
+  it('drops an answer from before the action that comes first', async () => {
+    const { calls, load } = controlled();
+    const { result, rerender } = renderHook(({ version }) => useLiveFetch('a', load, 0, version), {
+      initialProps: { version: 0 },
+    });
+    rerender({ version: 1 });
+    await act(async () => calls[0]!.resolve('before'));
+    expect(result.current.data).toBeNull();
+    await act(async () => calls[1]!.resolve('after'));
+    expect(result.current.data).toBe('after');
+  });
+});

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::trip_query::{Sort, TripQuery};
-use crate::store::trip_search::{search_sql, SearchArg, TripSearchStore};
+use crate::store::trip_search::{search_sql, SearchArg, TripSearchStore, POSTGRES};
 use tokio_postgres::types::ToSql;
 
 #[async_trait]
@@ -14,7 +14,7 @@ impl TripSearchStore for PgStore {
         cursor: Option<TripId>,
         limit: usize,
     ) -> StoreResult<Vec<Trip>> {
-        let (sql, args) = search_sql(query, sort, cursor, limit, "t.id::text");
+        let (sql, args) = search_sql(query, sort, cursor, limit, &POSTGRES);
         let params: Vec<Box<dyn ToSql + Sync + Send>> = args
             .into_iter()
             .map(|a| -> Box<dyn ToSql + Sync + Send> {

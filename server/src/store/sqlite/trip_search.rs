@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::trip_query::{Sort, TripQuery};
-use crate::store::trip_search::{search_sql, SearchArg, TripSearchStore};
+use crate::store::trip_search::{search_sql, SearchArg, TripSearchStore, SQLITE};
 
 #[async_trait]
 impl TripSearchStore for SqliteStore {
@@ -13,7 +13,7 @@ impl TripSearchStore for SqliteStore {
         cursor: Option<TripId>,
         limit: usize,
     ) -> StoreResult<Vec<Trip>> {
-        let (pg, args) = search_sql(query, sort, cursor, limit, "t.id");
+        let (pg, args) = search_sql(query, sort, cursor, limit, &SQLITE);
         self.run(move |c| {
             let args = args.into_iter().map(|a| -> rusqlite::types::Value {
                 match a {
