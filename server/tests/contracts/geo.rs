@@ -1,6 +1,7 @@
 use hail_protocol::{Position, UserId};
 use hail_server::geo::memory::MemoryGeo;
 use hail_server::geo::redis::RedisGeo;
+use hail_server::geo::redis_cells::RedisCellGeo;
 use hail_server::geo::GeoIndex;
 use hail_server::keys::Keys;
 use std::collections::HashSet;
@@ -131,9 +132,85 @@ async fn contract(geo: &dyn GeoIndex) {
     );
 }
 
+/// A driver who drives far (into other cells of the cluster's index) is
+/// found where they are, once, and no longer where they were.
+async fn moving_far(geo: &dyn GeoIndex) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let d = UserId::new();
+    let none = HashSet::new();
+    let ids = |found: Vec<hail_server::geo::Candidate>| {
+        found.iter().map(|c| c.driver_id).collect::<Vec<_>>()
+    };
+    for step in 0..4 {
+        // 0, 7, 14, 21 km north: a new geohash-5 cell each time.
+        let here = north(step as f64 * 7_000.0);
+        geo.upsert(d, here, now).await.expect("upsert");
+        let found = geo
+            .nearest(here, 500.0, 10, &none, now - 1)
+            .await
+            .expect("nearest");
+        assert_eq!(ids(found), vec![d], "step {step}: found where it is");
+        if step > 0 {
+            let before = north((step - 1) as f64 * 7_000.0);
+            let found = geo
+                .nearest(before, 500.0, 10, &none, 0)
+                .await
+                .expect("nearest");
+            assert!(found.is_empty(), "step {step}: gone from where it was");
+        }
+    }
+    let wide = geo
+        .nearest(north(10_000.0), 30_000.0, 10, &none, 0)
+        .await
+        .expect("nearest");
+    assert_eq!(ids(wide), vec![d], "once, however wide the search");
+    assert_eq!(geo.count(0).await.expect("count"), 1);
+    geo.remove(d).await.expect("remove");
+    assert_eq!(geo.count(0).await.expect("count"), 0);
+}
+
 #[tokio::test]
 async fn memory_geo_meets_the_contract() {
     contract(&MemoryGeo::new()).await;
+    moving_far(&MemoryGeo::new()).await;
+}
+
+#[tokio::test]
+async fn redis_cluster_geo_meets_the_contract() {
+    let cluster = crate::redis_cluster::LocalCluster::start().await;
+    let seeds: Vec<String> = cluster.seeds().split(',').map(str::to_owned).collect();
+    let con = hail_server::bus::redis_cluster::cluster_client(
+        &seeds,
+        std::time::Duration::from_secs(5),
+        None,
+    )
+    .expect("client")
+    .get_async_connection()
+    .await
+    .expect("Redis Cluster");
+    contract(&RedisCellGeo::new(Keys::new("a:"), con.clone())).await;
+    moving_far(&RedisCellGeo::new(Keys::new("b:"), con.clone())).await;
+    // Another node's index (a fresh process) moves and removes a driver the
+    // first one wrote: where it is comes from the cluster, not memory.
+    let first = RedisCellGeo::new(Keys::new("c:"), con.clone());
+    let second = RedisCellGeo::new(Keys::new("c:"), con);
+    let (d, now, none) = (
+        UserId::new(),
+        chrono::Utc::now().timestamp_millis(),
+        HashSet::new(),
+    );
+    first.upsert(d, north(0.0), now).await.expect("upsert");
+    second
+        .upsert(d, north(9_000.0), now)
+        .await
+        .expect("upsert elsewhere");
+    assert!(first
+        .nearest(north(0.0), 500.0, 10, &none, 0)
+        .await
+        .expect("nearest")
+        .is_empty());
+    second.remove(d).await.expect("remove");
+    assert_eq!(first.count(0).await.expect("count"), 0);
 }
 
 #[tokio::test]
@@ -146,12 +223,16 @@ async fn redis_geo_meets_the_contract() {
         ))
         .await
         .expect("Redis");
-    let keys = Keys::new(prefix);
+    let keys = Keys::new(prefix.clone());
     contract(&RedisGeo::new(keys.clone(), con.clone())).await;
+    let moved = Keys::new(format!("{prefix}moved:"));
+    moving_far(&RedisGeo::new(moved.clone(), con.clone())).await;
     let mut con = con;
     let _: () = redis::cmd("DEL")
         .arg(keys.drivers_geo())
         .arg(keys.drivers_seen())
+        .arg(moved.drivers_geo())
+        .arg(moved.drivers_seen())
         .query_async(&mut con)
         .await
         .expect("cleanup");

@@ -1,9 +1,15 @@
 //! Contract tests: every implementation of a backend trait answers the same
 //! way. The store on Postgres and on SQLite; the geo index on Redis and in
-//! memory; the bus on Redis and in memory. Real Postgres and Redis.
+//! memory and on a Redis Cluster; the bus on Redis, on a Redis Cluster and
+//! in memory. Real Postgres, Redis and a private local Redis Cluster.
 
 #[path = "../common/eventually.rs"]
 mod eventually;
+
+/// A private Redis Cluster (the integration tests' helper).
+#[allow(dead_code)]
+#[path = "../api/helpers/redis_cluster.rs"]
+mod redis_cluster;
 
 mod accounts;
 mod bus;

@@ -85,3 +85,17 @@ async fn redis_failure_log_meets_the_contract() {
         .await
         .expect("cleanup");
 }
+
+/// On a cluster each username's and each IP's set is its own slot: every
+/// pipeline and script touches one key, so none is refused as cross-slot.
+#[tokio::test]
+async fn redis_cluster_failure_log_meets_the_contract() {
+    let cluster = crate::redis_cluster::LocalCluster::start().await;
+    let seeds: Vec<String> = cluster.seeds().split(',').map(str::to_owned).collect();
+    let con = hail_server::bus::redis_cluster::cluster_client(&seeds, Duration::from_secs(5), None)
+        .expect("client")
+        .get_async_connection()
+        .await
+        .expect("Redis Cluster");
+    contract(&RedisFailureLog::new(Keys::new("t:"), con, WINDOW), "ann").await;
+}
