@@ -1,7 +1,7 @@
 # Hail: the commands in the README. `make test` is what CI runs.
 CARGO ?= cargo
 
-.PHONY: run test services fmt lint deny bench compose-check build client client-test client-e2e ts-types ts-check
+.PHONY: cluster cluster-stop run test services fmt lint deny bench compose-check build client client-test client-e2e ts-types ts-check
 
 # What the client build depends on: rebuilt by `make run` when any is newer.
 CLIENT_SRC := $(shell find client/src client/public -type f 2>/dev/null) \
@@ -67,6 +67,15 @@ deny:
 ## Start local Postgres and Redis when they are not answering.
 services:
 	@bash .ci/services.sh
+
+## A local Redis Cluster (3 masters, 3 replicas on 127.0.0.1:7101-7106) from
+## the machine's redis-server, for HAIL_REDIS_CLUSTER_NODES; the tests start
+## private ones of their own.
+cluster:
+	@bash compose/redis-cluster.sh start
+
+cluster-stop:
+	@bash compose/redis-cluster.sh stop
 
 fmt:
 	$(CARGO) fmt --all
