@@ -36,6 +36,7 @@ case "$cmd" in
       exit 0
     fi
     mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd) # redis-server resolves paths after --dir
     for p in $ports; do
       rm -f "$dir/nodes-$p.conf"
       # cluster-node-timeout 2000: a dead master is failed over in a few
