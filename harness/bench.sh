@@ -92,30 +92,43 @@ for s in "${scenarios[@]}"; do
       taskset -c 0 true 2>/dev/null && PIN0="taskset -c 0" PIN1="taskset -c 1" || PIN0="" PIN1=""
       ticks() { local t=0; for pid in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$pid/stat))); done; echo $t; }
       redis_pid() { redis-cli -p "$1" info server | awk -F: '/^process_id/ {print $2}' | tr -d '\r'; }
-      masters=$(for p in $(seq $CLUSTER_BASE $((CLUSTER_BASE + 5))); do redis-cli -p $p role | head -1 | grep -q master && echo $p; done)
+      masters=$(for p in $(seq $CLUSTER_BASE $((CLUSTER_BASE + 5))); do
+        if redis-cli -p $p role | head -1 | grep -q master; then echo $p; fi
+      done)
+      replicas=$(for p in $(seq $CLUSTER_BASE $((CLUSTER_BASE + 5))); do
+        if redis-cli -p $p role | head -1 | grep -q slave; then echo $p; fi
+      done)
       single_pid=$(redis_pid 6379)
       cluster_pids=$(for p in $masters; do redis_pid $p; done)
+      replica_pids=$(for p in $replicas; do redis_pid $p; done)
       hz=$(getconf CLK_TCK)
       for mode in single cluster; do
-        if [ $mode = single ]; then port=18191; pids=$single_pid; unset HAIL_REDIS_CLUSTER_NODES
-        else port=18192; pids=$cluster_pids; export HAIL_REDIS_CLUSTER_NODES=$(bash compose/redis-cluster.sh seeds $CLUSTER_BASE); fi
+        if [ $mode = single ]; then port=18191; pids=$single_pid; rpids=""; unset HAIL_REDIS_CLUSTER_NODES
+        else port=18192; pids=$cluster_pids; rpids=$replica_pids; export HAIL_REDIS_CLUSTER_NODES=$(bash compose/redis-cluster.sh seeds $CLUSTER_BASE); fi
         BIN_WRAP="$PIN0" start_node $port
         unset HAIL_REDIS_CLUSTER_NODES
-        declare -A before=(); for pid in $pids; do before[$pid]=$(ticks $pid); done
+        declare -A before=(); for pid in $pids $rpids; do before[$pid]=$(ticks $pid); done
         $PIN1 "$H" city --url http://127.0.0.1:$port --drivers ${CLUSTER_DRIVERS:-2000} --riders ${CLUSTER_RIDERS:-400} \
           --gps-interval ${CLUSTER_GPS_INTERVAL:-0.1} --trip-rate 40 --duration ${CLUSTER_DURATION:-20} --grace 30 --speed 60 \
           --prefix "cl$mode$$" --json $OUT/cluster-$mode.json || status=1
-        fwd=$(python3 -c "import json;print(json.load(open('$OUT/cluster-$mode.json'))['counts'].get('gps_forwarded',0))")
-        total=0; shares=""
+        total=0; shares=""; rtotal=0
         for pid in $pids; do d=$(( $(ticks $pid) - ${before[$pid]} )); total=$((total + d)); shares="$shares $d"; done
-        python3 - "$mode" "$fwd" "$total" "$hz" $shares <<'PY'
-import sys
-mode, fwd, total, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-shares = [int(x) for x in sys.argv[5:]]
-us = total / hz * 1e6 / max(fwd, 1)
-busiest = max(shares) / max(total, 1) if shares else 1
-print(f"# {mode}: {fwd} GPS points forwarded; Redis CPU {total / hz:.2f} s = {us:.1f} us per point"
-      + (f"; per master {shares} ticks, busiest {busiest:.0%}" if len(shares) > 1 else ""))
+        for pid in $rpids; do rtotal=$((rtotal + $(ticks $pid) - ${before[$pid]})); done
+        python3 - "$OUT/cluster-$mode.json" "$mode" "$total" "$rtotal" "$hz" $shares <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+mode, total, rtotal, hz = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+shares = [int(x) for x in sys.argv[6:]]
+c = report["counts"]
+sent, fwd = c.get("gps_sent", 0), c.get("gps_forwarded", 0)
+cpu = total / hz
+line = (f"# {mode}: {sent} GPS points sent, {fwd} forwarded in {report['duration_s']:.0f} s; "
+        f"Redis CPU {cpu:.2f} s = {cpu * 1e6 / max(sent, 1):.1f} us per point sent, "
+        f"{cpu * 1e6 / max(fwd, 1):.1f} us per point forwarded")
+if len(shares) > 1:
+    line += (f"; masters {shares} ticks (busiest {max(shares) / max(total, 1):.0%}), "
+             f"replicas {rtotal / hz:.2f} s more")
+print(line)
 PY
       done ;;
     connections) "$H" connections --url $N1 --count ${CONNECTIONS:-19000} --hold 10 --pid "${PIDS[0]}" --json $OUT/connections.json || status=1 ;;
