@@ -107,18 +107,20 @@ for s in "${scenarios[@]}"; do
         else port=18192; pids=$cluster_pids; rpids=$replica_pids; export HAIL_REDIS_CLUSTER_NODES=$(bash compose/redis-cluster.sh seeds $CLUSTER_BASE); fi
         BIN_WRAP="$PIN0" start_node $port
         unset HAIL_REDIS_CLUSTER_NODES
-        declare -A before=(); for pid in $pids $rpids; do before[$pid]=$(ticks $pid); done
+        node_pid=${PIDS[$((${#PIDS[@]} - 1))]}
+        declare -A before=(); for pid in $pids $rpids $node_pid; do before[$pid]=$(ticks $pid); done
         $PIN1 "$H" city --url http://127.0.0.1:$port --drivers ${CLUSTER_DRIVERS:-2000} --riders ${CLUSTER_RIDERS:-400} \
           --gps-interval ${CLUSTER_GPS_INTERVAL:-0.1} --trip-rate 40 --duration ${CLUSTER_DURATION:-20} --grace 30 --speed 60 \
           --prefix "cl$mode$$" --json $OUT/cluster-$mode.json || status=1
         total=0; shares=""; rtotal=0
         for pid in $pids; do d=$(( $(ticks $pid) - ${before[$pid]} )); total=$((total + d)); shares="$shares $d"; done
         for pid in $rpids; do rtotal=$((rtotal + $(ticks $pid) - ${before[$pid]})); done
-        python3 - "$OUT/cluster-$mode.json" "$mode" "$total" "$rtotal" "$hz" $shares <<'PY'
+        node_ticks=$(( $(ticks $node_pid) - ${before[$node_pid]} ))
+        python3 - "$OUT/cluster-$mode.json" "$mode" "$total" "$rtotal" "$hz" "$node_ticks" $shares <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
-mode, total, rtotal, hz = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-shares = [int(x) for x in sys.argv[6:]]
+mode, total, rtotal, hz, node = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+shares = [int(x) for x in sys.argv[7:]]
 c = report["counts"]
 sent, fwd = c.get("gps_sent", 0), c.get("gps_forwarded", 0)
 cpu = total / hz
@@ -128,6 +130,7 @@ line = (f"# {mode}: {sent} GPS points sent, {fwd} forwarded in {report['duration
 if len(shares) > 1:
     line += (f"; masters {shares} ticks (busiest {max(shares) / max(total, 1):.0%}), "
              f"replicas {rtotal / hz:.2f} s more")
+line += f"; the node's own CPU {node / hz:.2f} s = {node / hz * 1e6 / max(sent, 1):.1f} us per point sent"
 print(line)
 PY
       done ;;
