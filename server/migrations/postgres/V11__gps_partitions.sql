@@ -13,6 +13,11 @@
 -- partition: it would have to be scanned, under lock, each time a day
 -- partition is created, and a row in it would block that day's partition).
 
+-- The reads and the index build below are one statement each and may
+-- outlast HAIL_DB_TIMEOUT_SECS on a big table: no timeout for this
+-- migration's transaction only (refinery runs each in one).
+SET LOCAL statement_timeout = 0;
+
 ALTER TABLE gps_points RENAME TO gps_points_legacy;
 ALTER INDEX gps_points_trip RENAME TO gps_points_legacy_trip;
 -- Frees the name for the new table's key (this one goes below).
