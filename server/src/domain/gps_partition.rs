@@ -15,9 +15,10 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Points with `at` before this are past retention (`None`: none is).
+    /// Points with `at` before this are past retention (`None`: none is,
+    /// also when the retention reaches before any representable time).
     pub fn cutoff(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.retention.map(|keep| now - keep)
+        self.retention.and_then(|keep| now.checked_sub_signed(keep))
     }
 }
 
@@ -269,5 +270,14 @@ mod tests {
         }
         .cutoff(at("2026-12-03T00:00:00Z"));
         assert_eq!(cutoff, Some(at("2026-12-01T00:00:00Z")));
+        // A retention beyond chrono's range keeps everything, no panic.
+        let forever = Policy {
+            ahead_days: 0,
+            retention: Some(Duration::days(i64::from(u32::MAX))),
+        };
+        assert_eq!(forever.cutoff(at("2026-12-03T00:00:00Z")), None);
+        assert!(plan(&existing, at("2026-12-03T00:00:00Z"), &forever)
+            .drop
+            .is_empty());
     }
 }
