@@ -286,6 +286,7 @@ impl Application {
         );
         crate::node::ride::spawn_quote_pruner(node.clone(), stop_background.clone(), &background);
         crate::node::rollup::spawn(node.clone(), stop_background.clone(), &background);
+        crate::node::gps_partitions::spawn(node.clone(), stop_background.clone(), &background);
 
         let listener = TcpListener::bind(config.bind)
             .await

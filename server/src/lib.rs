@@ -13,13 +13,14 @@
 //! - `node`      commands, per-trip dispatchers, the local registry (sessions,
 //!   kicks, control messages), GPS writer, this node's live figures, the ride
 //!   product (quotes, fares, ratings), the surge board, operator actions
-//!   (cancel, re-dispatch, disconnect, suspend, drain) and the per-minute
-//!   rollups of the monitor's history
+//!   (cancel, re-dispatch, disconnect, suspend, drain), the per-minute
+//!   rollups of the monitor's history and the GPS partitions/retention task
 //! - `domain`    pure decisions: trip state machine, dispatch rounds and their
 //!   candidates, accounts (username, password rules, display name), the
 //!   served area, device clocks, and prices: money, fares, estimates/ETA,
 //!   track length, surge, vehicles, ratings, cancel reasons; the monitor's
-//!   history buckets and percentiles, and its trip search language
+//!   history buckets and percentiles, its trip search language, and GPS
+//!   day partitions (names, bounds, what to create and drop)
 //! - `auth`      password hashing (bounded), tokens, log-in throttle
 //! - `store`     persistence, one trait per concern; `postgres/`, `sqlite/` (embedded);
 //!   the SQL and row mapping both share in `sql`, `rows` (and `rollup`,

@@ -25,10 +25,12 @@ pub enum ConfigError {
 }
 
 pub mod fares;
+mod gps_partitions;
 mod ride;
 mod rollup;
 mod secret;
 mod sections;
+pub use gps_partitions::GpsPartitionsConfig;
 pub use ride::{RideConfig, SurgeConfig};
 pub use rollup::RollupConfig;
 pub use secret::{Secret, ServiceUrl};
@@ -80,6 +82,8 @@ pub struct Config {
     pub ride: RideConfig,
     /// The monitor's per-minute history.
     pub rollup: RollupConfig,
+    /// GPS day partitions and retention.
+    pub gps_partitions: GpsPartitionsConfig,
 }
 
 impl Config {
@@ -263,6 +267,7 @@ impl Config {
             login,
             ride: RideConfig::from_env(&env)?,
             rollup: RollupConfig::from_env(&env)?,
+            gps_partitions: GpsPartitionsConfig::from_env(&env)?,
         };
         config.validate()?;
         Ok(config)

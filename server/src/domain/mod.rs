@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod estimate;
 pub mod fare;
 pub mod fare_table;
+pub mod gps_partition;
 pub mod money;
 pub mod password_rules;
 mod point;

@@ -126,10 +126,12 @@ pub enum Task {
     QuotePrune,
     /// Writing this node's per-minute rollups and pruning old ones.
     Rollup,
+    /// Creating GPS day partitions ahead and applying GPS retention.
+    GpsPartitions,
 }
 
 impl Task {
-    pub const ALL: [Task; 10] = [
+    pub const ALL: [Task; 11] = [
         Task::DispatchRound,
         Task::OfferExpiry,
         Task::TripExpiry,
@@ -140,6 +142,7 @@ impl Task {
         Task::Surge,
         Task::QuotePrune,
         Task::Rollup,
+        Task::GpsPartitions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -154,6 +157,7 @@ impl Task {
             Task::Surge => "surge_board",
             Task::QuotePrune => "quote_prune",
             Task::Rollup => "rollup",
+            Task::GpsPartitions => "gps_partitions",
         }
     }
 }

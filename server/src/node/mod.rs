@@ -3,6 +3,7 @@
 
 pub mod dispatcher;
 pub mod gps;
+pub mod gps_partitions;
 pub mod live;
 pub mod operator;
 pub mod registry;

@@ -2,6 +2,7 @@
 //! store run the same node code.
 
 pub mod dispatch_log;
+pub mod gps_retention;
 pub mod operator;
 pub mod postgres;
 pub mod rollup;
@@ -11,6 +12,7 @@ pub mod sqlite;
 pub mod trip_search;
 
 pub use dispatch_log::RoundRecord;
+pub use gps_retention::{GpsMaintenance, GpsMaintenanceError};
 pub use operator::{AuditFilter, OperatorStore};
 pub use rollup::{MinuteFacts, RollupStore};
 pub use trip_search::TripSearchStore;
@@ -355,6 +357,13 @@ pub trait GpsStore: Send + Sync {
     async fn insert_points(&self, points: &[GpsPoint]) -> StoreResult<()>;
     /// The trip's points in arrival order.
     async fn track(&self, trip: TripId) -> StoreResult<Vec<TrackPoint>>;
+    /// One run of the `gps_partitions` task at `now`: partitions ahead and
+    /// retention (see `gps_retention`). Safe with several nodes at once.
+    async fn maintain_gps(
+        &self,
+        policy: &crate::domain::gps_partition::Policy,
+        now: DateTime<Utc>,
+    ) -> Result<GpsMaintenance, GpsMaintenanceError>;
 }
 
 /// The monitor's views (admins only; not on any hot path).

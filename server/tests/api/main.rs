@@ -12,6 +12,7 @@ mod bad_input;
 mod connections;
 mod dispatch;
 mod faults;
+mod gps_partitions;
 mod harness_smoke;
 mod history;
 mod lifecycle;

@@ -6,6 +6,7 @@ use super::*;
 
 mod dispatch;
 mod gps;
+mod gps_partitions;
 mod monitor;
 mod operator;
 mod ride;

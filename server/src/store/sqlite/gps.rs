@@ -1,6 +1,8 @@
 //! GPS points on SQLite: one transaction per batch.
 
 use super::*;
+use crate::domain::gps_partition::Policy;
+use crate::store::gps_retention::DELETE_BATCH;
 use rusqlite::params;
 
 #[async_trait]
@@ -44,5 +46,39 @@ impl GpsStore for SqliteStore {
             rows.collect()
         })
         .await
+    }
+
+    // Own SQL: no partitions here, so retention is a DELETE, in batches
+    // of `DELETE_BATCH` rows, each its own statement and transaction: the
+    // one connection serves requests between them.
+    async fn maintain_gps(
+        &self,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<GpsMaintenance, GpsMaintenanceError> {
+        let Some(cutoff) = policy.cutoff(now) else {
+            return Ok(GpsMaintenance::default());
+        };
+        let cutoff = us(cutoff);
+        let mut deleted = 0u64;
+        loop {
+            let n = self
+                .run(move |c| {
+                    let mut stmt = c.prepare_cached(
+                        "DELETE FROM gps_points WHERE id IN \
+                         (SELECT id FROM gps_points WHERE at < ?1 LIMIT ?2)",
+                    )?;
+                    stmt.execute(params![cutoff, DELETE_BATCH as i64])
+                })
+                .await?;
+            deleted += n as u64;
+            if n < DELETE_BATCH {
+                break;
+            }
+        }
+        Ok(GpsMaintenance {
+            deleted,
+            ..GpsMaintenance::default()
+        })
     }
 }
