@@ -32,6 +32,11 @@ pub struct DriverState {
     pub driving: Option<DrivingTrip>,
     /// When this driver's position last went into the geo index.
     pub indexed_at: Option<Instant>,
+    /// The newest version (`seq`) seen of the trip last observed: events
+    /// reach a session by two paths (command results and the bus), so an
+    /// older status can arrive after a newer one and must not bring back a
+    /// trip that has ended.
+    pub latest: Option<(TripId, u64)>,
 }
 
 /// What a trip change means for this driver's availability.
@@ -47,6 +52,14 @@ pub enum Change {
 impl DriverState {
     /// Updates from a trip this session saw; `me` is the session's user.
     pub fn observe(&mut self, me: UserId, trip: &Trip) -> Change {
+        let seq = trip.seq;
+        if self
+            .latest
+            .is_some_and(|(id, newest)| id == trip.id && seq < newest)
+        {
+            return Change::None;
+        }
+        self.latest = Some((trip.id, seq));
         let mine = trip.driver.as_ref().is_some_and(|d| d.id == me);
         if mine && trip.status.is_driving() {
             let was = self.driving.replace(DrivingTrip {
@@ -88,6 +101,10 @@ mod tests {
     use hail_protocol::{Place, TripStatus, TripUser};
 
     fn trip(driver: Option<UserId>, status: TripStatus) -> Trip {
+        versioned(driver, status, 1)
+    }
+
+    fn versioned(driver: Option<UserId>, status: TripStatus, seq: u32) -> Trip {
         let at = Position::new(1.0, 1.0).expect("valid");
         let place = Place::new(at, None).expect("valid");
         Trip {
@@ -105,7 +122,7 @@ mod tests {
             cancelled_at: None,
             cancelled_by: None,
             expired_at: None,
-            seq: 1,
+            seq: seq.into(),
             class: None,
             quote_id: None,
             estimate: None,
@@ -133,6 +150,27 @@ mod tests {
             Change::StoppedDriving
         );
         assert!(s.driving.is_none());
+    }
+
+    #[test]
+    fn a_late_older_status_does_not_bring_back_an_ended_trip() {
+        let me = UserId::new();
+        let mut s = DriverState::default();
+        s.observe(me, &versioned(Some(me), TripStatus::Accepted, 2));
+        assert_eq!(
+            s.observe(me, &versioned(Some(me), TripStatus::Completed, 5)),
+            Change::StoppedDriving
+        );
+        // The bus delivers `in_progress` (seq 4) after the command's result.
+        assert_eq!(
+            s.observe(me, &versioned(Some(me), TripStatus::InProgress, 4)),
+            Change::None
+        );
+        assert!(s.driving.is_none(), "GPS is not routed to the ended trip");
+        // A new trip (another id) is followed as usual.
+        let mut next = versioned(Some(me), TripStatus::Accepted, 2);
+        next.id = TripId::new();
+        assert_eq!(s.observe(me, &next), Change::StartedDriving);
     }
 
     #[tokio::test(start_paused = true)]
