@@ -44,12 +44,34 @@ impl Kick {
     }
 }
 
+/// What a session's outbox carries.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// A typed message: the session may look inside (a trip update moves a
+    /// driver's state) before encoding it.
+    Message(Arc<ServerMessage>),
+    /// A `driver.location` exactly as its node encoded and published it:
+    /// passed to the rider's sockets as it is, with no decode and encode per
+    /// forwarded GPS point.
+    Location(bytes::Bytes),
+}
+
+impl From<ServerMessage> for Outgoing {
+    fn from(msg: ServerMessage) -> Self {
+        Self::Message(Arc::new(msg))
+    }
+}
+
+/// How every encoded `driver.location` starts: serde writes the `type` tag
+/// first.
+const LOCATION_PREFIX: &[u8] = br#"{"type":"driver.location","#;
+
 /// What a session gives the registry so events can reach it.
 #[derive(Clone)]
 pub struct SessionHandle {
     pub id: u64,
     pub role: Role,
-    pub outbox: mpsc::Sender<Arc<ServerMessage>>,
+    pub outbox: mpsc::Sender<Outgoing>,
     /// Ends the session: slow consumer, revoked account, socket cap.
     pub kick: Kick,
 }
@@ -257,7 +279,7 @@ impl Registry {
     }
 
     /// Queues `msg` on every local session of `user`.
-    pub fn deliver_to_user(&self, user: UserId, msg: Arc<ServerMessage>) {
+    pub fn deliver_to_user(&self, user: UserId, msg: Outgoing) {
         let map = self.sessions.read().unwrap_or_else(|e| e.into_inner());
         let Some(list) = map.get(&user) else { return };
         for handle in list {
@@ -299,8 +321,11 @@ impl Inbound for Registry {
                     None => tracing::error!(%user, "undecodable control message"),
                 }
             }
+            Topic::User(user) if payload.starts_with(LOCATION_PREFIX) => {
+                self.deliver_to_user(user, Outgoing::Location(bytes::Bytes::copy_from_slice(payload)))
+            }
             Topic::User(user) => match serde_json::from_slice::<ServerMessage>(payload) {
-                Ok(msg) => self.deliver_to_user(user, Arc::new(msg)),
+                Ok(msg) => self.deliver_to_user(user, msg.into()),
                 Err(e) => tracing::error!(%user, "undecodable bus message: {e}"),
             },
             Topic::Trip(trip) => match serde_json::from_slice::<Signal>(payload) {
@@ -333,7 +358,7 @@ mod tests {
         assert!(token.is_cancelled() && reg.drain_requested());
     }
 
-    fn handle(reg: &Registry, cap: usize) -> (SessionHandle, mpsc::Receiver<Arc<ServerMessage>>) {
+    fn handle(reg: &Registry, cap: usize) -> (SessionHandle, mpsc::Receiver<Outgoing>) {
         let (tx, rx) = mpsc::channel(cap);
         let h = SessionHandle {
             id: reg.session_id(),
@@ -344,11 +369,49 @@ mod tests {
         (h, rx)
     }
 
-    fn msg() -> Arc<ServerMessage> {
-        Arc::new(ServerMessage::OfferWithdrawn {
+    fn msg() -> Outgoing {
+        ServerMessage::OfferWithdrawn {
+            trip_id: TripId::new(),
+            reason: hail_protocol::WithdrawReason::Taken,
+        }
+        .into()
+    }
+
+    /// A location published by any node reaches the rider's sockets as the
+    /// bytes it was published as; everything else arrives typed.
+    #[test]
+    fn locations_pass_through_as_published_and_the_rest_is_decoded() {
+        let reg = Registry::default();
+        let user = UserId::new();
+        let (a, mut ra) = handle(&reg, 4);
+        reg.add_session(user, a, 0);
+        let location = ServerMessage::DriverLocation {
+            trip_id: TripId::new(),
+            lat: 52.5,
+            lng: 13.4,
+            heading: Some(90.0),
+            at: chrono::Utc::now(),
+            eta_s: Some(60),
+            eta_to: None,
+        };
+        let encoded = serde_json::to_vec(&location).expect("json");
+        assert!(encoded.starts_with(LOCATION_PREFIX), "the tag comes first");
+        reg.deliver(Topic::User(user), &encoded);
+        match ra.try_recv().expect("delivered") {
+            Outgoing::Location(bytes) => {
+                assert_eq!(&bytes[..], &encoded[..]);
+                let back: ServerMessage = serde_json::from_slice(&bytes).expect("json");
+                assert_eq!(back, location);
+            }
+            other => panic!("expected the published bytes, got {other:?}"),
+        }
+        let withdrawn = serde_json::to_vec(&ServerMessage::OfferWithdrawn {
             trip_id: TripId::new(),
             reason: hail_protocol::WithdrawReason::Taken,
         })
+        .expect("json");
+        reg.deliver(Topic::User(user), &withdrawn);
+        assert!(matches!(ra.try_recv(), Ok(Outgoing::Message(_))));
     }
 
     #[test]

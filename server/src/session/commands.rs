@@ -217,7 +217,7 @@ where
                     message: "the node stopped before the point was written".into(),
                 },
             };
-            let _ = outbox.send(std::sync::Arc::new(answer)).await;
+            let _ = outbox.send(answer.into()).await;
         });
     }
 }

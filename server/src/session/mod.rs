@@ -11,10 +11,10 @@ mod tests;
 
 use crate::keys::Topic;
 use crate::metrics as m;
-use crate::node::registry::{Kick, SessionHandle};
+use crate::node::registry::{Kick, Outgoing, SessionHandle};
 use crate::node::{Actor, CommandError, Node};
 
-use axum::extract::ws::{CloseFrame, Message};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use driver::DriverState;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use governor::{Quota, RateLimiter};
@@ -44,7 +44,7 @@ pub struct Session<S> {
     broken: bool,
     /// This session's own queue, for answers that come later (a location
     /// is answered once its point is persisted).
-    outbox: mpsc::Sender<Arc<ServerMessage>>,
+    outbox: mpsc::Sender<Outgoing>,
     /// Frames in a row refused by the limiter that were not text (text
     /// is answered `rate_limited`; binary, ping and pong floods are not
     /// answered, and a socket that keeps flooding is closed).
@@ -126,7 +126,7 @@ where
     S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    async fn open_and_serve(&mut self, rx: mpsc::Receiver<Arc<ServerMessage>>, kick: Kick) -> End {
+    async fn open_and_serve(&mut self, rx: mpsc::Receiver<Outgoing>, kick: Kick) -> End {
         // Subscribe before reading the active trip, so no event published
         // between the read and the subscription can be missed.
         if let Err(e) = self.node.subs.sync(Topic::User(self.actor.id)).await {
@@ -162,7 +162,7 @@ where
         self.serve(rx, kick).await
     }
 
-    async fn serve(&mut self, mut rx: mpsc::Receiver<Arc<ServerMessage>>, kick: Kick) -> End {
+    async fn serve(&mut self, mut rx: mpsc::Receiver<Outgoing>, kick: Kick) -> End {
         let cfg = self.node.config.ws.clone();
         let shutdown = self.node.shutdown.clone();
         let resync = self.node.resync_token();
@@ -185,9 +185,21 @@ where
                 (code, reason) = &mut kicked => return End::Close(code, reason),
                 _ = &mut resynced => return End::Close(close::RESYNC, "events may have been missed: reconnect"),
                 _ = &mut expired => return End::Close(close::TOKEN_EXPIRED, "access token expired: refresh and reconnect"),
-                Some(msg) = rx.recv() => {
-                    self.on_event(&msg).await;
-                    if self.write(&msg).await.is_err() {
+                Some(out) = rx.recv() => {
+                    let written = match out {
+                        Outgoing::Message(msg) => {
+                            self.on_event(&msg).await;
+                            self.write(&msg).await
+                        }
+                        Outgoing::Location(bytes) => match Utf8Bytes::try_from(bytes) {
+                            Ok(text) => self.write_text("driver.location", text).await,
+                            Err(_) => {
+                                tracing::error!("a location on the bus is not UTF-8");
+                                Ok(())
+                            }
+                        },
+                    };
+                    if written.is_err() {
                         return End::Gone;
                     }
                 }
@@ -345,11 +357,14 @@ where
     async fn write(&mut self, msg: &ServerMessage) -> Result<(), ()> {
         let text =
             serde_json::to_string(msg).map_err(|e| tracing::error!("unserialisable frame: {e}"))?;
+        self.write_text(msg.kind(), text.into()).await
+    }
+
+    async fn write_text(&mut self, kind: &'static str, text: Utf8Bytes) -> Result<(), ()> {
         self.node.live.message_out();
-        m::message_out(msg.kind());
+        m::message_out(kind);
         let limit = self.node.config.ws.write_timeout;
-        let result =
-            tokio::time::timeout(limit, self.socket.send(Message::Text(text.into()))).await;
+        let result = tokio::time::timeout(limit, self.socket.send(Message::Text(text))).await;
         self.broken = !matches!(result, Ok(Ok(())));
         match result {
             Ok(Ok(())) => Ok(()),

@@ -30,7 +30,7 @@ fn burst(node: &Node, user: UserId, n: usize) {
             eta_s: None,
             eta_to: None,
         };
-        node.registry.deliver_to_user(user, Arc::new(msg));
+        node.registry.deliver_to_user(user, msg.into());
     }
 }
 
