@@ -50,10 +50,14 @@ pub enum Outgoing {
     /// A typed message: the session may look inside (a trip update moves a
     /// driver's state) before encoding it.
     Message(Arc<ServerMessage>),
-    /// A `driver.location` exactly as its node encoded and published it:
-    /// passed to the rider's sockets as it is, with no decode and encode per
-    /// forwarded GPS point.
-    Location(bytes::Bytes),
+    /// A message no session needs to look inside (a `driver.location`, an
+    /// offer), exactly as its node encoded and published it: passed to the
+    /// sockets as it is, with no decode and encode per forwarded GPS point
+    /// or offer.
+    Encoded {
+        kind: &'static str,
+        bytes: bytes::Bytes,
+    },
 }
 
 impl From<ServerMessage> for Outgoing {
@@ -62,9 +66,24 @@ impl From<ServerMessage> for Outgoing {
     }
 }
 
-/// How every encoded `driver.location` starts: serde writes the `type` tag
-/// first.
-const LOCATION_PREFIX: &[u8] = br#"{"type":"driver.location","#;
+/// The kinds passed through encoded, by how their encoding starts (serde
+/// writes the `type` tag first). `trip.updated` is not among them: a
+/// driver's session reads it to know the trip it drives.
+const PASS_THROUGH: [(&str, &[u8]); 3] = [
+    ("driver.location", br#"{"type":"driver.location","#),
+    ("trip.offer", br#"{"type":"trip.offer","#),
+    (
+        "trip.offer_withdrawn",
+        br#"{"type":"trip.offer_withdrawn","#,
+    ),
+];
+
+fn pass_through(payload: &[u8]) -> Option<&'static str> {
+    PASS_THROUGH
+        .iter()
+        .find(|(_, prefix)| payload.starts_with(prefix))
+        .map(|(kind, _)| *kind)
+}
 
 /// What a session gives the registry so events can reach it.
 #[derive(Clone)]
@@ -321,8 +340,10 @@ impl Inbound for Registry {
                     None => tracing::error!(%user, "undecodable control message"),
                 }
             }
-            Topic::User(user) if payload.starts_with(LOCATION_PREFIX) => {
-                self.deliver_to_user(user, Outgoing::Location(bytes::Bytes::copy_from_slice(payload)))
+            Topic::User(user) if pass_through(payload).is_some() => {
+                let kind = pass_through(payload).unwrap_or_default();
+                let bytes = bytes::Bytes::copy_from_slice(payload);
+                self.deliver_to_user(user, Outgoing::Encoded { kind, bytes })
             }
             Topic::User(user) => match serde_json::from_slice::<ServerMessage>(payload) {
                 Ok(msg) => self.deliver_to_user(user, msg.into()),
@@ -394,23 +415,51 @@ mod tests {
             eta_s: Some(60),
             eta_to: None,
         };
-        let encoded = serde_json::to_vec(&location).expect("json");
-        assert!(encoded.starts_with(LOCATION_PREFIX), "the tag comes first");
-        reg.deliver(Topic::User(user), &encoded);
-        match ra.try_recv().expect("delivered") {
-            Outgoing::Location(bytes) => {
-                assert_eq!(&bytes[..], &encoded[..]);
-                let back: ServerMessage = serde_json::from_slice(&bytes).expect("json");
-                assert_eq!(back, location);
-            }
-            other => panic!("expected the published bytes, got {other:?}"),
-        }
-        let withdrawn = serde_json::to_vec(&ServerMessage::OfferWithdrawn {
+        let withdrawn = ServerMessage::OfferWithdrawn {
             trip_id: TripId::new(),
             reason: hail_protocol::WithdrawReason::Taken,
-        })
-        .expect("json");
-        reg.deliver(Topic::User(user), &withdrawn);
+        };
+        for msg in [location, withdrawn] {
+            let encoded = serde_json::to_vec(&msg).expect("json");
+            reg.deliver(Topic::User(user), &encoded);
+            match ra.try_recv().expect("delivered") {
+                Outgoing::Encoded { kind, bytes } => {
+                    assert_eq!(kind, msg.kind(), "the tag comes first");
+                    assert_eq!(&bytes[..], &encoded[..]);
+                    let back: ServerMessage = serde_json::from_slice(&bytes).expect("json");
+                    assert_eq!(back, msg);
+                }
+                other => panic!("expected the published bytes, got {other:?}"),
+            }
+        }
+        // A trip update arrives typed: a driver's session reads it.
+        let at = hail_protocol::Position::new(1.0, 1.0).expect("valid");
+        let place = hail_protocol::Place::new(at, None).expect("valid");
+        let trip = hail_protocol::Trip {
+            id: TripId::new(),
+            status: hail_protocol::TripStatus::Accepted,
+            rider: hail_protocol::TripUser::named(UserId::new(), "r"),
+            driver: Some(hail_protocol::TripUser::named(UserId::new(), "d")),
+            pickup: place.clone(),
+            dropoff: place,
+            requested_at: chrono::Utc::now(),
+            accepted_at: Some(chrono::Utc::now()),
+            arrived_at: None,
+            started_at: None,
+            completed_at: None,
+            cancelled_at: None,
+            cancelled_by: None,
+            expired_at: None,
+            seq: 2,
+            class: None,
+            quote_id: None,
+            estimate: None,
+            fare: None,
+            cancel_reason: None,
+            cancel_fee: None,
+        };
+        let updated = serde_json::to_vec(&ServerMessage::TripUpdated { trip }).expect("json");
+        reg.deliver(Topic::User(user), &updated);
         assert!(matches!(ra.try_recv(), Ok(Outgoing::Message(_))));
     }
 

@@ -191,10 +191,10 @@ where
                             self.on_event(&msg).await;
                             self.write(&msg).await
                         }
-                        Outgoing::Location(bytes) => match Utf8Bytes::try_from(bytes) {
-                            Ok(text) => self.write_text("driver.location", text).await,
+                        Outgoing::Encoded { kind, bytes } => match Utf8Bytes::try_from(bytes) {
+                            Ok(text) => self.write_text(kind, text).await,
                             Err(_) => {
-                                tracing::error!("a location on the bus is not UTF-8");
+                                tracing::error!(kind, "a message on the bus is not UTF-8");
                                 Ok(())
                             }
                         },
