@@ -168,9 +168,12 @@ pub async fn run(p: CancelLoopParams) -> anyhow::Result<Report> {
             other => anyhow::bail!("trip.request {i}: no reply ({other:?})"),
         };
         request.record(t0.elapsed());
-        let got = collect(&mut seen, expect, Duration::from_secs(10), |s| {
-            matches!(s, Seen::Offer(t) if *t == trip_id)
-        })
+        let got = collect(
+            &mut seen,
+            expect,
+            Duration::from_secs(10),
+            |s| matches!(s, Seen::Offer(t) if *t == trip_id),
+        )
         .await;
         offered += got as u64;
         if got < expect {
@@ -192,9 +195,12 @@ pub async fn run(p: CancelLoopParams) -> anyhow::Result<Report> {
             other => anyhow::bail!("trip.cancel {i}: no reply ({other:?})"),
         }
         // The drivers are free for the next trip once their offers end.
-        collect(&mut seen, got, Duration::from_secs(10), |s| {
-            matches!(s, Seen::Withdrawn(t) if *t == trip_id)
-        })
+        collect(
+            &mut seen,
+            got,
+            Duration::from_secs(10),
+            |s| matches!(s, Seen::Withdrawn(t) if *t == trip_id),
+        )
         .await;
         cancel.record(t1.elapsed());
         trip.record(t0.elapsed());

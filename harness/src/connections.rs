@@ -309,7 +309,11 @@ pub async fn run(p: ConnParams) -> anyhow::Result<Report> {
     if let Some(used) = hold_cpu {
         // Idle sockets cost heartbeats and timers; the hold is all they do.
         let conn_secs = (opened as f64 * used.wall.as_secs_f64()).round() as u64;
-        used.record(&mut report, "hold", &[("idle connection-second", conn_secs)]);
+        used.record(
+            &mut report,
+            "hold",
+            &[("idle connection-second", conn_secs)],
+        );
     }
     if failed > 0 {
         report.violation(format!("{failed} connections failed"));

@@ -25,7 +25,7 @@ pub mod load;
 pub mod movement;
 pub mod race;
 pub mod report;
-pub mod server_cpu;
 pub mod ride_api;
+pub mod server_cpu;
 pub mod soak;
 pub mod tally;

@@ -41,12 +41,11 @@ pub fn parse_stat(line: &str) -> Result<u64, CpuError> {
 /// The CPU ticks process `pid` has used so far (its threads, live and
 /// exited, included).
 pub fn ticks(pid: u32) -> Result<u64, CpuError> {
-    let line = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| {
-        CpuError::Unreadable {
+    let line =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| CpuError::Unreadable {
             pid,
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     parse_stat(&line)
 }
 
