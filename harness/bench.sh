@@ -22,7 +22,11 @@ export HAIL_JWT_SECRET="bench-secret-$RUN-0123456789abcdef"
 # A load generator is one client with many sockets and trips per account,
 # from few addresses: lift the per-user, per-rider and per-IP caps that
 # protect an exposed node (docs/protocol.md, "Limits").
+# The per-socket frame rate too (20/s, burst 50): race's drivers accept
+# every trip, at more than 20 trips/s once the harness has a core of its
+# own, and a winner's rate-limited cancel leaves the rider's trip active.
 export HAIL_MAX_SOCKETS_PER_USER=0 HAIL_TRIP_REQUESTS_PER_WINDOW=0 HAIL_MAX_CONNECTIONS_PER_IP=0
+export HAIL_WS_RATE_PER_SEC=${HAIL_WS_RATE_PER_SEC:-100000} HAIL_WS_BURST=${HAIL_WS_BURST:-100000}
 PIDS=()
 P0=${BENCH_PORT_BASE:-18181}
 port() { echo $((P0 + $1)); }
