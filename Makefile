@@ -1,7 +1,7 @@
 # Hail: the commands in the README. `make test` is what CI runs.
 CARGO ?= cargo
 
-.PHONY: cluster cluster-stop run test services fmt lint deny bench compose-check build client client-test client-e2e ts-types ts-check
+.PHONY: cluster cluster-stop run test services fmt lint deny bench compose-check build bench-micro client client-test client-e2e ts-types ts-check
 
 # What the client build depends on: rebuilt by `make run` when any is newer.
 CLIENT_SRC := $(shell find client/src client/public -type f 2>/dev/null) \
@@ -84,10 +84,16 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## Benchmarks (numbers in docs/benchmarks.md).
-bench:
-	$(CARGO) bench -p hail-server --bench gps_persist
+## Benchmarks (numbers in docs/benchmarks.md): the micro-benchmarks, then
+## the harness scenarios against local nodes (server CPU per operation).
+bench: bench-micro
 	bash harness/bench.sh
+
+## Criterion micro-benchmarks: wire codec, fare/ETA, geo search (Redis
+## variant when 127.0.0.1:6379 answers), and the GPS writer.
+bench-micro:
+	$(CARGO) bench -p hail-server --bench codec --bench fare_eta --bench geo_search
+	$(CARGO) bench -p hail-server --bench gps_persist
 
 build:
 	$(CARGO) build --release -p hail-server

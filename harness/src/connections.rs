@@ -6,6 +6,7 @@
 
 use crate::client::{self, Accounts, Node};
 use crate::report::{Latency, Report};
+use crate::server_cpu::CpuMeter;
 use hail_protocol::Role;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
@@ -175,6 +176,7 @@ pub async fn run(p: ConnParams) -> anyhow::Result<Report> {
         .await?;
     let tokens: Vec<String> = accounts.into_iter().map(|a| a.token).collect();
     let before: Vec<Option<u64>> = p.pids.iter().map(|pid| rss_kib(*pid)).collect();
+    let connecting = CpuMeter::start(&p.pids)?;
     let started = Instant::now();
     let mut results = Vec::new();
     let mut children = Vec::new();
@@ -235,6 +237,7 @@ pub async fn run(p: ConnParams) -> anyhow::Result<Report> {
         }
     }
     let connect_secs = started.elapsed().as_secs_f64();
+    let connect_cpu = connecting.as_ref().map(CpuMeter::stop).transpose()?;
     let opened: u64 = results.iter().map(|r| r.opened).sum();
     let failed: u64 = results.iter().map(|r| r.failed).sum();
     eprintln!(
@@ -255,7 +258,9 @@ pub async fn run(p: ConnParams) -> anyhow::Result<Report> {
             );
         }
     }
+    let holding = CpuMeter::start(&p.pids)?;
     tokio::time::sleep(Duration::from_secs(p.hold_secs)).await;
+    let hold_cpu = holding.as_ref().map(CpuMeter::stop).transpose()?;
     let mut dropped = 0;
     if let Some(mut held) = in_process {
         dropped += count_dropped(&mut held);
@@ -293,6 +298,23 @@ pub async fn run(p: ConnParams) -> anyhow::Result<Report> {
         "connect_p99_ms_per_worker": results.iter().map(|r| r.connect_p99_ms).collect::<Vec<_>>(),
         "first_error": results.iter().find_map(|r| r.first_error.clone()),
     });
+    if let Some(used) = connect_cpu {
+        used.record_as(
+            &mut report,
+            "server_cpu_connect",
+            "connect",
+            &[("connection opened", opened)],
+        );
+    }
+    if let Some(used) = hold_cpu {
+        // Idle sockets cost heartbeats and timers; the hold is all they do.
+        let conn_secs = (opened as f64 * used.wall.as_secs_f64()).round() as u64;
+        used.record(
+            &mut report,
+            "hold",
+            &[("idle connection-second", conn_secs)],
+        );
+    }
     if failed > 0 {
         report.violation(format!("{failed} connections failed"));
     }

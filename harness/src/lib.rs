@@ -12,6 +12,7 @@
 //! - `fare_check`  the fare rules re-implemented, to recompute a trip's fare from its track
 //! - `race`        contested accepts: exactly one winner per trip
 //! - `cancel_loop` one rider's request -> cancel loop: round-trip latency of small frames
+//! - `server_cpu`  the nodes' own CPU time from /proc, per operation driven
 //! - `connections` idle authenticated sockets across processes and nodes
 //! - `soak/`       steady load while nodes die: reconnects, acked GPS, one winner, no stuck trip
 
@@ -25,5 +26,6 @@ pub mod movement;
 pub mod race;
 pub mod report;
 pub mod ride_api;
+pub mod server_cpu;
 pub mod soak;
 pub mod tally;

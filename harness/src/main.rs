@@ -67,6 +67,10 @@ enum Command {
         speed: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Node pid(s) (repeat): report their CPU time per GPS point,
+        /// dispatch and completed trip.
+        #[arg(long = "pid")]
+        pids: Vec<u32>,
     },
     /// Idle authenticated connections across worker processes.
     Connections {
@@ -84,7 +88,8 @@ enum Command {
         /// Seconds to hold the connections open.
         #[arg(long, default_value_t = 10)]
         hold: u64,
-        /// Server pid(s) whose RSS to read, in `--url` order.
+        /// Server pid(s) whose RSS to read, in `--url` order; also their CPU
+        /// time per connection opened and per idle connection-second.
         #[arg(long = "pid")]
         pids: Vec<u32>,
     },
@@ -96,6 +101,9 @@ enum Command {
         drivers: usize,
         #[arg(long, default_value_t = 100)]
         trips: usize,
+        /// Node pid(s) (repeat): report their CPU time per accepted trip.
+        #[arg(long = "pid")]
+        pids: Vec<u32>,
     },
     /// One rider's request -> cancel loop, one trip at a time: trips/s and
     /// round-trip latency of small frames (TCP_NODELAY, issue 11).
@@ -104,9 +112,16 @@ enum Command {
         common: Common,
         #[arg(long, default_value_t = 2000)]
         trips: usize,
-        /// The node's pid: report its CPU time per trip.
-        #[arg(long)]
-        pid: Option<u32>,
+        /// Available drivers near the pickup: each trip then waits for its
+        /// offers before cancelling, and for their withdrawal after.
+        #[arg(long, default_value_t = 0)]
+        drivers: usize,
+        /// Offers the node sends per round (its HAIL_OFFER_LIMIT).
+        #[arg(long, default_value_t = 10)]
+        offers: usize,
+        /// Node pid(s) (repeat): report their CPU time per trip.
+        #[arg(long = "pid")]
+        pids: Vec<u32>,
     },
     /// Steady load for fault runs: clients reconnect and resume; checks
     /// acknowledged GPS, single winners and that every trip ends.
@@ -202,12 +217,17 @@ async fn main() -> anyhow::Result<()> {
     let load = cli.command.load();
     let (report, json): (Report, Option<PathBuf>) = match cli.command {
         Command::ConnectionsWorker => return connections::worker_main().await,
-        Command::City { common, speed, .. } => {
+        Command::City {
+            common,
+            speed,
+            pids,
+            ..
+        } => {
             let params = city::CityParams {
                 load: load.expect("city's flags make a load"),
                 speed_mps: speed,
             };
-            (city::run(params).await?, common.json)
+            (city::run_measured(params, &pids).await?, common.json)
         }
         Command::Connections {
             common,
@@ -239,12 +259,20 @@ async fn main() -> anyhow::Result<()> {
             };
             (soak::run(params).await?, common.json)
         }
-        Command::CancelLoop { common, trips, pid } => {
+        Command::CancelLoop {
+            common,
+            trips,
+            drivers,
+            offers,
+            pids,
+        } => {
             let params = cancel_loop::CancelLoopParams {
                 url: common.urls[0].clone(),
                 trips,
                 prefix: prefix(&common.prefix),
-                pid,
+                pids,
+                drivers,
+                offers,
                 secret: common.jwt_secret,
             };
             (cancel_loop::run(params).await?, common.json)
@@ -253,6 +281,7 @@ async fn main() -> anyhow::Result<()> {
             common,
             drivers,
             trips,
+            pids,
         } => {
             let params = race::RaceParams {
                 urls: common.urls,
@@ -261,7 +290,7 @@ async fn main() -> anyhow::Result<()> {
                 prefix: prefix(&common.prefix),
                 secret: common.jwt_secret,
             };
-            (race::run(params).await?, common.json)
+            (race::run_measured(params, &pids).await?, common.json)
         }
     };
     print!("{}", report.table());

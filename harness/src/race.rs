@@ -5,6 +5,7 @@
 use crate::client::{self, Account, Accounts, Node, Socket};
 use crate::movement::{location, offset, place};
 use crate::report::{Latency, Report};
+use crate::server_cpu::CpuMeter;
 use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripId, TripStatus};
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,12 @@ pub(crate) fn reply_to(r: &str) -> impl Fn(&ServerMessage) -> bool + '_ {
 }
 
 pub async fn run(p: RaceParams) -> anyhow::Result<Report> {
+    run_measured(p, &[]).await
+}
+
+/// [`run`], reading the CPU time of the nodes `pids` over the trips:
+/// `extra.server_cpu`, per accepted trip.
+pub async fn run_measured(p: RaceParams, pids: &[u32]) -> anyhow::Result<Report> {
     let mut report = Report::new("race", serde_json::to_value(&p)?);
     let started = Instant::now();
     let mut nodes = Vec::new();
@@ -77,6 +84,7 @@ pub async fn run(p: RaceParams) -> anyhow::Result<Report> {
     let rider_node = &nodes[nodes.len() - 1];
     let (mut rws, _) = client::connect(rider_node, &rider.token, None).await?;
     let mut accept = Latency::default();
+    let meter = CpuMeter::start(pids)?;
     let (mut winners_total, mut taken, mut contested) = (0u64, 0u64, 0u64);
     for t in 0..p.trips {
         let reference = format!("req{t}");
@@ -167,6 +175,13 @@ pub async fn run(p: RaceParams) -> anyhow::Result<Report> {
                 report.violations.len()
             );
         }
+    }
+    if let Some(meter) = meter {
+        // Each accepted trip here is: request, K offers, K accepts, one
+        // win, the winner's cancel and its location.
+        meter
+            .stop()?
+            .record(&mut report, "race", &[("accepted trip", winners_total)]);
     }
     report.add_latency("accept", &accept);
     report.counts.insert("trips_contested".into(), contested);

@@ -85,6 +85,10 @@ pub struct Report {
     pub violations: Vec<String>,
     pub extra: serde_json::Value,
     pub ok: bool,
+    /// Lines for the printed table worked out from the run (server CPU
+    /// per operation); their figures are in `extra`.
+    #[serde(skip)]
+    pub derived: Vec<String>,
 }
 
 impl Report {
@@ -133,6 +137,9 @@ impl Report {
         }
         for (name, v) in &self.counts {
             out += &format!("{name:<30} {v:>12}\n");
+        }
+        for line in &self.derived {
+            out += &format!("{line}\n");
         }
         for (code, n) in &self.errors {
             out += &format!("error {code:<24} {n:>12}\n");

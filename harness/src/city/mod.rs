@@ -21,6 +21,7 @@ use crate::client::{self, Account, Accounts, Http, Node, Socket};
 use crate::load::Load;
 use crate::report::Report;
 use crate::ride_api;
+use crate::server_cpu::CpuMeter;
 use crate::tally::{self, FirstOffers, Live, Tally};
 use chrono::{DateTime, Utc};
 use hail_protocol::ride::FaresResponse;
@@ -136,6 +137,13 @@ async fn register_vehicles(
 }
 
 pub async fn run(p: CityParams) -> anyhow::Result<Report> {
+    run_measured(p, &[]).await
+}
+
+/// [`run`], reading the CPU time of the nodes `pids` over the load and
+/// the grace: `extra.server_cpu`, per GPS point sent, per dispatch (trip
+/// that reached a first offer) and per completed trip.
+pub async fn run_measured(p: CityParams, pids: &[u32]) -> anyhow::Result<Report> {
     let mut report = Report::new("city", serde_json::to_value(&p)?);
     let mut nodes = Vec::new();
     for u in &p.load.urls {
@@ -169,6 +177,7 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
         ratings: Mutex::new(HashMap::new()),
         rating_tasks: Mutex::new(Vec::new()),
     });
+    let meter = CpuMeter::start(pids)?;
     let started = Instant::now();
     let mut driver_tasks = Vec::new();
     for (i, (ws, (account, class))) in driver_ws
@@ -230,6 +239,8 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
         &mut tally,
     )
     .await;
+    // Load and grace, not the setup or the receipt audit.
+    let used = meter.as_ref().map(CpuMeter::stop).transpose()?;
     tally.dispatch_from(&shared.first_offer);
     audit::run(&shared, &mut tally, &mut report).await;
     tally.into_report(&mut report, &["dispatch", "accept", "gps_end_to_end"]);
@@ -244,5 +255,18 @@ pub async fn run(p: CityParams) -> anyhow::Result<Report> {
         .insert("drivers".into(), p.load.drivers as u64);
     report.counts.insert("riders".into(), p.load.riders as u64);
     tally::finish(&mut report, measured, "gps_updates_sent", gps_in_window);
+    if let Some(used) = used {
+        let dispatched = report.latency.get("dispatch").map_or(0, |l| l.count);
+        let completed = report.counts.get("trips_completed").copied().unwrap_or(0);
+        used.record(
+            &mut report,
+            "run",
+            &[
+                ("GPS point", shared.live.gps_sent.get()),
+                ("dispatch", dispatched),
+                ("completed trip", completed),
+            ],
+        );
+    }
     Ok(report)
 }
