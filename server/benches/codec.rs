@@ -24,8 +24,9 @@ fn last_message(fixture: &str) -> ServerMessage {
     all.pop().expect("fixture has a message")
 }
 
-/// What `session::codec::parse` does with a text frame, minus building
-/// the error replies: two serde passes and the checks.
+/// The generic parse every frame took before `location` got its own path
+/// (two serde passes, the second through the tagged enum), kept to show
+/// what the fast path saves.
 fn parse(text: &str, role: Role) -> Option<ClientMessage> {
     let envelope: Envelope = serde_json::from_str(text).ok()?;
     let kind = ClientKind::parse(&envelope.kind)?;
@@ -48,10 +49,13 @@ fn client_frames(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Elements(1));
     g.bench_function("location", |b| {
+        b.iter(|| hail_server::session::codec::parse(black_box(&location), Role::Driver))
+    });
+    g.bench_function("location (tagged enum, before)", |b| {
         b.iter(|| parse(black_box(&location), Role::Driver))
     });
     g.bench_function("trip.request", |b| {
-        b.iter(|| parse(black_box(&request), Role::Rider))
+        b.iter(|| hail_server::session::codec::parse(black_box(&request), Role::Rider))
     });
     g.finish();
 }
@@ -70,6 +74,16 @@ fn server_messages(c: &mut Criterion) {
     });
     g.bench_function("trip.updated", |b| {
         b.iter(|| serde_json::to_string(black_box(&updated)).expect("encodes"))
+    });
+    g.finish();
+    // What a rider's node did with every forwarded location before it
+    // passed the published bytes through: decode into the tagged enum (the
+    // socket write then encoded it again).
+    let bytes = serde_json::to_vec(&location).expect("encodes");
+    let mut g = c.benchmark_group("decode");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("driver.location (before pass-through)", |b| {
+        b.iter(|| serde_json::from_slice::<ServerMessage>(black_box(&bytes)).expect("decodes"))
     });
     g.finish();
 }

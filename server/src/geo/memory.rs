@@ -2,7 +2,7 @@
 //! searched by bounding box and then measured exactly (haversine), with the
 //! same nearest-within-radius, exclusion and staleness rules as Redis.
 
-use super::{Candidate, GeoError, GeoIndex};
+use super::{Candidate, GeoError, GeoIndex, FIRST_SEARCH_RADIUS_M};
 use async_trait::async_trait;
 use geo::{Distance, Haversine, Point};
 use hail_protocol::{Position, UserId};
@@ -89,28 +89,36 @@ impl GeoIndex for MemoryGeo {
     ) -> Result<Vec<Candidate>, GeoError> {
         let origin = Point::new(center.lng(), center.lat());
         let inner = self.lock();
-        let mut found: Vec<Candidate> = inner
-            .tree
-            .locate_in_envelope(&search_box(center, radius_m))
-            .filter(|e| !exclude.contains(&e.data))
-            .filter(|e| {
-                inner
-                    .drivers
-                    .get(&e.data)
-                    .is_some_and(|(_, seen)| *seen >= fresh_since_ms)
-            })
-            .map(|e| {
-                let [lng, lat] = *e.geom();
-                Candidate {
-                    driver_id: e.data,
-                    distance_m: Haversine.distance(origin, Point::new(lng, lat)),
-                }
-            })
-            .filter(|c| c.distance_m <= radius_m)
-            .collect();
-        found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
-        found.truncate(limit);
-        Ok(found)
+        // Widening circles, as on Redis; here exclusions and staleness are
+        // applied before counting, so a circle holding `limit` is enough.
+        let mut r = FIRST_SEARCH_RADIUS_M.min(radius_m);
+        loop {
+            let mut found: Vec<Candidate> = inner
+                .tree
+                .locate_in_envelope(&search_box(center, r))
+                .filter(|e| !exclude.contains(&e.data))
+                .filter(|e| {
+                    inner
+                        .drivers
+                        .get(&e.data)
+                        .is_some_and(|(_, seen)| *seen >= fresh_since_ms)
+                })
+                .map(|e| {
+                    let [lng, lat] = *e.geom();
+                    Candidate {
+                        driver_id: e.data,
+                        distance_m: Haversine.distance(origin, Point::new(lng, lat)),
+                    }
+                })
+                .filter(|c| c.distance_m <= r)
+                .collect();
+            if found.len() >= limit || r >= radius_m {
+                found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+                found.truncate(limit);
+                return Ok(found);
+            }
+            r = (r * 4.0).min(radius_m);
+        }
     }
 
     async fn sweep(&self, cutoff_ms: i64) -> Result<usize, GeoError> {

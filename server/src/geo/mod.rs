@@ -11,6 +11,12 @@ use async_trait::async_trait;
 use hail_protocol::{Position, UserId};
 use std::collections::HashSet;
 
+/// The first circle a search reads; each next one is 4x wider, up to the
+/// round's radius. The nearest `n` inside a small circle are the nearest
+/// overall, and a small circle holds few drivers: a search in a dense city
+/// measures and sorts tens of drivers, not thousands.
+pub const FIRST_SEARCH_RADIUS_M: f64 = 250.0;
+
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
     #[error("geo index unavailable: {0}")]

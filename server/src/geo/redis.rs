@@ -1,15 +1,12 @@
 //! Redis GEO: `GEOADD` into one set plus a sorted set of last-seen times,
 //! written together in one MULTI so they never disagree.
 
-use super::{Candidate, GeoError, GeoIndex};
+use super::{Candidate, GeoError, GeoIndex, FIRST_SEARCH_RADIUS_M};
 use crate::keys::Keys;
 use async_trait::async_trait;
 use hail_protocol::{Position, UserId};
 use redis::aio::ConnectionManager;
 use std::collections::HashSet;
-
-/// The first circle searched; each next one is 4x wider, up to the round's.
-const FIRST_SEARCH_RADIUS_M: f64 = 250.0;
 
 pub struct RedisGeo {
     keys: Keys,

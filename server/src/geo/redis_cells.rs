@@ -9,7 +9,7 @@
 //! last.
 
 use super::cells::{cell_of, cells_covering};
-use super::{Candidate, GeoError, GeoIndex};
+use super::{Candidate, GeoError, GeoIndex, FIRST_SEARCH_RADIUS_M};
 use crate::keys::Keys;
 use async_trait::async_trait;
 use futures_util::future::try_join_all;
@@ -17,10 +17,6 @@ use hail_protocol::{Position, UserId};
 use redis::aio::ConnectionLike;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-
-/// The first circle searched; each next one is 4x wider, up to the round's
-/// (as in the single-Redis index).
-const FIRST_SEARCH_RADIUS_M: f64 = 250.0;
 
 /// Removes a cell's entries still older than the cutoff (a driver may have
 /// sent a fresh position since they were listed); returns their ids.

@@ -3,7 +3,7 @@
 //! the loop does not depend on axum's types beyond `Message`.
 
 mod clock;
-mod codec;
+pub mod codec;
 mod commands;
 mod driver;
 #[cfg(test)]
