@@ -19,6 +19,24 @@ impl RedisGeo {
     }
 }
 
+/// `GEOSEARCH` of up to `count` members of `key` within `radius_m` of
+/// `center`, nearest first, with their distances: `[(id, metres)]`.
+pub(super) fn nearest_in(key: &str, center: Position, radius_m: f64, count: usize) -> redis::Cmd {
+    let mut cmd = redis::cmd("GEOSEARCH");
+    cmd.arg(key)
+        .arg("FROMLONLAT")
+        .arg(center.lng())
+        .arg(center.lat())
+        .arg("BYRADIUS")
+        .arg(radius_m)
+        .arg("m")
+        .arg("ASC")
+        .arg("COUNT")
+        .arg(count)
+        .arg("WITHDIST");
+    cmd
+}
+
 fn unavailable(e: redis::RedisError) -> GeoError {
     GeoError::Unavailable(e.to_string())
 }
@@ -82,18 +100,7 @@ impl GeoIndex for RedisGeo {
         // the nearest `count` within a smaller circle are the nearest overall.
         let mut r = FIRST_SEARCH_RADIUS_M.min(radius_m);
         let found: Vec<(String, f64)> = loop {
-            let found: Vec<(String, f64)> = redis::cmd("GEOSEARCH")
-                .arg(self.keys.drivers_geo())
-                .arg("FROMLONLAT")
-                .arg(center.lng())
-                .arg(center.lat())
-                .arg("BYRADIUS")
-                .arg(r)
-                .arg("m")
-                .arg("ASC")
-                .arg("COUNT")
-                .arg(count)
-                .arg("WITHDIST")
+            let found: Vec<(String, f64)> = nearest_in(&self.keys.drivers_geo(), center, r, count)
                 .query_async(&mut con)
                 .await
                 .map_err(unavailable)?;

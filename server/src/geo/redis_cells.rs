@@ -135,18 +135,7 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> RedisCellGeo<C> {
         count: usize,
     ) -> Result<Vec<(String, f64)>, GeoError> {
         let mut con = self.con.clone();
-        redis::cmd("GEOSEARCH")
-            .arg(self.keys.cell_geo(cell))
-            .arg("FROMLONLAT")
-            .arg(center.lng())
-            .arg(center.lat())
-            .arg("BYRADIUS")
-            .arg(radius_m)
-            .arg("m")
-            .arg("ASC")
-            .arg("COUNT")
-            .arg(count)
-            .arg("WITHDIST")
+        super::redis::nearest_in(&self.keys.cell_geo(cell), center, radius_m, count)
             .query_async(&mut con)
             .await
             .map_err(unavailable)
