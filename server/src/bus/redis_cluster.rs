@@ -24,7 +24,6 @@ use redis::{ProtocolVersion, PushInfo, PushKind, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 /// Channels this node wants, and the unsubscribes it asked for itself (their
 /// confirmations are not a slot moving away).
@@ -40,13 +39,36 @@ fn lock(w: &Shared) -> std::sync::MutexGuard<'_, Wanted> {
     w.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// What the push handler tells the recovery task.
-enum Lost {
+/// What was lost since the recovery task last looked: bounded by the
+/// wanted channels (a burst of losses collapses into one set).
+#[derive(Default)]
+struct Losses {
     /// A shard connection dropped: every subscription may be gone.
-    Connection,
-    /// The server unsubscribed this channel (its slot moved).
-    Channel(String),
+    all: bool,
+    /// Channels the server unsubscribed (their slot moved).
+    channels: HashSet<String>,
 }
+
+/// Losses, and the wake-up of the task that repairs them.
+#[derive(Default)]
+struct Lost {
+    losses: Mutex<Losses>,
+    wake: tokio::sync::Notify,
+}
+
+impl Lost {
+    fn record(&self, f: impl FnOnce(&mut Losses)) {
+        f(&mut self.losses.lock().unwrap_or_else(|e| e.into_inner()));
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Losses {
+        std::mem::take(&mut *self.losses.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Called on the connection's task for every push; must not block.
+pub type PushHandler = Box<dyn Fn(PushInfo) -> Result<(), ()> + Send + Sync>;
 
 pub struct ClusterBus {
     keys: Keys,
@@ -63,16 +85,14 @@ impl Drop for ClusterBus {
     }
 }
 
-pub fn unavailable(e: redis::RedisError) -> BusError {
-    BusError::Unavailable(e.to_string())
-}
+pub use super::redis::unavailable;
 
 /// A RESP3 cluster client on the seed nodes (pushes need RESP3), with the
 /// bounded timeouts of every Redis connection here, and `push` when given.
 pub fn cluster_client(
     seeds: &[String],
     timeout: Duration,
-    push: Option<mpsc::UnboundedSender<PushInfo>>,
+    push: Option<PushHandler>,
 ) -> Result<redis::cluster::ClusterClient, redis::RedisError> {
     let mut builder = ClusterClientBuilder::new(seeds.to_vec())
         .use_protocol(ProtocolVersion::RESP3)
@@ -101,34 +121,22 @@ impl ClusterBus {
             .get_async_connection()
             .await
             .map_err(unavailable)?;
-        let (push_tx, mut pushes) = mpsc::unbounded_channel::<PushInfo>();
-        let sub = cluster_client(seeds, timeout, Some(push_tx))
+        let wanted = Shared::default();
+        let lost = Arc::new(Lost::default());
+        let (push_keys, push_wanted, push_lost) = (keys.clone(), wanted.clone(), lost.clone());
+        // Runs on the connection's task for every push: messages go straight
+        // to the node's inbound (which never blocks), losses to the set.
+        let push = move |info: PushInfo| -> Result<(), ()> {
+            handle_push(info, &push_keys, &*inbound, &push_wanted, &push_lost);
+            Ok(())
+        };
+        let sub = cluster_client(seeds, timeout, Some(Box::new(push)))
             .map_err(unavailable)?
             .get_async_connection()
             .await
             .map_err(unavailable)?;
-        let wanted = Shared::default();
-        let (lost_tx, lost) = mpsc::unbounded_channel::<Lost>();
         let (recovered_tx, recovered) = tokio::sync::watch::channel(0u64);
-        let push_keys = keys.clone();
-        let push_wanted = wanted.clone();
-        // Pushes arrive on a channel (the cluster client's sender must not
-        // block); messages are handed on at once, losses to the watcher.
-        let reader = async move {
-            while let Some(info) = pushes.recv().await {
-                handle_push(info, &push_keys, &*inbound, &push_wanted, &lost_tx);
-            }
-        };
-        let watcher = tokio::spawn({
-            let sub = sub.clone();
-            let wanted = wanted.clone();
-            async move {
-                tokio::select! {
-                    () = reader => {}
-                    () = recover(sub, wanted, lost, recovered_tx) => {}
-                }
-            }
-        });
+        let watcher = tokio::spawn(recover(sub.clone(), wanted.clone(), lost, recovered_tx));
         Ok(Self {
             keys,
             cmd,
@@ -140,13 +148,7 @@ impl ClusterBus {
     }
 }
 
-fn handle_push(
-    info: PushInfo,
-    keys: &Keys,
-    inbound: &dyn Inbound,
-    wanted: &Shared,
-    lost: &mpsc::UnboundedSender<Lost>,
-) {
+fn handle_push(info: PushInfo, keys: &Keys, inbound: &dyn Inbound, wanted: &Shared, lost: &Lost) {
     match info.kind {
         PushKind::SMessage | PushKind::Message => {
             if let [Value::BulkString(channel), Value::BulkString(payload)] = info.data.as_slice() {
@@ -159,7 +161,7 @@ fn handle_push(
             }
         }
         PushKind::Disconnection => {
-            let _ = lost.send(Lost::Connection);
+            lost.record(|l| l.all = true);
         }
         PushKind::SUnsubscribe => {
             let Some(Value::BulkString(channel)) = info.data.first() else {
@@ -177,7 +179,9 @@ fn handle_push(
                 return;
             }
             if w.channels.contains(channel) {
-                let _ = lost.send(Lost::Channel(channel.to_owned()));
+                lost.record(|l| {
+                    l.channels.insert(channel.to_owned());
+                });
             }
         }
         _ => {}
@@ -199,24 +203,19 @@ async fn ssubscribe_each(sub: &ClusterConnection, channels: &[String]) -> Result
 async fn recover(
     sub: ClusterConnection,
     wanted: Shared,
-    mut lost: mpsc::UnboundedReceiver<Lost>,
+    lost: Arc<Lost>,
     recovered: tokio::sync::watch::Sender<u64>,
 ) {
-    while let Some(first) = lost.recv().await {
+    loop {
+        lost.wake.notified().await;
         // Let the burst arrive (several shards, many channels of one slot).
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let mut all = matches!(first, Lost::Connection);
-        let mut some: HashSet<String> = HashSet::new();
-        if let Lost::Channel(c) = first {
-            some.insert(c);
-        }
-        while let Ok(more) = lost.try_recv() {
-            match more {
-                Lost::Connection => all = true,
-                Lost::Channel(c) => {
-                    some.insert(c);
-                }
-            }
+        let Losses {
+            all,
+            channels: some,
+        } = lost.take();
+        if !all && some.is_empty() {
+            continue;
         }
         tracing::warn!(
             all,

@@ -340,14 +340,15 @@ impl Inbound for Registry {
                     None => tracing::error!(%user, "undecodable control message"),
                 }
             }
-            Topic::User(user) if pass_through(payload).is_some() => {
-                let kind = pass_through(payload).unwrap_or_default();
-                let bytes = bytes::Bytes::copy_from_slice(payload);
-                self.deliver_to_user(user, Outgoing::Encoded { kind, bytes })
-            }
-            Topic::User(user) => match serde_json::from_slice::<ServerMessage>(payload) {
-                Ok(msg) => self.deliver_to_user(user, msg.into()),
-                Err(e) => tracing::error!(%user, "undecodable bus message: {e}"),
+            Topic::User(user) => match pass_through(payload) {
+                Some(kind) => {
+                    let bytes = bytes::Bytes::copy_from_slice(payload);
+                    self.deliver_to_user(user, Outgoing::Encoded { kind, bytes })
+                }
+                None => match serde_json::from_slice::<ServerMessage>(payload) {
+                    Ok(msg) => self.deliver_to_user(user, msg.into()),
+                    Err(e) => tracing::error!(%user, "undecodable bus message: {e}"),
+                },
             },
             Topic::Trip(trip) => match serde_json::from_slice::<Signal>(payload) {
                 Ok(signal) => self.deliver_to_dispatcher(trip, signal),
