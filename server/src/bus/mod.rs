@@ -26,6 +26,14 @@ pub trait Inbound: Send + Sync + 'static {
 #[async_trait]
 pub trait Bus: Send + Sync + 'static {
     async fn publish(&self, topic: Topic, payload: Vec<u8>) -> Result<(), BusError>;
+    /// Publishes each message in order, in as few round trips as the
+    /// backend allows (a round's offers, a trip's withdrawals).
+    async fn publish_many(&self, batch: Vec<(Topic, Vec<u8>)>) -> Result<(), BusError> {
+        for (topic, payload) in batch {
+            self.publish(topic, payload).await?;
+        }
+        Ok(())
+    }
     async fn subscribe(&self, topics: &[Topic]) -> Result<(), BusError>;
     async fn unsubscribe(&self, topics: &[Topic]) -> Result<(), BusError>;
     /// Answers when the backend does (for `/readyz`).

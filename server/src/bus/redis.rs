@@ -121,6 +121,22 @@ impl Bus for RedisBus {
             .map_err(unavailable)
     }
 
+    /// One pipeline: one write and one read for the whole batch.
+    async fn publish_many(&self, batch: Vec<(Topic, Vec<u8>)>) -> Result<(), BusError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for (topic, payload) in batch {
+            pipe.cmd("PUBLISH")
+                .arg(self.keys.channel(topic))
+                .arg(payload)
+                .ignore();
+        }
+        let mut con = self.cmd.clone();
+        pipe.query_async::<()>(&mut con).await.map_err(unavailable)
+    }
+
     async fn subscribe(&self, topics: &[Topic]) -> Result<(), BusError> {
         if topics.is_empty() {
             return Ok(());

@@ -6,13 +6,12 @@
 //! is renewed as it runs; when its node dies, [`take_over`] on another node
 //! claims the trip once the lease runs out and resumes its rounds.
 
-use super::ride::DEFAULT_CLASS;
-use super::Node;
+use super::{Node, Outbound};
 use crate::domain::dispatch::{DispatchPlan, Step};
 use crate::keys::Topic;
 use crate::metrics as m;
 use crate::node::live::Task;
-use crate::store::{RoundRecord, TakenOver, Transition};
+use crate::store::{Candidate, OfferBatch, TakenOver, Transition};
 use chrono::Utc;
 use hail_protocol::{ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
 use serde::{Deserialize, Serialize};
@@ -176,6 +175,8 @@ const CLASS_SEARCHES: usize = 3;
 
 /// One round: search, record, publish. Returns the drivers offered; an
 /// error (after which the plan simply runs its next round) for the monitor.
+/// Each search costs one store call (offers, the round's record and the
+/// candidates' classes together) and the round's offers one bus batch.
 async fn offer_round(
     node: &Node,
     trip: &Trip,
@@ -189,18 +190,20 @@ async fn offer_round(
         exclude,
     } = search;
     let cfg = &node.config.dispatch;
-    let class = trip.class.as_deref().unwrap_or(DEFAULT_CLASS);
     let mut exclude: HashSet<UserId> = exclude.into_iter().collect();
     let fresh_since = Utc::now() - crate::domain::clock::span(cfg.stale_after);
-    let mut candidates = Vec::new();
+    let offered_at = Utc::now();
+    let expires_at = offered_at + crate::domain::clock::span(cfg.offer_ttl);
+    let mut offered: Vec<Candidate> = Vec::new();
     for _ in 0..CLASS_SEARCHES {
         exclude.extend(other_class.iter().copied());
+        let want = limit - offered.len();
         let found = match node
             .geo
             .nearest(
                 trip.pickup.position(),
                 radius_m,
-                limit - candidates.len(),
+                want,
                 &exclude,
                 fresh_since.timestamp_millis(),
             )
@@ -212,52 +215,35 @@ async fn offer_round(
                 return Err(e.into());
             }
         };
-        let full = found.len() == limit - candidates.len();
-        let ids: Vec<UserId> = found.iter().map(|c| c.driver_id).collect();
-        let classes = node.store.vehicle_classes(&ids).await?;
-        let before = other_class.len();
-        for c in found {
-            let theirs = classes
-                .get(&c.driver_id)
-                .map_or(DEFAULT_CLASS, String::as_str);
-            if theirs == class {
-                exclude.insert(c.driver_id);
-                candidates.push(c);
-            } else {
-                other_class.insert(c.driver_id);
+        let full = found.len() == want;
+        exclude.extend(found.iter().map(|c| c.driver_id));
+        let batch = OfferBatch {
+            trip_id: trip.id,
+            round,
+            radius_m,
+            node_id: node.id(),
+            offered_at,
+            expires_at,
+            candidates: &found,
+        };
+        let made = match node.store.offer_batch(&batch).await {
+            Ok(made) => made,
+            Err(e) => {
+                tracing::warn!(trip = %trip.id, "offers not recorded, retrying next round: {e}");
+                return Err(e.into());
             }
-        }
+        };
+        let before = other_class.len();
+        other_class.extend(made.other_class);
+        offered.extend(made.offered);
         // Done when the round is full or the search found everyone left.
-        if candidates.len() >= limit || !full || other_class.len() == before {
+        if offered.len() >= limit || !full || other_class.len() == before {
             break;
         }
     }
-    let offered_at = Utc::now();
-    let expires_at = offered_at + crate::domain::clock::span(cfg.offer_ttl);
-    let offered = match node
-        .store
-        .create_offers(trip.id, round, &candidates, offered_at, expires_at)
-        .await
-    {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::warn!(trip = %trip.id, "offers not recorded, retrying next round: {e}");
-            return Err(e.into());
-        }
-    };
-    let record = RoundRecord {
-        trip_id: trip.id,
-        round,
-        radius_m,
-        found: offered.len() as u32,
-        node_id: node.id().to_string(),
-        at: offered_at,
-    };
-    if let Err(e) = node.store.record_round(&record).await {
-        tracing::debug!(trip = %trip.id, "round not recorded for the monitor: {e}");
-    }
-    tracing::debug!(trip = %trip.id, round, radius_m, found = candidates.len(), offered = offered.len(), "dispatch round");
+    tracing::debug!(trip = %trip.id, round, radius_m, offered = offered.len(), "dispatch round");
     m::offers_sent(offered.len());
+    let mut out = Outbound::default();
     for c in &offered {
         let msg = ServerMessage::TripOffer {
             trip: trip.clone(),
@@ -268,8 +254,9 @@ async fn offer_round(
                 &node.config.ride.fares.estimate,
             )),
         };
-        node.notify(c.driver_id, &msg).await;
+        out.to_user(c.driver_id, &msg);
     }
+    node.notify_all(out).await;
     Ok(offered.into_iter().map(|c| c.driver_id).collect())
 }
 

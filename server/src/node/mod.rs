@@ -130,4 +130,36 @@ impl Node {
             tracing::warn!(%user, kind = msg.kind(), "notification not published: {e}");
         }
     }
+
+    /// Publishes a batch of notifications (and signals) in order, in one
+    /// bus round trip; a lost batch is logged, as [`notify`](Self::notify).
+    pub async fn notify_all(&self, batch: Outbound) {
+        if batch.0.is_empty() {
+            return;
+        }
+        let n = batch.0.len();
+        if let Err(e) = self.bus.publish_many(batch.0).await {
+            tracing::warn!(messages = n, "notifications not published: {e}");
+        }
+    }
+}
+
+/// Messages to publish together (see [`Node::notify_all`]), encoded once
+/// each as they are added.
+#[derive(Debug, Default)]
+pub struct Outbound(Vec<(Topic, Vec<u8>)>);
+
+impl Outbound {
+    /// `msg` for every connection of `user`.
+    pub fn to_user(&mut self, user: UserId, msg: &ServerMessage) {
+        self.push(Topic::User(user), msg);
+    }
+
+    /// Anything serializable to a topic (a dispatcher's signal).
+    pub fn push(&mut self, topic: Topic, msg: &impl serde::Serialize) {
+        match serde_json::to_vec(msg) {
+            Ok(payload) => self.0.push((topic, payload)),
+            Err(e) => tracing::error!(?topic, "message not encodable: {e}"),
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! the store, then tell everyone concerned through the bus.
 
 use super::dispatcher::{self, Signal};
-use super::{Actor, CommandError, Node};
+use super::{Actor, CommandError, Node, Outbound};
 use crate::domain::trip::{cancelled_by, decide, OfferState, Outcome, Party, Refusal, TripCommand};
 use crate::keys::Topic;
 use crate::metrics as m;
@@ -223,9 +223,11 @@ impl Node {
         Err(CommandError::Conflict("the trip keeps changing; try again"))
     }
 
-    /// Tells everyone concerned about a status change that was just stored.
+    /// Tells everyone concerned about a status change that was just stored,
+    /// in one bus batch.
     pub async fn after_transition(&self, from: TripStatus, trip: &Trip) {
         let status = trip.status;
+        let mut out = Outbound::default();
         if from == TripStatus::Requested {
             // The trip left dispatch: stop the dispatcher and withdraw every
             // other live offer (each ends exactly once: the store decides).
@@ -234,8 +236,8 @@ impl Node {
                 TripStatus::Cancelled => WithdrawReason::Cancelled,
                 _ => WithdrawReason::Expired,
             };
-            self.signal(trip.id, Signal::Closed).await;
-            self.withdraw_offers(trip.id, None, reason).await;
+            out.push(Topic::Trip(trip.id), &Signal::Closed);
+            self.end_offers(trip.id, None, reason, &mut out).await;
         }
         if status == TripStatus::Accepted {
             m::accept();
@@ -251,10 +253,11 @@ impl Node {
             m::trip_ended(status.as_str());
         }
         let msg = ServerMessage::TripUpdated { trip: trip.clone() };
-        self.notify(trip.rider.id, &msg).await;
+        out.to_user(trip.rider.id, &msg);
         if let Some(driver) = &trip.driver {
-            self.notify(driver.id, &msg).await;
+            out.to_user(driver.id, &msg);
         }
+        self.notify_all(out).await;
     }
 
     /// Ends pending offers (of `drivers`, or all) and tells each driver
@@ -264,6 +267,20 @@ impl Node {
         trip: TripId,
         drivers: Option<&[UserId]>,
         reason: WithdrawReason,
+    ) {
+        let mut out = Outbound::default();
+        self.end_offers(trip, drivers, reason, &mut out).await;
+        self.notify_all(out).await;
+    }
+
+    /// Ends pending offers and adds a withdrawal for each driver whose
+    /// offer this call ended to `out`.
+    async fn end_offers(
+        &self,
+        trip: TripId,
+        drivers: Option<&[UserId]>,
+        reason: WithdrawReason,
+        out: &mut Outbound,
     ) {
         let end = match reason {
             WithdrawReason::Expired => OfferEnd::Expired,
@@ -281,7 +298,7 @@ impl Node {
             reason,
         };
         for driver in ended {
-            self.notify(driver, &msg).await;
+            out.to_user(driver, &msg);
         }
     }
 

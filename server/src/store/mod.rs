@@ -348,6 +348,35 @@ pub trait DispatchStore: Send + Sync {
 
     /// Records one dispatch round (idempotent per trip and round).
     async fn record_round(&self, round: &RoundRecord) -> StoreResult<()>;
+
+    /// One search's batch of a round, in one call (one round trip on
+    /// Postgres): offers as [`create_offers`](Self::create_offers) does,
+    /// adds the offers made to the round's record (the round's first batch
+    /// creates it, even when it offers nobody), and names the candidates
+    /// skipped because their vehicle serves another class, whom the round
+    /// searches past.
+    async fn offer_batch(&self, batch: &OfferBatch<'_>) -> StoreResult<BatchOffered>;
+}
+
+/// What [`DispatchStore::offer_batch`] records.
+#[derive(Debug, Clone)]
+pub struct OfferBatch<'a> {
+    pub trip_id: TripId,
+    pub round: u32,
+    pub radius_m: f64,
+    pub node_id: &'a str,
+    pub offered_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub candidates: &'a [Candidate],
+}
+
+/// What [`DispatchStore::offer_batch`] did with its candidates.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchOffered {
+    /// Offered, nearest first.
+    pub offered: Vec<Candidate>,
+    /// Skipped: their vehicle serves another class than the trip's.
+    pub other_class: Vec<UserId>,
 }
 
 /// GPS points of trips in progress.

@@ -357,6 +357,135 @@ async fn offers_by_class(store: &dyn Store) {
     assert_eq!(offered(got), vec![standard, bare]);
 }
 
+/// A round's batches in one call each: offers to the trip's class, names
+/// the rest, and keeps the round's record (found grows per batch).
+async fn offer_batches(store: &dyn Store) {
+    use hail_protocol::monitor::TimelineEvent;
+    let standard = user(store, Role::Driver).await;
+    let bare = user(store, Role::Driver).await;
+    let (xl, xl2, busy) = (
+        user(store, Role::Driver).await,
+        user(store, Role::Driver).await,
+        user(store, Role::Driver).await,
+    );
+    store
+        .put_vehicle(standard, &vehicle("standard", "S-2"), now())
+        .await
+        .expect("vehicle");
+    for (d, plate) in [(xl, "X-2"), (xl2, "X-3"), (busy, "X-4")] {
+        store
+            .put_vehicle(d, &vehicle("xl", plate), now())
+            .await
+            .expect("vehicle");
+    }
+    // `busy` drives another trip: skipped, but not for its class.
+    let other = store
+        .create_trip(NewTrip {
+            class: "xl".into(),
+            ..new_trip(user(store, Role::Rider).await)
+        })
+        .await
+        .expect("trip");
+    store
+        .create_offers(
+            other.id,
+            1,
+            &[cand(busy, 10.0)],
+            now(),
+            now() + Duration::seconds(15),
+        )
+        .await
+        .expect("offer");
+    store
+        .transition(&accept(other.id, busy))
+        .await
+        .expect("accept")
+        .expect("applied");
+    let big = store
+        .create_trip(NewTrip {
+            class: "xl".into(),
+            ..new_trip(user(store, Role::Rider).await)
+        })
+        .await
+        .expect("trip");
+    fn batch(trip_id: TripId, round: u32, candidates: &[Candidate]) -> OfferBatch<'_> {
+        OfferBatch {
+            trip_id,
+            round,
+            radius_m: 1000.0 * round as f64,
+            node_id: "n1",
+            offered_at: now(),
+            expires_at: now() + Duration::seconds(15),
+            candidates,
+        }
+    }
+    let first = [
+        cand(xl, 300.0),
+        cand(standard, 100.0),
+        cand(bare, 200.0),
+        cand(busy, 50.0),
+    ];
+    let got = store
+        .offer_batch(&batch(big.id, 1, &first))
+        .await
+        .expect("batch");
+    assert_eq!(got.offered, vec![cand(xl, 300.0)]);
+    let mut skipped = got.other_class.clone();
+    skipped.sort();
+    let mut want = vec![standard, bare];
+    want.sort();
+    assert_eq!(skipped, want, "the busy driver is not of another class");
+    // The round's second search: one more offer in the same round.
+    let second = [cand(xl2, 400.0)];
+    let got = store
+        .offer_batch(&batch(big.id, 1, &second))
+        .await
+        .expect("batch");
+    assert_eq!(
+        (got.offered, got.other_class),
+        (vec![cand(xl2, 400.0)], vec![])
+    );
+    // A round that found nobody is still recorded.
+    let got = store
+        .offer_batch(&batch(big.id, 2, &[]))
+        .await
+        .expect("batch");
+    assert_eq!(got, BatchOffered::default());
+    let detail = store
+        .dispatch_detail(big.id)
+        .await
+        .expect("detail")
+        .expect("known");
+    let rounds: Vec<(u32, f64, u32)> = detail
+        .timeline
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEvent::Round {
+                round,
+                radius_m,
+                found,
+                ..
+            } => Some((*round, *radius_m, *found)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rounds, vec![(1, 1000.0, 2), (2, 2000.0, 0)]);
+    // An offered driver is not offered again; an unknown trip records nothing.
+    let got = store
+        .offer_batch(&batch(big.id, 3, &first))
+        .await
+        .expect("batch");
+    assert!(got.offered.is_empty());
+    let unknown = batch(TripId::new(), 1, &second);
+    let got = store.offer_batch(&unknown).await.expect("batch");
+    assert!(got.offered.is_empty());
+    assert!(store
+        .dispatch_detail(unknown.trip_id)
+        .await
+        .expect("detail")
+        .is_none());
+}
+
 async fn pickups(store: &dyn Store) {
     let soon = now() + Duration::hours(1);
     for (lat, at) in [(50.1, soon), (50.2, soon + Duration::seconds(1))] {
@@ -408,6 +537,7 @@ async fn contract(store: &dyn Store) {
     ratings(store).await;
     trip_columns(store).await;
     offers_by_class(store).await;
+    offer_batches(store).await;
     pickups(store).await;
     photos(store).await;
 }

@@ -197,4 +197,74 @@ impl DispatchStore for PgStore {
             .map_err(map_err)?;
         Ok(())
     }
+
+    // Own SQL: writable CTEs over `unnest` arrays (SQLite: a transaction).
+    async fn offer_batch(&self, b: &OfferBatch<'_>) -> StoreResult<BatchOffered> {
+        let ids: Vec<uuid::Uuid> = b.candidates.iter().map(|c| c.driver_id.0).collect();
+        let distances: Vec<f64> = b.candidates.iter().map(|c| c.distance_m).collect();
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(OFFER_BATCH).await.map_err(map_err)?;
+        let round = b.round as i32;
+        let rows = client
+            .query(
+                &stmt,
+                &[
+                    &b.trip_id.0,
+                    &round,
+                    &b.offered_at,
+                    &b.expires_at,
+                    &ids,
+                    &distances,
+                    &b.radius_m,
+                    &b.node_id,
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        let mut out = BatchOffered::default();
+        for r in &rows {
+            let driver_id = UserId(r.get(0));
+            if r.get::<_, bool>(2) {
+                out.offered.push(Candidate {
+                    driver_id,
+                    distance_m: r.get(1),
+                });
+            } else {
+                out.other_class.push(driver_id);
+            }
+        }
+        out.offered
+            .sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+        Ok(out)
+    }
 }
+
+/// `$1` trip, `$2` round, `$3` offered at, `$4` expires at, `$5`/`$6` the
+/// candidates (ids, distances), `$7` radius, `$8` node. Rows: each driver
+/// offered (`true`) and each skipped for its vehicle class (`false`). The
+/// same conditions as `create_offers`; the round's `found` grows by the
+/// offers made, and a round is recorded only for a trip that exists.
+const OFFER_BATCH: &str = "WITH c AS ( \
+       SELECT c.driver_id, c.distance_m, \
+         COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = c.driver_id), 'standard') \
+           = (SELECT class FROM trips WHERE id = $1) AS serves \
+       FROM unnest($5::uuid[], $6::float8[]) AS c (driver_id, distance_m)), \
+     o AS ( \
+       INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
+       SELECT $1, c.driver_id, $2, c.distance_m, $3, $4 FROM c \
+       WHERE c.serves \
+         AND EXISTS (SELECT 1 FROM trips WHERE id = $1 AND status = 'requested') \
+         AND NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = c.driver_id \
+                         AND a.status IN ('accepted', 'arrived', 'in_progress')) \
+       ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = EXCLUDED.round, \
+         distance_m = EXCLUDED.distance_m, offered_at = EXCLUDED.offered_at, \
+         expires_at = EXCLUDED.expires_at, outcome = 'pending', ended_at = NULL \
+       WHERE trip_offers.outcome = 'expired' \
+       RETURNING driver_id, distance_m), \
+     r AS ( \
+       INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
+       SELECT $1, $2, $7, (SELECT count(*) FROM o), $8, $3 \
+       WHERE EXISTS (SELECT 1 FROM trips WHERE id = $1) \
+       ON CONFLICT (trip_id, round) DO UPDATE SET found = dispatch_rounds.found + EXCLUDED.found) \
+     SELECT driver_id, distance_m, true FROM o \
+     UNION ALL SELECT driver_id, distance_m, false FROM c WHERE NOT c.serves";

@@ -1,7 +1,7 @@
 //! Trips, their status changes and the rate count on Postgres.
 
 use super::*;
-use deadpool_postgres::Transaction;
+use std::sync::LazyLock;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
@@ -22,58 +22,68 @@ fn trip_from_row(row: &Row) -> StoreResult<TripRecord> {
     rows::trip(row)
 }
 
-/// The trip as the transaction that just wrote it sees it.
-async fn trip_in(tx: &Transaction<'_>, id: TripId) -> StoreResult<TripRecord> {
-    let stmt = tx.prepare_cached(&sql::TRIP_BY_ID).await.map_err(map_err)?;
-    let row = tx.query_one(&stmt, &[&id.0]).await.map_err(map_err)?;
-    trip_from_row(&row)
+/// The trip columns of [`TRIP_SELECT`] read from the row a writable CTE
+/// named `t` returned, instead of from the table.
+fn select_from_cte() -> String {
+    TRIP_SELECT.replacen("FROM trips t", "FROM t", 1)
 }
+
+/// Inserts the trip and its first event and reads it back, in one statement.
+static CREATE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH t AS ({} RETURNING *), \
+         e AS (INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
+               SELECT id, NULL, 'requested', rider_id, NULL, node_id, requested_at FROM t) \
+         {}",
+        sql::TRIP_INSERT,
+        select_from_cte()
+    )
+});
+
+/// [`sql::TRIP_TRANSITION`] plus its event (`$12` actor, `$13` node) and
+/// the trip after, in one statement; no row when the trip was not in `$2`.
+static TRANSITION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH t AS ({} RETURNING *), \
+         e AS (INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
+               SELECT id, $2, $3, $12, $7, $13, $5 FROM t) \
+         {}",
+        sql::TRIP_TRANSITION,
+        select_from_cte()
+    )
+});
 
 #[async_trait]
 impl TripStore for PgStore {
+    // Own SQL: one statement (writable CTEs) instead of a transaction of
+    // four round trips; a single statement is atomic on its own.
     async fn create_trip(&self, trip: NewTrip) -> StoreResult<Trip> {
         let estimate = rows::opt_json(trip.estimate.as_ref())?;
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        let insert = tx.prepare_cached(sql::TRIP_INSERT).await.map_err(map_err)?;
-        tx.execute(
-            &insert,
-            &[
-                &trip.id.0,
-                &trip.rider_id.0,
-                &trip.pickup.lat(),
-                &trip.pickup.lng(),
-                &trip.pickup.address(),
-                &trip.dropoff.lat(),
-                &trip.dropoff.lng(),
-                &trip.dropoff.address(),
-                &trip.requested_at,
-                &trip.node_id,
-                &trip.lease_until,
-                &trip.class,
-                &trip.quote_id,
-                &estimate,
-            ],
-        )
-        .await
-        .map_err(map_err)?;
-        let requested = TripStatus::Requested.as_str();
-        insert_event(
-            &tx,
-            &[
-                &trip.id.0,
-                &None::<&str>,
-                &requested,
-                &Some(trip.rider_id.0),
-                &None::<&str>,
-                &trip.node_id,
-                &trip.requested_at,
-            ],
-        )
-        .await?;
-        let record = trip_in(&tx, trip.id).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(record.trip)
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(&CREATE).await.map_err(map_err)?;
+        let row = client
+            .query_one(
+                &stmt,
+                &[
+                    &trip.id.0,
+                    &trip.rider_id.0,
+                    &trip.pickup.lat(),
+                    &trip.pickup.lng(),
+                    &trip.pickup.address(),
+                    &trip.dropoff.lat(),
+                    &trip.dropoff.lng(),
+                    &trip.dropoff.address(),
+                    &trip.requested_at,
+                    &trip.node_id,
+                    &trip.lease_until,
+                    &trip.class,
+                    &trip.quote_id,
+                    &estimate,
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(trip_from_row(&row)?.trip)
     }
 
     async fn trip(&self, id: TripId) -> StoreResult<Option<TripRecord>> {
@@ -107,67 +117,62 @@ impl TripStore for PgStore {
             .collect())
     }
 
+    // Own SQL: the change, its event and the trip after in one statement;
+    // an accept first takes the offer in the same transaction.
     async fn transition(&self, t: &Transition) -> StoreResult<Option<Trip>> {
         let fare = rows::opt_json(t.fare.as_ref())?;
         let vehicle = rows::opt_json(t.vehicle.as_ref())?;
         let cancel_fee = rows::opt_json(t.cancel_fee.as_ref())?;
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        if let Some(driver) = t.assign_driver {
-            let stmt = tx
-                .prepare_cached(sql::OFFER_ACCEPT)
-                .await
-                .map_err(map_err)?;
-            if tx
-                .execute(&stmt, &[&t.trip_id.0, &driver.0, &t.at])
-                .await
-                .map_err(map_err)?
-                == 0
-            {
-                return Ok(None); // the offer ended meanwhile; dropping tx rolls back
-            }
-        }
-        let update = tx
-            .prepare_cached(sql::TRIP_TRANSITION)
-            .await
-            .map_err(map_err)?;
-        let changed = tx
-            .execute(
-                &update,
-                &[
-                    &t.trip_id.0,
-                    &t.from.as_str(),
-                    &t.to.as_str(),
-                    &t.assign_driver.map(|d| d.0),
-                    &t.at,
-                    &t.cancelled_by.map(|c| c.as_str()),
-                    &t.reason,
-                    &fare,
-                    &vehicle,
-                    &t.cancel_reason.map(|c| c.as_str()),
-                    &cancel_fee,
-                ],
-            )
-            .await
-            .map_err(map_err)?;
-        if changed == 0 {
-            return Ok(None);
-        }
         let (from, to) = (t.from.as_str(), t.to.as_str());
-        insert_event(
-            &tx,
-            &[
-                &t.trip_id.0,
-                &from,
-                &to,
-                &t.actor.map(|a| a.0),
-                &t.reason,
-                &t.node_id,
-                &t.at,
-            ],
-        )
-        .await?;
-        let record = trip_in(&tx, t.trip_id).await?;
+        let driver = t.assign_driver.map(|d| d.0);
+        let (cancelled_by, cancel_reason) = (
+            t.cancelled_by.map(|c| c.as_str()),
+            t.cancel_reason.map(|c| c.as_str()),
+        );
+        let actor = t.actor.map(|a| a.0);
+        let params: [&(dyn ToSql + Sync); 13] = [
+            &t.trip_id.0,
+            &from,
+            &to,
+            &driver,
+            &t.at,
+            &cancelled_by,
+            &t.reason,
+            &fare,
+            &vehicle,
+            &cancel_reason,
+            &cancel_fee,
+            &actor,
+            &t.node_id,
+        ];
+        let mut client = self.client().await?;
+        let Some(driver) = t.assign_driver else {
+            let stmt = client.prepare_cached(&TRANSITION).await.map_err(map_err)?;
+            let row = client.query_opt(&stmt, &params).await.map_err(map_err)?;
+            return row
+                .map(|r| trip_from_row(&r).map(|rec| rec.trip))
+                .transpose();
+        };
+        // Accepting: the offer first (its row lock orders this against the
+        // offer ending), so an offer that ended meanwhile changes nothing.
+        let tx = client.transaction().await.map_err(map_err)?;
+        let accept = tx
+            .prepare_cached(sql::OFFER_ACCEPT)
+            .await
+            .map_err(map_err)?;
+        if tx
+            .execute(&accept, &[&t.trip_id.0, &driver.0, &t.at])
+            .await
+            .map_err(map_err)?
+            == 0
+        {
+            return Ok(None); // the offer ended meanwhile; dropping tx rolls back
+        }
+        let stmt = tx.prepare_cached(&TRANSITION).await.map_err(map_err)?;
+        let Some(row) = tx.query_opt(&stmt, &params).await.map_err(map_err)? else {
+            return Ok(None); // the trip moved on: the offer stays as it was
+        };
+        let record = trip_from_row(&row)?;
         tx.commit().await.map_err(map_err)?;
         Ok(Some(record.trip))
     }
@@ -190,15 +195,4 @@ impl TripStore for PgStore {
             .map_err(map_err)?;
         Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or(0))
     }
-}
-
-/// One row of a trip's history (`sql::EVENT_INSERT`'s seven parameters),
-/// inside the transaction that changed the trip.
-async fn insert_event(tx: &Transaction<'_>, params: &[&(dyn ToSql + Sync)]) -> StoreResult<()> {
-    let event = tx
-        .prepare_cached(sql::EVENT_INSERT)
-        .await
-        .map_err(map_err)?;
-    tx.execute(&event, params).await.map_err(map_err)?;
-    Ok(())
 }

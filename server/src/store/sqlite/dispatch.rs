@@ -95,40 +95,8 @@ impl DispatchStore for SqliteStore {
         let candidates = candidates.to_vec();
         self.run(move |c| {
             let tx = c.transaction()?;
-            let trip_id = trip.to_string();
-            let open: bool = tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM trips WHERE id = ?1 AND status = 'requested')")?
-                .query_row([&trip_id], |r| r.get(0))?;
-            let mut offered = Vec::new();
-            if open {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
-                     SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
-                     WHERE NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = ?2 \
-                                       AND a.status IN ('accepted', 'arrived', 'in_progress')) \
-                       AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = ?2), \
-                                    'standard') = (SELECT class FROM trips WHERE id = ?1) \
-                     ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = excluded.round, \
-                       distance_m = excluded.distance_m, offered_at = excluded.offered_at, \
-                       expires_at = excluded.expires_at, outcome = 'pending', ended_at = NULL \
-                     WHERE trip_offers.outcome = 'expired'",
-                )?;
-                for cand in &candidates {
-                    let n = insert.execute(params![
-                        trip_id,
-                        cand.driver_id.to_string(),
-                        round,
-                        cand.distance_m,
-                        us(offered_at),
-                        us(expires_at)
-                    ])?;
-                    if n > 0 {
-                        offered.push(*cand);
-                    }
-                }
-            }
+            let offered = insert_offers(&tx, trip, round, &candidates, offered_at, expires_at)?;
             tx.commit()?;
-            offered.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
             Ok(offered)
         })
         .await
@@ -194,4 +162,107 @@ impl DispatchStore for SqliteStore {
         })
         .await
     }
+
+    // Own SQL: the class of each candidate, its offer and the round's
+    // record, in one transaction.
+    async fn offer_batch(&self, b: &OfferBatch<'_>) -> StoreResult<BatchOffered> {
+        let (trip, round, radius_m, node) = (b.trip_id, b.round, b.radius_m, b.node_id.to_string());
+        let (offered_at, expires_at) = (b.offered_at, b.expires_at);
+        let candidates = b.candidates.to_vec();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let trip_id = trip.to_string();
+            let class: Option<String> = tx
+                .prepare_cached("SELECT class FROM trips WHERE id = ?1")?
+                .query_row([&trip_id], |r| r.get(0))
+                .optional()?;
+            let mut out = BatchOffered::default();
+            let mut serving = Vec::with_capacity(candidates.len());
+            {
+                let mut theirs = tx.prepare_cached(
+                    "SELECT COALESCE((SELECT class FROM vehicles WHERE driver_id = ?1), 'standard')",
+                )?;
+                for cand in &candidates {
+                    let class_of: String =
+                        theirs.query_row([cand.driver_id.to_string()], |r| r.get(0))?;
+                    if class.as_deref() == Some(class_of.as_str()) {
+                        serving.push(*cand);
+                    } else if class.is_some() {
+                        out.other_class.push(cand.driver_id);
+                    }
+                }
+            }
+            out.offered = insert_offers(&tx, trip, round, &serving, offered_at, expires_at)?;
+            if class.is_some() {
+                tx.prepare_cached(
+                    "INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                     ON CONFLICT (trip_id, round) DO UPDATE SET found = found + excluded.found",
+                )?
+                .execute(params![
+                    trip_id,
+                    round,
+                    radius_m,
+                    out.offered.len() as i64,
+                    node,
+                    us(offered_at)
+                ])?;
+            }
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+}
+
+/// Offers to each candidate that the store allows (see
+/// [`DispatchStore::create_offers`]); returns those made, nearest first.
+fn insert_offers(
+    tx: &rusqlite::Transaction<'_>,
+    trip: TripId,
+    round: u32,
+    candidates: &[Candidate],
+    offered_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> rusqlite::Result<Vec<Candidate>> {
+    let trip_id = trip.to_string();
+    let mut offered = Vec::new();
+    if candidates.is_empty() {
+        return Ok(offered);
+    }
+    let open: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM trips WHERE id = ?1 AND status = 'requested')",
+        )?
+        .query_row([&trip_id], |r| r.get(0))?;
+    if !open {
+        return Ok(offered);
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+         WHERE NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = ?2 \
+                           AND a.status IN ('accepted', 'arrived', 'in_progress')) \
+           AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = ?2), \
+                        'standard') = (SELECT class FROM trips WHERE id = ?1) \
+         ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = excluded.round, \
+           distance_m = excluded.distance_m, offered_at = excluded.offered_at, \
+           expires_at = excluded.expires_at, outcome = 'pending', ended_at = NULL \
+         WHERE trip_offers.outcome = 'expired'",
+    )?;
+    for cand in candidates {
+        let n = insert.execute(params![
+            trip_id,
+            cand.driver_id.to_string(),
+            round,
+            cand.distance_m,
+            us(offered_at),
+            us(expires_at)
+        ])?;
+        if n > 0 {
+            offered.push(*cand);
+        }
+    }
+    offered.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    Ok(offered)
 }
