@@ -37,6 +37,48 @@ pub(super) fn nearest_in(key: &str, center: Position, radius_m: f64, count: usiz
     cmd
 }
 
+/// The whole search in one round trip: growing circles (GEOSEARCH sorts
+/// every member inside its radius, milliseconds with thousands of drivers
+/// in 3 km; the nearest `limit` within a smaller circle are the nearest
+/// overall), dropping the excluded and the stale (last-seen score) as it
+/// goes; a circle whose first `count` members were not enough once those
+/// are dropped is read again for twice as many before it widens, so they
+/// never take a place. Nearest first, at most `limit`.
+/// KEYS: the geo set, the last-seen set. ARGV: lng, lat, first radius,
+/// radius, limit, fresh since (ms), then the excluded ids.
+static NEAREST: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local r, max_r = tonumber(ARGV[3]), tonumber(ARGV[4])
+local limit, fresh = tonumber(ARGV[5]), tonumber(ARGV[6])
+local excluded = {}
+for i = 7, #ARGV do excluded[ARGV[i]] = true end
+local count = limit + #ARGV - 6
+local out
+while true do
+  local found = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
+    'BYRADIUS', r, 'm', 'ASC', 'COUNT', count, 'WITHDIST')
+  out = {}
+  for _, m in ipairs(found) do
+    if not excluded[m[1]] then
+      local seen = redis.call('ZSCORE', KEYS[2], m[1])
+      if seen and tonumber(seen) >= fresh then
+        out[#out + 1] = m
+        if #out >= limit then return out end
+      end
+    end
+  end
+  if #found < count then
+    if r >= max_r then return out end
+    r = math.min(r * 4, max_r)
+  else
+    count = count * 2
+  end
+end
+",
+    )
+});
+
 fn unavailable(e: redis::RedisError) -> GeoError {
     GeoError::Unavailable(e.to_string())
 }
@@ -90,53 +132,31 @@ impl GeoIndex for RedisGeo {
         exclude: &HashSet<UserId>,
         fresh_since_ms: i64,
     ) -> Result<Vec<Candidate>, GeoError> {
-        let mut con = self.con.clone();
-        // Ask for enough to fill `limit` after dropping the excluded ones;
-        // stale ones (rare: the sweep removes them) may leave a round short.
-        let count = limit + exclude.len();
-        // GEOSEARCH sorts every member inside the radius: with thousands of
-        // drivers in a 3 km circle that is milliseconds per search. Search
-        // growing circles instead and stop at the first that holds enough:
-        // the nearest `count` within a smaller circle are the nearest overall.
-        let mut r = FIRST_SEARCH_RADIUS_M.min(radius_m);
-        let found: Vec<(String, f64)> = loop {
-            let found: Vec<(String, f64)> = nearest_in(&self.keys.drivers_geo(), center, r, count)
-                .query_async(&mut con)
-                .await
-                .map_err(unavailable)?;
-            if found.len() >= count || r >= radius_m {
-                break found;
-            }
-            r = (r * 4.0).min(radius_m);
-        };
-        let found: Vec<(UserId, f64)> = found
-            .into_iter()
-            .filter_map(|(id, d)| id.parse().ok().map(|id| (id, d)))
-            .filter(|(id, _)| !exclude.contains(id))
-            .collect();
-        if found.is_empty() {
+        if limit == 0 {
             return Ok(Vec::new());
         }
-        let seen: Vec<Option<f64>> = redis::cmd("ZMSCORE")
-            .arg(self.keys.drivers_seen())
-            .arg(
-                found
-                    .iter()
-                    .map(|(id, _)| id.to_string())
-                    .collect::<Vec<_>>(),
-            )
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
+        let mut con = self.con.clone();
+        let mut call = NEAREST.prepare_invoke();
+        call.key(self.keys.drivers_geo())
+            .key(self.keys.drivers_seen())
+            .arg(center.lng())
+            .arg(center.lat())
+            .arg(FIRST_SEARCH_RADIUS_M.min(radius_m))
+            .arg(radius_m)
+            .arg(limit)
+            .arg(fresh_since_ms);
+        for id in exclude {
+            call.arg(id.to_string());
+        }
+        let found: Vec<(String, f64)> = call.invoke_async(&mut con).await.map_err(unavailable)?;
         Ok(found
             .into_iter()
-            .zip(seen)
-            .filter(|(_, seen)| seen.is_some_and(|s| s as i64 >= fresh_since_ms))
-            .map(|((driver_id, distance_m), _)| Candidate {
-                driver_id,
-                distance_m,
+            .filter_map(|(id, distance_m)| {
+                id.parse().ok().map(|driver_id| Candidate {
+                    driver_id,
+                    distance_m,
+                })
             })
-            .take(limit)
             .collect())
     }
 

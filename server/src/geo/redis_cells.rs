@@ -86,6 +86,52 @@ fn unavailable(e: redis::RedisError) -> GeoError {
 }
 
 impl<C: ConnectionLike + Clone + Send + Sync + 'static> RedisCellGeo<C> {
+    /// `found` without the excluded and the stale, each driver once (a
+    /// driver found in two cells mid-move counts where it was seen last),
+    /// nearest first, at most `limit`.
+    async fn fresh_nearest(
+        &self,
+        found: Vec<(UserId, f64, String)>,
+        limit: usize,
+        exclude: &HashSet<UserId>,
+        fresh_since_ms: i64,
+    ) -> Result<Vec<Candidate>, GeoError> {
+        let found: Vec<(UserId, f64, String)> = found
+            .into_iter()
+            .filter(|(id, _, _)| !exclude.contains(id))
+            .collect();
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let entries: Vec<(UserId, String)> =
+            found.iter().map(|(id, _, c)| (*id, c.clone())).collect();
+        let seen = self.seen(&entries).await?;
+        let mut best: HashMap<UserId, (f64, f64)> = HashMap::new();
+        for ((id, d, _), seen) in found.iter().zip(&seen) {
+            let Some(seen) = seen.filter(|s| *s as i64 >= fresh_since_ms) else {
+                continue;
+            };
+            let slot = best.entry(*id).or_insert((*d, seen));
+            if seen > slot.1 {
+                *slot = (*d, seen);
+            }
+        }
+        let mut out: Vec<Candidate> = best
+            .into_iter()
+            .map(|(driver_id, (distance_m, _))| Candidate {
+                driver_id,
+                distance_m,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.distance_m
+                .total_cmp(&b.distance_m)
+                .then(a.driver_id.cmp(&b.driver_id))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+
     /// The cell a driver was last written to, by this node or another.
     async fn known_cell(&self, driver: UserId) -> Result<Option<String>, GeoError> {
         if let Some(cell) = self.local_cell(driver) {
@@ -262,54 +308,28 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> GeoIndex for RedisCellGe
         exclude: &HashSet<UserId>,
         fresh_since_ms: i64,
     ) -> Result<Vec<Candidate>, GeoError> {
-        let count = limit + exclude.len();
-        // Widening circles, as on one Redis: the nearest `count` within a
+        // Widening circles, as on one Redis: the nearest `limit` within a
         // smaller circle are the nearest overall, and a small circle reads
-        // fewer cells.
+        // fewer cells. A circle whose first `count` entries were not enough
+        // once the excluded and the stale are dropped is read again for
+        // twice as many before it widens, so those never take a place.
+        let mut count = limit + exclude.len();
         let mut r = FIRST_SEARCH_RADIUS_M.min(radius_m);
-        let found = loop {
+        loop {
             let found = self.search(center, r, count).await?;
-            if found.len() >= count || r >= radius_m {
-                break found;
+            let exhausted = found.len() < count;
+            let out = self
+                .fresh_nearest(found, limit, exclude, fresh_since_ms)
+                .await?;
+            if out.len() >= limit || (exhausted && r >= radius_m) {
+                return Ok(out);
             }
-            r = (r * 4.0).min(radius_m);
-        };
-        let found: Vec<(UserId, f64, String)> = found
-            .into_iter()
-            .filter(|(id, _, _)| !exclude.contains(id))
-            .collect();
-        if found.is_empty() {
-            return Ok(Vec::new());
-        }
-        let entries: Vec<(UserId, String)> =
-            found.iter().map(|(id, _, c)| (*id, c.clone())).collect();
-        let seen = self.seen(&entries).await?;
-        // A driver found in two cells (mid-move) counts once: the entry seen
-        // last is where it is.
-        let mut best: HashMap<UserId, (f64, f64)> = HashMap::new();
-        for ((id, d, _), seen) in found.iter().zip(&seen) {
-            let Some(seen) = seen.filter(|s| *s as i64 >= fresh_since_ms) else {
-                continue;
-            };
-            let slot = best.entry(*id).or_insert((*d, seen));
-            if seen > slot.1 {
-                *slot = (*d, seen);
+            if exhausted {
+                r = (r * 4.0).min(radius_m);
+            } else {
+                count *= 2;
             }
         }
-        let mut out: Vec<Candidate> = best
-            .into_iter()
-            .map(|(driver_id, (distance_m, _))| Candidate {
-                driver_id,
-                distance_m,
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            a.distance_m
-                .total_cmp(&b.distance_m)
-                .then(a.driver_id.cmp(&b.driver_id))
-        });
-        out.truncate(limit);
-        Ok(out)
     }
 
     async fn sweep(&self, cutoff_ms: i64) -> Result<usize, GeoError> {

@@ -169,10 +169,51 @@ async fn moving_far(geo: &dyn GeoIndex) {
     assert_eq!(geo.count(0).await.expect("count"), 0);
 }
 
+/// The nearest across circles: a search that widens past its first circle
+/// (250 m) finds the same drivers, in the same order, on every backend,
+/// and the excluded and the stale never take a place.
+async fn growing_circles(geo: &dyn GeoIndex) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let at = [100.0, 200.0, 600.0, 1_500.0, 5_000.0];
+    let ds: Vec<UserId> = at.iter().map(|_| UserId::new()).collect();
+    for (d, m) in ds.iter().zip(at) {
+        geo.upsert(*d, north(m), now).await.expect("upsert");
+    }
+    let stale = UserId::new();
+    geo.upsert(stale, north(300.0), now - 60_000)
+        .await
+        .expect("upsert");
+    let centre = north(0.0);
+    let ids = |found: Vec<hail_server::geo::Candidate>| {
+        found.iter().map(|c| c.driver_id).collect::<Vec<_>>()
+    };
+    let none = HashSet::new();
+    let found = geo
+        .nearest(centre, 10_000.0, 3, &none, now - 30_000)
+        .await
+        .expect("nearest");
+    assert_eq!(ids(found), ds[..3].to_vec(), "past the first circle");
+    let excl: HashSet<UserId> = [ds[0]].into();
+    let found = geo
+        .nearest(centre, 10_000.0, 3, &excl, now - 30_000)
+        .await
+        .expect("nearest");
+    assert_eq!(ids(found), ds[1..4].to_vec(), "the excluded take no place");
+    let found = geo
+        .nearest(centre, 3_000.0, 10, &none, now - 30_000)
+        .await
+        .expect("nearest");
+    assert_eq!(ids(found), ds[..4].to_vec(), "never past the radius");
+    for d in ds.iter().chain([&stale]) {
+        geo.remove(*d).await.expect("remove");
+    }
+}
+
 #[tokio::test]
 async fn memory_geo_meets_the_contract() {
     contract(&MemoryGeo::new()).await;
     moving_far(&MemoryGeo::new()).await;
+    growing_circles(&MemoryGeo::new()).await;
 }
 
 #[tokio::test]
@@ -190,6 +231,7 @@ async fn redis_cluster_geo_meets_the_contract() {
     .expect("Redis Cluster");
     contract(&RedisCellGeo::new(Keys::new("a:"), con.clone())).await;
     moving_far(&RedisCellGeo::new(Keys::new("b:"), con.clone())).await;
+    growing_circles(&RedisCellGeo::new(Keys::new("g:"), con.clone())).await;
     // Another node's index (a fresh process) moves and removes a driver the
     // first one wrote: where it is comes from the cluster, not memory.
     let first = RedisCellGeo::new(Keys::new("c:"), con.clone());
@@ -227,6 +269,7 @@ async fn redis_geo_meets_the_contract() {
     contract(&RedisGeo::new(keys.clone(), con.clone())).await;
     let moved = Keys::new(format!("{prefix}moved:"));
     moving_far(&RedisGeo::new(moved.clone(), con.clone())).await;
+    growing_circles(&RedisGeo::new(moved.clone(), con.clone())).await;
     let mut con = con;
     let _: () = redis::cmd("DEL")
         .arg(keys.drivers_geo())
