@@ -210,6 +210,12 @@ async fn offer_round(
             .await
         {
             Ok(c) => c,
+            // A later search failing keeps the offers already recorded:
+            // they are sent, and the round ends with them.
+            Err(e) if !offered.is_empty() => {
+                tracing::warn!(trip = %trip.id, "geo search failed, the round ends short: {e}");
+                break;
+            }
             Err(e) => {
                 tracing::warn!(trip = %trip.id, "geo search failed, retrying next round: {e}");
                 return Err(e.into());
@@ -228,6 +234,10 @@ async fn offer_round(
         };
         let made = match node.store.offer_batch(&batch).await {
             Ok(made) => made,
+            Err(e) if !offered.is_empty() => {
+                tracing::warn!(trip = %trip.id, "offers not recorded, the round ends short: {e}");
+                break;
+            }
             Err(e) => {
                 tracing::warn!(trip = %trip.id, "offers not recorded, retrying next round: {e}");
                 return Err(e.into());

@@ -152,7 +152,17 @@ pub struct Outbound(Vec<(Topic, Vec<u8>)>);
 impl Outbound {
     /// `msg` for every connection of `user`.
     pub fn to_user(&mut self, user: UserId, msg: &ServerMessage) {
-        self.push(Topic::User(user), msg);
+        self.to_users([user], msg);
+    }
+
+    /// The same `msg` for each of `users`, encoded once.
+    pub fn to_users(&mut self, users: impl IntoIterator<Item = UserId>, msg: &ServerMessage) {
+        match serde_json::to_vec(msg) {
+            Ok(payload) => self
+                .0
+                .extend(users.into_iter().map(|u| (Topic::User(u), payload.clone()))),
+            Err(e) => tracing::error!(kind = msg.kind(), "message not encodable: {e}"),
+        }
     }
 
     /// Anything serializable to a topic (a dispatcher's signal).

@@ -253,10 +253,8 @@ impl Node {
             m::trip_ended(status.as_str());
         }
         let msg = ServerMessage::TripUpdated { trip: trip.clone() };
-        out.to_user(trip.rider.id, &msg);
-        if let Some(driver) = &trip.driver {
-            out.to_user(driver.id, &msg);
-        }
+        let driver = trip.driver.as_ref().map(|d| d.id);
+        out.to_users(std::iter::once(trip.rider.id).chain(driver), &msg);
         self.notify_all(out).await;
     }
 
@@ -297,9 +295,7 @@ impl Node {
             trip_id: trip,
             reason,
         };
-        for driver in ended {
-            out.to_user(driver, &msg);
-        }
+        out.to_users(ended, &msg);
     }
 
     async fn signal(&self, trip: TripId, signal: Signal) {

@@ -121,6 +121,14 @@ pub(crate) const LEASE_SET: &str = "UPDATE trips SET dispatch_lease_until = $3 \
      WHERE id = $1 AND status = 'requested' AND dispatch_node = $2";
 pub(crate) const OFFER_STATUS: &str =
     "SELECT outcome FROM trip_offers WHERE trip_id = $1 AND driver_id = $2";
+/// How an offer insert meets an earlier offer of the same trip to the same
+/// driver: only an expired one is offered again (a later round); one that
+/// is pending, declined or lost stays as it is and is not returned.
+pub(crate) const REOFFER: &str =
+    "ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = EXCLUDED.round, \
+     distance_m = EXCLUDED.distance_m, offered_at = EXCLUDED.offered_at, \
+     expires_at = EXCLUDED.expires_at, outcome = 'pending', ended_at = NULL \
+     WHERE trip_offers.outcome = 'expired'";
 pub(crate) const ROUND_INSERT: &str =
     "INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";

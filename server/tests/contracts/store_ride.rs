@@ -318,6 +318,17 @@ async fn trip_columns(store: &dyn Store) {
     );
 }
 
+/// A new `xl` trip of a new rider.
+async fn xl_trip(store: &dyn Store) -> hail_protocol::Trip {
+    store
+        .create_trip(NewTrip {
+            class: "xl".into(),
+            ..new_trip(user(store, Role::Rider).await)
+        })
+        .await
+        .expect("trip")
+}
+
 async fn offers_by_class(store: &dyn Store) {
     let standard = user(store, Role::Driver).await;
     let bare = user(store, Role::Driver).await;
@@ -333,13 +344,7 @@ async fn offers_by_class(store: &dyn Store) {
     let all = [cand(standard, 100.0), cand(bare, 200.0), cand(xl, 300.0)];
     let offered = |v: Vec<Candidate>| v.into_iter().map(|c| c.driver_id).collect::<Vec<_>>();
 
-    let big = store
-        .create_trip(NewTrip {
-            class: "xl".into(),
-            ..new_trip(user(store, Role::Rider).await)
-        })
-        .await
-        .expect("trip");
+    let big = xl_trip(store).await;
     let got = store
         .create_offers(big.id, 1, &all, now(), now())
         .await
@@ -379,13 +384,7 @@ async fn offer_batches(store: &dyn Store) {
             .expect("vehicle");
     }
     // `busy` drives another trip: skipped, but not for its class.
-    let other = store
-        .create_trip(NewTrip {
-            class: "xl".into(),
-            ..new_trip(user(store, Role::Rider).await)
-        })
-        .await
-        .expect("trip");
+    let other = xl_trip(store).await;
     store
         .create_offers(
             other.id,
@@ -401,13 +400,7 @@ async fn offer_batches(store: &dyn Store) {
         .await
         .expect("accept")
         .expect("applied");
-    let big = store
-        .create_trip(NewTrip {
-            class: "xl".into(),
-            ..new_trip(user(store, Role::Rider).await)
-        })
-        .await
-        .expect("trip");
+    let big = xl_trip(store).await;
     fn batch(trip_id: TripId, round: u32, candidates: &[Candidate]) -> OfferBatch<'_> {
         OfferBatch {
             trip_id,

@@ -1,6 +1,7 @@
 //! Dispatch leases, takeover, offers and rounds on Postgres.
 
 use super::*;
+use std::sync::LazyLock;
 
 #[async_trait]
 impl DispatchStore for PgStore {
@@ -113,21 +114,7 @@ impl DispatchStore for PgStore {
         let distances: Vec<f64> = candidates.iter().map(|c| c.distance_m).collect();
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
-                 SELECT $1, c.driver_id, $2, c.distance_m, $3, $4 \
-                 FROM unnest($5::uuid[], $6::float8[]) AS c (driver_id, distance_m) \
-                 WHERE EXISTS (SELECT 1 FROM trips WHERE id = $1 AND status = 'requested') \
-                   AND NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = c.driver_id \
-                                   AND a.status IN ('accepted', 'arrived', 'in_progress')) \
-                   AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = c.driver_id), \
-                                'standard') = (SELECT class FROM trips WHERE id = $1) \
-                 ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = EXCLUDED.round, \
-                   distance_m = EXCLUDED.distance_m, offered_at = EXCLUDED.offered_at, \
-                   expires_at = EXCLUDED.expires_at, outcome = 'pending', ended_at = NULL \
-                 WHERE trip_offers.outcome = 'expired' \
-                 RETURNING driver_id, distance_m",
-            )
+            .prepare_cached(&CREATE_OFFERS)
             .await
             .map_err(map_err)?;
         let round = round as i32;
@@ -203,7 +190,7 @@ impl DispatchStore for PgStore {
         let ids: Vec<uuid::Uuid> = b.candidates.iter().map(|c| c.driver_id.0).collect();
         let distances: Vec<f64> = b.candidates.iter().map(|c| c.distance_m).collect();
         let client = self.client().await?;
-        let stmt = client.prepare_cached(OFFER_BATCH).await.map_err(map_err)?;
+        let stmt = client.prepare_cached(&OFFER_BATCH).await.map_err(map_err)?;
         let round = b.round as i32;
         let rows = client
             .query(
@@ -240,11 +227,30 @@ impl DispatchStore for PgStore {
 }
 
 /// `$1` trip, `$2` round, `$3` offered at, `$4` expires at, `$5`/`$6` the
+/// candidates (ids, distances): the drivers offered.
+static CREATE_OFFERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
+         SELECT $1, c.driver_id, $2, c.distance_m, $3, $4 \
+         FROM unnest($5::uuid[], $6::float8[]) AS c (driver_id, distance_m) \
+         WHERE EXISTS (SELECT 1 FROM trips WHERE id = $1 AND status = 'requested') \
+           AND NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = c.driver_id \
+                           AND a.status IN ('accepted', 'arrived', 'in_progress')) \
+           AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = c.driver_id), \
+                        'standard') = (SELECT class FROM trips WHERE id = $1) \
+         {} RETURNING driver_id, distance_m",
+        sql::REOFFER
+    )
+});
+
+/// `$1` trip, `$2` round, `$3` offered at, `$4` expires at, `$5`/`$6` the
 /// candidates (ids, distances), `$7` radius, `$8` node. Rows: each driver
 /// offered (`true`) and each skipped for its vehicle class (`false`). The
 /// same conditions as `create_offers`; the round's `found` grows by the
 /// offers made, and a round is recorded only for a trip that exists.
-const OFFER_BATCH: &str = "WITH c AS ( \
+static OFFER_BATCH: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH c AS ( \
        SELECT c.driver_id, c.distance_m, \
          COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = c.driver_id), 'standard') \
            = (SELECT class FROM trips WHERE id = $1) AS serves \
@@ -256,15 +262,14 @@ const OFFER_BATCH: &str = "WITH c AS ( \
          AND EXISTS (SELECT 1 FROM trips WHERE id = $1 AND status = 'requested') \
          AND NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = c.driver_id \
                          AND a.status IN ('accepted', 'arrived', 'in_progress')) \
-       ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = EXCLUDED.round, \
-         distance_m = EXCLUDED.distance_m, offered_at = EXCLUDED.offered_at, \
-         expires_at = EXCLUDED.expires_at, outcome = 'pending', ended_at = NULL \
-       WHERE trip_offers.outcome = 'expired' \
-       RETURNING driver_id, distance_m), \
+       {} RETURNING driver_id, distance_m), \
      r AS ( \
        INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
        SELECT $1, $2, $7, (SELECT count(*) FROM o), $8, $3 \
        WHERE EXISTS (SELECT 1 FROM trips WHERE id = $1) \
        ON CONFLICT (trip_id, round) DO UPDATE SET found = dispatch_rounds.found + EXCLUDED.found) \
      SELECT driver_id, distance_m, true FROM o \
-     UNION ALL SELECT driver_id, distance_m, false FROM c WHERE NOT c.serves";
+     UNION ALL SELECT driver_id, distance_m, false FROM c WHERE NOT c.serves",
+        sql::REOFFER
+    )
+});

@@ -238,18 +238,7 @@ fn insert_offers(
     if !open {
         return Ok(offered);
     }
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
-         WHERE NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = ?2 \
-                           AND a.status IN ('accepted', 'arrived', 'in_progress')) \
-           AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = ?2), \
-                        'standard') = (SELECT class FROM trips WHERE id = ?1) \
-         ON CONFLICT (trip_id, driver_id) DO UPDATE SET round = excluded.round, \
-           distance_m = excluded.distance_m, offered_at = excluded.offered_at, \
-           expires_at = excluded.expires_at, outcome = 'pending', ended_at = NULL \
-         WHERE trip_offers.outcome = 'expired'",
-    )?;
+    let mut insert = tx.prepare_cached(&OFFER_INSERT)?;
     for cand in candidates {
         let n = insert.execute(params![
             trip_id,
@@ -266,3 +255,17 @@ fn insert_offers(
     offered.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
     Ok(offered)
 }
+
+/// One candidate's offer, on the same conditions as Postgres' batch insert.
+static OFFER_INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+         WHERE NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = ?2 \
+                           AND a.status IN ('accepted', 'arrived', 'in_progress')) \
+           AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = ?2), \
+                        'standard') = (SELECT class FROM trips WHERE id = ?1) \
+         {}",
+        sql::REOFFER
+    )
+});
