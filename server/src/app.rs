@@ -265,9 +265,14 @@ impl Application {
             resync: std::sync::Mutex::new(CancellationToken::new()),
         });
         background.spawn(resync_after_bus_loss(node.clone(), stop_background.clone()));
-        // Operator requests to nodes (drain) come on one shared topic.
+        // Operator requests to nodes (drain) come on one shared topic;
+        // signals for this node's dispatchers on its own.
         if let Err(e) = node.subs.sync(crate::keys::Topic::Nodes).await {
             tracing::warn!("not listening for operator requests to nodes: {e}");
+        }
+        let dispatch = crate::keys::Topic::Dispatch(crate::keys::NodeTag::of(node.id()));
+        if let Err(e) = node.subs.sync(dispatch).await {
+            tracing::warn!("not listening for dispatch signals from other nodes: {e}");
         }
 
         background.spawn(crate::node::dispatcher::take_over(

@@ -1,18 +1,35 @@
 //! Every Redis key and channel name, built in one place with the configured
 //! prefix, so two deployments (or two test runs) can share a Redis.
 
-use hail_protocol::{TripId, UserId};
+use hail_protocol::UserId;
 
 /// A pub/sub topic: who a message is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
     /// Every connection of one user, on whichever node.
     User(UserId),
-    /// The dispatcher of one trip (on the node that took the request).
-    Trip(TripId),
+    /// The dispatchers running on one node (signals name their trip): a
+    /// node listens to its own from start, so a trip's dispatcher costs no
+    /// subscription of its own.
+    Dispatch(NodeTag),
     /// Every node: operator requests for one node (e.g. drain), which
     /// each node reads and the named one obeys.
     Nodes,
+}
+
+/// A node id, hashed to a fixed size so a [`Topic`] stays `Copy` (FNV-1a:
+/// the same on every node and build). Two ids that hash alike only mean a
+/// node reads signals for trips it does not run, which it drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeTag(pub u64);
+
+impl NodeTag {
+    pub fn of(node_id: &str) -> Self {
+        let hash = node_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        Self(hash)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +108,7 @@ impl Keys {
     pub fn channel(&self, topic: Topic) -> String {
         match topic {
             Topic::User(id) => format!("{}user:{id}", self.prefix),
-            Topic::Trip(id) => format!("{}trip:{id}", self.prefix),
+            Topic::Dispatch(tag) => format!("{}dispatch:{:016x}", self.prefix, tag.0),
             Topic::Nodes => format!("{}nodes:control", self.prefix),
         }
     }
@@ -102,8 +119,10 @@ impl Keys {
         if let Some(id) = rest.strip_prefix("user:") {
             return id.parse().ok().map(Topic::User);
         }
-        if let Some(id) = rest.strip_prefix("trip:") {
-            return id.parse().ok().map(Topic::Trip);
+        if let Some(tag) = rest.strip_prefix("dispatch:") {
+            return u64::from_str_radix(tag, 16)
+                .ok()
+                .map(|t| Topic::Dispatch(NodeTag(t)));
         }
         if rest == "nodes:control" {
             return Some(Topic::Nodes);
@@ -120,7 +139,10 @@ mod tests {
     fn channels_round_trip_through_their_names() {
         let keys = Keys::new("t1:");
         let user = Topic::User(UserId::new());
-        let trip = Topic::Trip(TripId::new());
+        let trip = Topic::Dispatch(NodeTag::of("node-a"));
+        assert_ne!(NodeTag::of("node-a"), NodeTag::of("node-b"));
+        // Stable across builds: a node built later reads the same channel.
+        assert_eq!(NodeTag::of("a"), NodeTag(0xaf63_dc4c_8601_ec8c));
         assert_eq!(keys.topic(&keys.channel(user)), Some(user));
         assert_eq!(keys.topic(&keys.channel(trip)), Some(trip));
         assert_eq!(keys.topic(&keys.channel(Topic::Nodes)), Some(Topic::Nodes));

@@ -2,13 +2,13 @@
 //! lease (at first the node that took the request): it runs the
 //! [`DispatchPlan`]'s rounds against the geo index, records offers in the
 //! store, publishes them to the drivers' nodes, expires offers and the trip.
-//! Other nodes reach it through the trip's bus topic ([`Signal`]). The lease
+//! Other nodes reach it through its node's dispatch topic ([`Signal`],
+//! addressed by [`SignalFor`]); its own node hands signals over directly. The lease
 //! is renewed as it runs; when its node dies, [`take_over`] on another node
 //! claims the trip once the lease runs out and resumes its rounds.
 
 use super::{Node, Outbound};
 use crate::domain::dispatch::{DispatchPlan, Step};
-use crate::keys::Topic;
 use crate::metrics as m;
 use crate::node::live::Task;
 use crate::store::{Candidate, OfferBatch, TakenOver, Transition};
@@ -42,29 +42,34 @@ pub enum Signal {
     Closed,
 }
 
-/// Starts dispatching a trip just requested on this node.
-pub fn spawn(node: Arc<Node>, trip: Trip) {
-    start(node, trip, 0);
+/// A signal on a node's dispatch topic: for the dispatcher of `trip`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalFor {
+    pub trip: TripId,
+    #[serde(flatten)]
+    pub signal: Signal,
+}
+
+/// Starts dispatching a trip just requested on this node; `first` is
+/// published with the first round's offers (one bus round trip for both).
+pub fn spawn(node: Arc<Node>, trip: Trip, first: Outbound) {
+    start(node, trip, 0, first);
 }
 
 /// Resumes dispatching a trip this node took over from a dead one.
 pub fn resume(node: Arc<Node>, taken: TakenOver) {
-    start(node, taken.trip, taken.rounds_done);
+    start(node, taken.trip, taken.rounds_done, Outbound::default());
 }
 
-fn start(node: Arc<Node>, trip: Trip, rounds_done: u32) {
+fn start(node: Arc<Node>, trip: Trip, rounds_done: u32, first: Outbound) {
     let (tx, rx) = mpsc::channel(64);
     node.registry.add_dispatcher(trip.id, tx);
     let tasks = node.tasks.clone();
     tasks.spawn(async move {
         let trip_id = trip.id;
         let started = std::time::Instant::now();
-        if let Err(e) = node.subs.sync(Topic::Trip(trip_id)).await {
-            tracing::warn!(trip = %trip_id, "dispatcher runs without its signal topic: {e}");
-        }
-        run(&node, trip, rx, started, rounds_done).await;
+        run(&node, trip, rx, started, rounds_done, first).await;
         node.registry.remove_dispatcher(trip_id);
-        node.subs.sync_later(Topic::Trip(trip_id));
     });
 }
 
@@ -74,7 +79,9 @@ async fn run(
     mut rx: mpsc::Receiver<Signal>,
     started: std::time::Instant,
     rounds_done: u32,
+    first: Outbound,
 ) {
+    let mut first = Some(first);
     let cfg = node.config.dispatch.clone();
     // The plan runs on the monotonic clock; a resumed trip keeps its
     // original deadline, measured from when it was requested.
@@ -106,7 +113,10 @@ async fn run(
                         limit,
                         exclude,
                     };
-                    let offered = offer_round(node, &trip, search, &mut other_class).await;
+                    let mut out = first.take().unwrap_or_default();
+                    let offered =
+                        offer_round(node, &trip, search, &mut other_class, &mut out).await;
+                    node.notify_all(out).await;
                     node.live
                         .task(Task::DispatchRound)
                         .record(began.elapsed(), &offered);
@@ -131,6 +141,9 @@ async fn run(
                         .record(began.elapsed(), &result);
                 }
             }
+        }
+        if let Some(out) = first.take() {
+            node.notify_all(out).await; // no round ran (the trip timed out)
         }
         if plan.is_finished() {
             return;
@@ -173,15 +186,17 @@ struct Search {
 /// How many times a round searches again past drivers of another class.
 const CLASS_SEARCHES: usize = 3;
 
-/// One round: search, record, publish. Returns the drivers offered; an
-/// error (after which the plan simply runs its next round) for the monitor.
+/// One round: search, record, and add the offers to `out` (the caller
+/// publishes it, error or not). Returns the drivers offered; an error
+/// (after which the plan simply runs its next round) for the monitor.
 /// Each search costs one store call (offers, the round's record and the
-/// candidates' classes together) and the round's offers one bus batch.
+/// candidates' classes together).
 async fn offer_round(
     node: &Node,
     trip: &Trip,
     search: Search,
     other_class: &mut HashSet<UserId>,
+    out: &mut Outbound,
 ) -> Result<Vec<UserId>, DispatchError> {
     let Search {
         round,
@@ -253,7 +268,6 @@ async fn offer_round(
     }
     tracing::debug!(trip = %trip.id, round, radius_m, offered = offered.len(), "dispatch round");
     m::offers_sent(offered.len());
-    let mut out = Outbound::default();
     for c in &offered {
         let msg = ServerMessage::TripOffer {
             trip: trip.clone(),
@@ -266,7 +280,6 @@ async fn offer_round(
         };
         out.to_user(c.driver_id, &msg);
     }
-    node.notify_all(out).await;
     Ok(offered.into_iter().map(|c| c.driver_id).collect())
 }
 
@@ -293,7 +306,9 @@ pub async fn expire_trip(node: &Node, trip_id: TripId) -> Result<(), DispatchErr
     for _ in 0..5 {
         match node.store.transition(&transition).await {
             Ok(Some(expired)) => {
-                node.after_transition(TripStatus::Requested, &expired).await;
+                // Its dispatcher is this task, or gone (the stranded sweep).
+                node.after_transition(TripStatus::Requested, &expired, None)
+                    .await;
                 return Ok(());
             }
             Ok(None) => return Ok(()), // accepted or cancelled meanwhile
@@ -388,10 +403,23 @@ mod tests {
 
     #[test]
     fn signals_have_a_stable_wire_form() {
-        let d = UserId::new();
-        let json = serde_json::to_string(&Signal::Declined { driver: d }).expect("json");
-        assert_eq!(json, format!(r#"{{"signal":"declined","driver":"{d}"}}"#));
-        let back: Signal = serde_json::from_str(r#"{"signal":"closed"}"#).expect("parse");
-        assert_eq!(back, Signal::Closed);
+        let (d, trip) = (UserId::new(), TripId::new());
+        let declined = SignalFor {
+            trip,
+            signal: Signal::Declined { driver: d },
+        };
+        let json = serde_json::to_string(&declined).expect("json");
+        assert_eq!(
+            json,
+            format!(r#"{{"trip":"{trip}","signal":"declined","driver":"{d}"}}"#)
+        );
+        assert_eq!(
+            serde_json::from_str::<SignalFor>(&json).expect("parse"),
+            declined
+        );
+        let back: SignalFor =
+            serde_json::from_str(&format!(r#"{{"signal":"closed","trip":"{trip}"}}"#))
+                .expect("parse");
+        assert_eq!(back.signal, Signal::Closed);
     }
 }

@@ -5,7 +5,7 @@
 //! every node.
 
 use super::registry::{Control, NodeControl};
-use super::{dispatcher, Node};
+use super::{dispatcher, Node, Outbound};
 use crate::bus::{BusError, Topic};
 use crate::store::{StoreError, Transition};
 use chrono::Utc;
@@ -91,7 +91,8 @@ impl Node {
                 cancel_fee: None,
             };
             if let Some(trip) = self.store.transition(&transition).await? {
-                self.after_transition(from, &trip).await;
+                self.after_transition(from, &trip, record.dispatch_node.as_deref())
+                    .await;
                 return Ok(Outcome::done());
             }
         }
@@ -133,12 +134,12 @@ impl Node {
             Err(StoreError::Conflict(why)) => return Err(ActionError::Conflict(why)),
             Err(e) => return Err(e.into()),
         };
-        self.notify(
+        let mut first = Outbound::default();
+        first.to_user(
             trip.rider.id,
             &ServerMessage::TripUpdated { trip: trip.clone() },
-        )
-        .await;
-        dispatcher::spawn(self.clone(), trip);
+        );
+        dispatcher::spawn(self.clone(), trip, first);
         Ok(Outcome::done())
     }
 

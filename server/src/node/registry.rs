@@ -3,7 +3,7 @@
 //! outbox is full is a slow consumer and is kicked, never waited for.
 
 use crate::bus::Inbound;
-use crate::keys::Topic;
+use crate::keys::{NodeTag, Topic};
 use crate::metrics as m;
 use crate::node::live::Live;
 use hail_protocol::{Role, ServerMessage, TripId, UserId};
@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::dispatcher::Signal;
+use super::dispatcher::{Signal, SignalFor};
 use hail_protocol::close;
 
 /// Tells a session to end, and with which close code: the first reason
@@ -67,16 +67,19 @@ impl From<ServerMessage> for Outgoing {
 }
 
 /// The kinds passed through encoded, by how their encoding starts (serde
-/// writes the `type` tag first). `trip.updated` is not among them: a
-/// driver's session reads it to know the trip it drives.
-const PASS_THROUGH: [(&str, &[u8]); 3] = [
+/// writes the `type` tag first). A driver's session reads `trip.updated`
+/// (to know the trip it drives), so a driver gets it decoded; everyone
+/// else gets the bytes.
+const PASS_THROUGH: [(&str, &[u8]); 4] = [
     ("driver.location", br#"{"type":"driver.location","#),
     ("trip.offer", br#"{"type":"trip.offer","#),
     (
         "trip.offer_withdrawn",
         br#"{"type":"trip.offer_withdrawn","#,
     ),
+    (TRIP_UPDATED, br#"{"type":"trip.updated","#),
 ];
+const TRIP_UPDATED: &str = "trip.updated";
 
 fn pass_through(payload: &[u8]) -> Option<&'static str> {
     PASS_THROUGH
@@ -288,11 +291,10 @@ impl Registry {
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
                 .contains_key(&u),
-            Topic::Trip(t) => self
-                .dispatchers
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .contains_key(&t),
+            Topic::Dispatch(tag) => self
+                .drain
+                .get()
+                .is_some_and(|d| NodeTag::of(&d.node_id) == tag),
             Topic::Nodes => true,
         }
     }
@@ -302,27 +304,62 @@ impl Registry {
         let map = self.sessions.read().unwrap_or_else(|e| e.into_inner());
         let Some(list) = map.get(&user) else { return };
         for handle in list {
-            match handle.outbox.try_send(msg.clone()) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    self.live.outbox_drop();
-                    m::outbox_overflow();
-                    handle.kick.kick(close::SLOW_CONSUMER, "slow consumer");
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
-            }
+            self.offer(handle, msg.clone());
         }
     }
 
-    fn deliver_to_dispatcher(&self, trip: TripId, signal: Signal) {
-        let map = self.dispatchers.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(tx) = map.get(&trip) {
-            // A dispatcher handles signals at once; a full queue means a
-            // storm, and it re-reads the trip at its next deadline anyway.
-            if tx.try_send(signal).is_err() {
-                tracing::warn!(%trip, "dispatcher signal queue full");
+    /// Queues `msg` on one session without waiting: a full outbox kicks it.
+    fn offer(&self, handle: &SessionHandle, msg: Outgoing) {
+        match handle.outbox.try_send(msg) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.live.outbox_drop();
+                m::outbox_overflow();
+                handle.kick.kick(close::SLOW_CONSUMER, "slow consumer");
             }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
+    }
+
+    /// A user's event from the bus: each local session gets the published
+    /// bytes, or the message decoded (once) when it must look inside.
+    fn deliver_event(&self, user: UserId, payload: &[u8]) {
+        let map = self.sessions.read().unwrap_or_else(|e| e.into_inner());
+        let Some(list) = map.get(&user) else { return };
+        let kind = pass_through(payload);
+        let encoded = kind.map(|kind| Outgoing::Encoded {
+            kind,
+            bytes: bytes::Bytes::copy_from_slice(payload),
+        });
+        let mut typed: Option<Outgoing> = None;
+        for handle in list {
+            let out = match (&encoded, kind) {
+                (Some(e), Some(k)) if k != TRIP_UPDATED || handle.role != Role::Driver => e.clone(),
+                _ => match &typed {
+                    Some(t) => t.clone(),
+                    None => match serde_json::from_slice::<ServerMessage>(payload) {
+                        Ok(msg) => typed.insert(msg.into()).clone(),
+                        Err(e) => return tracing::error!(%user, "undecodable bus message: {e}"),
+                    },
+                },
+            };
+            self.offer(handle, out);
+        }
+    }
+
+    /// Hands `signal` to the trip's dispatcher when it runs on this node;
+    /// gives it back when it does not.
+    pub fn signal_dispatcher(&self, trip: TripId, signal: Signal) -> Result<(), Signal> {
+        let map = self.dispatchers.read().unwrap_or_else(|e| e.into_inner());
+        let Some(tx) = map.get(&trip) else {
+            return Err(signal);
+        };
+        // A dispatcher handles signals at once; a full queue means a
+        // storm, and it re-reads the trip at its next deadline anyway.
+        if tx.try_send(signal).is_err() {
+            tracing::warn!(%trip, "dispatcher signal queue full");
+        }
+        Ok(())
     }
 }
 
@@ -340,19 +377,13 @@ impl Inbound for Registry {
                     None => tracing::error!(%user, "undecodable control message"),
                 }
             }
-            Topic::User(user) => match pass_through(payload) {
-                Some(kind) => {
-                    let bytes = bytes::Bytes::copy_from_slice(payload);
-                    self.deliver_to_user(user, Outgoing::Encoded { kind, bytes })
+            Topic::User(user) => self.deliver_event(user, payload),
+            Topic::Dispatch(_) => match serde_json::from_slice::<SignalFor>(payload) {
+                Ok(SignalFor { trip, signal }) => {
+                    // Not here (ended, or another node took it over): dropped.
+                    let _ = self.signal_dispatcher(trip, signal);
                 }
-                None => match serde_json::from_slice::<ServerMessage>(payload) {
-                    Ok(msg) => self.deliver_to_user(user, msg.into()),
-                    Err(e) => tracing::error!(%user, "undecodable bus message: {e}"),
-                },
-            },
-            Topic::Trip(trip) => match serde_json::from_slice::<Signal>(payload) {
-                Ok(signal) => self.deliver_to_dispatcher(trip, signal),
-                Err(e) => tracing::error!(%trip, "undecodable dispatch signal: {e}"),
+                Err(e) => tracing::error!("undecodable dispatch signal: {e}"),
             },
             Topic::Nodes => self.control_node(payload),
         }
@@ -460,7 +491,30 @@ mod tests {
             cancel_fee: None,
         };
         let updated = serde_json::to_vec(&ServerMessage::TripUpdated { trip }).expect("json");
+        // A rider's session gets the update as published ...
         reg.deliver(Topic::User(user), &updated);
+        assert!(
+            matches!(ra.try_recv(), Ok(Outgoing::Encoded { kind: "trip.updated", bytes }) if bytes[..] == updated[..])
+        );
+        // ... a driver's decoded: its session reads it.
+        let driver = UserId::new();
+        let (mut d, mut rd) = handle(&reg, 4);
+        d.role = Role::Driver;
+        reg.add_session(driver, d, 0);
+        reg.deliver(Topic::User(driver), &updated);
+        assert!(
+            matches!(rd.try_recv(), Ok(Outgoing::Message(m)) if matches!(*m, ServerMessage::TripUpdated { .. }))
+        );
+        // Anything else not passed through arrives decoded.
+        let error = ServerMessage::Error {
+            reference: None,
+            code: hail_protocol::ErrorCode::Invalid,
+            message: "x".into(),
+        };
+        reg.deliver(
+            Topic::User(user),
+            &serde_json::to_vec(&error).expect("json"),
+        );
         assert!(matches!(ra.try_recv(), Ok(Outgoing::Message(_))));
     }
 

@@ -4,7 +4,7 @@
 use super::dispatcher::{self, Signal};
 use super::{Actor, CommandError, Node, Outbound};
 use crate::domain::trip::{cancelled_by, decide, OfferState, Outcome, Party, Refusal, TripCommand};
-use crate::keys::Topic;
+use crate::keys::{NodeTag, Topic};
 use crate::metrics as m;
 use crate::store::{NewTrip, OfferEnd, OfferStatus, Transition, TripRecord};
 use chrono::{DateTime, Utc};
@@ -67,11 +67,12 @@ impl Node {
             })
             .await?;
         m::trip_requested();
-        dispatcher::spawn(self.clone(), trip.clone());
         // The rider's other connections (and a client that sent no `ref`)
-        // learn of the new trip like of any other status change.
-        self.notify(rider.id, &ServerMessage::TripUpdated { trip: trip.clone() })
-            .await;
+        // learn of the new trip like of any other status change: published
+        // with the first round's offers, before any later update.
+        let mut first = Outbound::default();
+        first.to_user(rider.id, &ServerMessage::TripUpdated { trip: trip.clone() });
+        dispatcher::spawn(self.clone(), trip.clone(), first);
         Ok(trip)
     }
 
@@ -160,8 +161,14 @@ impl Node {
                     if ended.is_empty() {
                         continue; // the offer ended meanwhile: decide again
                     }
-                    self.signal(trip_id, Signal::Declined { driver: actor.id })
-                        .await;
+                    let mut out = Outbound::default();
+                    self.signal_dispatcher(
+                        &mut out,
+                        trip_id,
+                        record.dispatch_node.as_deref(),
+                        Signal::Declined { driver: actor.id },
+                    );
+                    self.notify_all(out).await;
                     return Ok(None);
                 }
                 Err(Refusal::TripTaken) => {
@@ -217,15 +224,17 @@ impl Node {
             if let Some(fare) = &trip.fare {
                 m::fare(fare.total);
             }
-            self.after_transition(from, &trip).await;
+            self.after_transition(from, &trip, record.dispatch_node.as_deref())
+                .await;
             return Ok(Some(trip));
         }
         Err(CommandError::Conflict("the trip keeps changing; try again"))
     }
 
     /// Tells everyone concerned about a status change that was just stored,
-    /// in one bus batch.
-    pub async fn after_transition(&self, from: TripStatus, trip: &Trip) {
+    /// in one bus batch. `dispatcher` is the node that held the trip's
+    /// dispatch lease (when the trip leaves `requested`).
+    pub async fn after_transition(&self, from: TripStatus, trip: &Trip, dispatcher: Option<&str>) {
         let status = trip.status;
         let mut out = Outbound::default();
         if from == TripStatus::Requested {
@@ -236,7 +245,7 @@ impl Node {
                 TripStatus::Cancelled => WithdrawReason::Cancelled,
                 _ => WithdrawReason::Expired,
             };
-            out.push(Topic::Trip(trip.id), &Signal::Closed);
+            self.signal_dispatcher(&mut out, trip.id, dispatcher, Signal::Closed);
             self.end_offers(trip.id, None, reason, &mut out).await;
         }
         if status == TripStatus::Accepted {
@@ -298,13 +307,26 @@ impl Node {
         out.to_users(ended, &msg);
     }
 
-    async fn signal(&self, trip: TripId, signal: Signal) {
-        let payload = match serde_json::to_vec(&signal) {
-            Ok(p) => p,
-            Err(e) => return tracing::error!("signal not encodable: {e}"),
+    /// Tells a trip's dispatcher: directly when it runs on this node, else
+    /// on its node's dispatch topic (in `out`). A signal that finds no
+    /// dispatcher is dropped: each one also re-reads the trip (lease
+    /// renewal, offer inserts check the status), so a lost signal only
+    /// delays it.
+    fn signal_dispatcher(
+        &self,
+        out: &mut Outbound,
+        trip: TripId,
+        node: Option<&str>,
+        signal: Signal,
+    ) {
+        let Err(signal) = self.registry.signal_dispatcher(trip, signal) else {
+            return; // delivered here
         };
-        if let Err(e) = self.bus.publish(Topic::Trip(trip), payload).await {
-            tracing::warn!(%trip, "dispatch signal not published: {e}");
+        if let Some(node) = node.filter(|n| *n != self.id()) {
+            out.push(
+                Topic::Dispatch(NodeTag::of(node)),
+                &dispatcher::SignalFor { trip, signal },
+            );
         }
     }
 }

@@ -90,6 +90,9 @@ pub struct TripRecord {
     pub trip: Trip,
     pub rider_id: UserId,
     pub driver_id: Option<UserId>,
+    /// The node whose dispatcher holds (or last held) the trip's lease:
+    /// where its dispatch signals go.
+    pub dispatch_node: Option<String>,
 }
 
 /// One status change to apply if the trip is still in `from`.
@@ -168,7 +171,7 @@ pub(crate) const TRIP_SELECT: &str = "SELECT t.id, t.status, t.rider_id, r.name,
      t.requested_at, t.accepted_at, t.arrived_at, t.started_at, t.completed_at, t.cancelled_at, \
      t.cancelled_by, t.expired_at, t.seq, \
      t.class, t.quote_id, t.estimate, t.fare, t.vehicle, t.cancel_reason, t.cancel_fee, \
-     r.rating_sum, r.rating_count, d.rating_sum, d.rating_count \
+     r.rating_sum, r.rating_count, d.rating_sum, d.rating_count, t.dispatch_node \
      FROM trips t JOIN users r ON r.id = t.rider_id LEFT JOIN users d ON d.id = t.driver_id";
 
 pub use crate::domain::dispatch::Candidate;

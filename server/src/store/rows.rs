@@ -145,6 +145,7 @@ pub(crate) fn trip<R: Columns + ?Sized>(r: &R) -> Result<TripRecord, R::Error> {
         trip,
         rider_id,
         driver_id,
+        dispatch_node: r.opt_text(32)?,
     })
 }
 

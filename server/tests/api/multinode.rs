@@ -102,6 +102,30 @@ on_both_redis! {
 }
 
 on_both_redis! {
+    async fn a_decline_on_another_node_starts_the_next_round_at_once(redis) {
+        // Offers outlive the test: only the decline's signal, sent to the
+        // dispatching node's topic, can start the next round in time.
+        let settings = Settings::default()
+            .set("HAIL_OFFER_TTL_SECS", 120)
+            .set("HAIL_EMPTY_ROUND_RETRY_SECS", 1);
+        let nodes = spawn_nodes(redis, 2, settings).await;
+        let (a, b) = (&nodes[0], &nodes[1]);
+        let (_d1, mut d1) = driver_online(b, near(100.0)).await;
+        let (_r, mut rws) = a.connect(Role::Rider).await;
+        let trip = rws.ok(request_at_centre()).await.expect("trip");
+        d1.offer_for(trip.id).await;
+        let (_d2, mut d2) = driver_online(b, near(200.0)).await;
+        assert_eq!(d1.ok(ClientMessage::TripDecline { trip_id: trip.id }).await, None);
+        let offered = d2
+            .recv_within(std::time::Duration::from_secs(10), |m| {
+                matches!(m, ServerMessage::TripOffer { trip: t, .. } if t.id == trip.id)
+            })
+            .await;
+        assert!(offered.is_some(), "the next round ran on node A after a decline on node B");
+    }
+}
+
+on_both_redis! {
     async fn a_trip_whose_dispatching_node_died_still_expires(redis) {
         let settings = Settings::default().set("HAIL_TRIP_TIMEOUT_SECS", 1);
         let mut nodes = spawn_nodes(redis, 2, settings).await;

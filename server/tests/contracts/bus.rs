@@ -1,9 +1,9 @@
 use crate::eventually::{eventually, holds_throughout};
-use hail_protocol::{TripId, UserId};
+use hail_protocol::UserId;
 use hail_server::bus::memory::MemoryBus;
 use hail_server::bus::redis::RedisBus;
 use hail_server::bus::{Bus, Inbound, Topic};
-use hail_server::keys::Keys;
+use hail_server::keys::{Keys, NodeTag};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,7 +40,7 @@ async fn contract(bus: &dyn Bus, rec: &Recorder, ordered_across_topics: bool) {
     let (u, v, t) = (
         Topic::User(UserId::new()),
         Topic::User(UserId::new()),
-        Topic::Trip(TripId::new()),
+        Topic::Dispatch(NodeTag::of("node-x")),
     );
     bus.subscribe(&[u, t]).await.expect("subscribe");
     bus.publish(u, b"one".to_vec()).await.expect("publish");

@@ -234,3 +234,54 @@ pub async fn dispatch_log(store: &dyn Store) {
     let counts = store.trip_counts().await.expect("counts");
     assert!(counts.accepted >= 1);
 }
+
+/// Postgres runs a round's offers and a status change concurrently: offers
+/// for a trip whose change is in flight wait for it and then see it, so no
+/// offer is left pending on a trip that left `requested` (the change's own
+/// end-offers statement would not see offers committed after it).
+#[tokio::test]
+async fn postgres_offers_wait_for_a_status_change_in_flight() {
+    let db = crate::TestDb::create("hail_offer_race").await;
+    let store = &db.store;
+    let rider = user(store, Role::Rider).await;
+    let driver = user(store, Role::Driver).await;
+    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
+    let url = format!("postgres://postgres@127.0.0.1:5432/{}", db.name);
+    let (mut raw, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("Postgres");
+    tokio::spawn(conn);
+    // A cancel, not yet committed, holds the trip's row.
+    let tx = raw.transaction().await.expect("begin");
+    tx.execute(
+        "UPDATE trips SET status = 'cancelled', seq = seq + 1 WHERE id = $1",
+        &[&trip.id.0],
+    )
+    .await
+    .expect("cancel");
+    let now = Utc::now();
+    let candidates = [cand(driver, 100.0)];
+    let offers = OfferBatch {
+        trip_id: trip.id,
+        round: 1,
+        radius_m: 3000.0,
+        node_id: "n1",
+        offered_at: now,
+        expires_at: now + Duration::seconds(15),
+        candidates: &candidates,
+    };
+    let batch = store.offer_batch(&offers);
+    let commit = async {
+        // Let the batch reach Postgres while the cancel is in flight.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tx.commit().await.expect("commit");
+    };
+    let (made, ()) = tokio::join!(batch, commit);
+    let made = made.expect("batch");
+    assert!(made.offered.is_empty(), "no offer for a cancelled trip");
+    assert_eq!(
+        store.offer_status(trip.id, driver).await.expect("status"),
+        None
+    );
+    db.drop_now().await;
+}

@@ -248,25 +248,29 @@ static CREATE_OFFERS: LazyLock<String> = LazyLock::new(|| {
 /// offered (`true`) and each skipped for its vehicle class (`false`). The
 /// same conditions as `create_offers`; the round's `found` grows by the
 /// offers made, and a round is recorded only for a trip that exists.
+/// The trip row is read `FOR SHARE`: a status change waits for these
+/// offers to commit (and then ends them, in its own statement), and offers
+/// are never inserted for a trip whose change committed first.
 static OFFER_BATCH: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH c AS ( \
+        "WITH trip AS (SELECT status, class FROM trips WHERE id = $1 FOR SHARE), \
+     c AS ( \
        SELECT c.driver_id, c.distance_m, \
          COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = c.driver_id), 'standard') \
-           = (SELECT class FROM trips WHERE id = $1) AS serves \
+           = (SELECT class FROM trip) AS serves \
        FROM unnest($5::uuid[], $6::float8[]) AS c (driver_id, distance_m)), \
      o AS ( \
        INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
        SELECT $1, c.driver_id, $2, c.distance_m, $3, $4 FROM c \
        WHERE c.serves \
-         AND EXISTS (SELECT 1 FROM trips WHERE id = $1 AND status = 'requested') \
+         AND EXISTS (SELECT 1 FROM trip WHERE status = 'requested') \
          AND NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = c.driver_id \
                          AND a.status IN ('accepted', 'arrived', 'in_progress')) \
        {} RETURNING driver_id, distance_m), \
      r AS ( \
        INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
        SELECT $1, $2, $7, (SELECT count(*) FROM o), $8, $3 \
-       WHERE EXISTS (SELECT 1 FROM trips WHERE id = $1) \
+       WHERE EXISTS (SELECT 1 FROM trip) \
        ON CONFLICT (trip_id, round) DO UPDATE SET found = dispatch_rounds.found + EXCLUDED.found) \
      SELECT driver_id, distance_m, true FROM o \
      UNION ALL SELECT driver_id, distance_m, false FROM c WHERE NOT c.serves",
