@@ -5,18 +5,6 @@ use chrono::{DateTime, Utc};
 use hail_protocol::monitor::{Dispatch, DispatchOutcome, TimelineEvent};
 use hail_protocol::{CancelReason, CancelledBy, Money, TripId, TripStatus, UserId};
 
-/// One search round as the dispatcher records it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RoundRecord {
-    pub trip_id: TripId,
-    pub round: u32,
-    pub radius_m: f64,
-    /// Drivers offered in this round (0: nobody found).
-    pub found: u32,
-    pub node_id: String,
-    pub at: DateTime<Utc>,
-}
-
 /// Columns in the order [`DispatchColumns`] lists them; both dialects.
 pub(crate) const DISPATCH_SELECT: &str = "SELECT t.id, t.status, t.requested_at, t.accepted_at, \
      t.driver_id IS NOT NULL, t.node_id, \

@@ -11,7 +11,6 @@ mod sql;
 pub mod sqlite;
 pub mod trip_search;
 
-pub use dispatch_log::RoundRecord;
 pub use gps_retention::{GpsMaintenance, GpsMaintenanceError};
 pub use operator::{AuditFilter, OperatorStore};
 pub use rollup::{MinuteFacts, RollupStore};
@@ -327,18 +326,6 @@ pub trait DispatchStore: Send + Sync {
     ) -> StoreResult<Vec<TakenOver>>;
 
     async fn offer_status(&self, trip: TripId, driver: UserId) -> StoreResult<Option<OfferStatus>>;
-    /// Records offers for the trip if it is still requested, skipping
-    /// drivers on an active trip, who declined, or whose vehicle class is
-    /// not the trip's (a driver without a registered vehicle counts as
-    /// `standard`); returns those recorded.
-    async fn create_offers(
-        &self,
-        trip: TripId,
-        round: u32,
-        candidates: &[Candidate],
-        offered_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<Vec<Candidate>>;
     /// Ends pending offers (of `drivers`, or all when `None`); returns the
     /// drivers whose offer this call ended, so each is notified once.
     async fn end_offers(
@@ -349,15 +336,14 @@ pub trait DispatchStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<UserId>>;
 
-    /// Records one dispatch round (idempotent per trip and round).
-    async fn record_round(&self, round: &RoundRecord) -> StoreResult<()>;
-
     /// One search's batch of a round, in one call (one round trip on
-    /// Postgres): offers as [`create_offers`](Self::create_offers) does,
-    /// adds the offers made to the round's record (the round's first batch
-    /// creates it, even when it offers nobody), and names the candidates
-    /// skipped because their vehicle serves another class, whom the round
-    /// searches past.
+    /// Postgres): offers to each candidate while the trip is requested,
+    /// skipping drivers on an active trip, who declined or hold a live
+    /// offer, or whose vehicle class is not the trip's (no registered
+    /// vehicle counts as `standard`); adds the offers made to the round's
+    /// record (the round's first batch creates it, even when it offers
+    /// nobody); and names the candidates skipped for their class, whom the
+    /// round searches past.
     async fn offer_batch(&self, batch: &OfferBatch<'_>) -> StoreResult<BatchOffered>;
 }
 

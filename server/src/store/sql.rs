@@ -129,9 +129,6 @@ pub(crate) const REOFFER: &str =
      distance_m = EXCLUDED.distance_m, offered_at = EXCLUDED.offered_at, \
      expires_at = EXCLUDED.expires_at, outcome = 'pending', ended_at = NULL \
      WHERE trip_offers.outcome = 'expired'";
-pub(crate) const ROUND_INSERT: &str =
-    "INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
 
 // Ride: vehicles, quotes, ratings, demand, photos.
 

@@ -1,4 +1,4 @@
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use hail_protocol::{CancelledBy, Place, Role, TripId, TripStatus, UserId};
 use hail_server::store::sqlite::SqliteStore;
 use hail_server::store::*;
@@ -61,6 +61,55 @@ pub(crate) fn cand(d: UserId, m: f64) -> Candidate {
         driver_id: d,
         distance_m: m,
     }
+}
+
+/// One dispatch search's batch as a dispatcher records it (node `n1`,
+/// offers for 15 s).
+pub(crate) async fn batch(
+    store: &dyn Store,
+    trip: TripId,
+    round: u32,
+    radius_m: f64,
+    candidates: &[Candidate],
+    at: DateTime<Utc>,
+) -> BatchOffered {
+    store
+        .offer_batch(&OfferBatch {
+            trip_id: trip,
+            round,
+            radius_m,
+            node_id: "n1",
+            offered_at: at,
+            expires_at: at + Duration::seconds(15),
+            candidates,
+        })
+        .await
+        .expect("offer batch")
+}
+
+/// Offers `candidates` in `round` (one batch): the drivers offered,
+/// nearest first.
+pub(crate) async fn offer(
+    store: &dyn Store,
+    trip: TripId,
+    round: u32,
+    candidates: &[Candidate],
+    at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Vec<Candidate> {
+    store
+        .offer_batch(&OfferBatch {
+            trip_id: trip,
+            round,
+            radius_m: 3000.0,
+            node_id: "n1",
+            offered_at: at,
+            expires_at,
+            candidates,
+        })
+        .await
+        .expect("offers")
+        .offered
 }
 
 /// The behaviour every store must have.
@@ -193,20 +242,23 @@ async fn contract(store: &dyn Store) {
     // Offers: recorded once while live; each ends exactly once.
     let now = Utc::now();
     let exp = now + Duration::seconds(15);
-    let offered = store
-        .create_offers(trip.id, 1, &[cand(b, 200.0), cand(a, 100.0)], now, exp)
-        .await
-        .expect("offers");
+    let offered = offer(
+        store,
+        trip.id,
+        1,
+        &[cand(b, 200.0), cand(a, 100.0)],
+        now,
+        exp,
+    )
+    .await;
     assert_eq!(
         offered.iter().map(|c| c.driver_id).collect::<Vec<_>>(),
         vec![a, b],
         "nearest first"
     );
     assert!(
-        store
-            .create_offers(trip.id, 2, &[cand(a, 100.0)], now, exp)
+        offer(store, trip.id, 2, &[cand(a, 100.0)], now, exp)
             .await
-            .expect("offers")
             .is_empty(),
         "a live offer is not repeated"
     );
@@ -231,17 +283,12 @@ async fn contract(store: &dyn Store) {
         "ends once"
     );
     assert!(
-        store
-            .create_offers(trip.id, 3, &[cand(a, 100.0)], now, exp)
+        offer(store, trip.id, 3, &[cand(a, 100.0)], now, exp)
             .await
-            .expect("offers")
             .is_empty(),
         "declined is final"
     );
-    store
-        .create_offers(trip.id, 3, &[cand(c, 300.0)], now, exp)
-        .await
-        .expect("offers");
+    offer(store, trip.id, 3, &[cand(c, 300.0)], now, exp).await;
     assert_eq!(
         store
             .end_offers(trip.id, Some(&[c]), OfferEnd::Expired, now)
@@ -250,10 +297,8 @@ async fn contract(store: &dyn Store) {
         vec![c]
     );
     assert_eq!(
-        store
-            .create_offers(trip.id, 4, &[cand(c, 300.0)], now, exp)
+        offer(store, trip.id, 4, &[cand(c, 300.0)], now, exp)
             .await
-            .expect("offers")
             .len(),
         1,
         "an expired offer may be renewed"
@@ -299,19 +344,22 @@ async fn contract(store: &dyn Store) {
         store.active_trip(b).await.expect("q").map(|t| t.id),
         Some(trip.id)
     );
-    assert!(store
-        .create_offers(TripId::new(), 1, &[cand(c, 1.0)], now, exp)
+    assert!(offer(store, TripId::new(), 1, &[cand(c, 1.0)], now, exp)
         .await
-        .expect("offers")
         .is_empty());
 
     // A driver on a trip is never offered another.
     let rider2 = user(store, Role::Rider).await;
     let other = store.create_trip(new_trip(rider2)).await.expect("trip");
-    let offered = store
-        .create_offers(other.id, 1, &[cand(b, 10.0), cand(c, 20.0)], now, exp)
-        .await
-        .expect("offers");
+    let offered = offer(
+        store,
+        other.id,
+        1,
+        &[cand(b, 10.0), cand(c, 20.0)],
+        now,
+        exp,
+    )
+    .await;
     assert_eq!(
         offered.iter().map(|c| c.driver_id).collect::<Vec<_>>(),
         vec![c]

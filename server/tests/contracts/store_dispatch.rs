@@ -2,7 +2,7 @@
 //! dispatch log the monitor reads. Run from `store.rs`'s contract on both
 //! backends.
 
-use crate::store::{accept, cand, new_trip, user};
+use crate::store::{accept, batch, cand, new_trip, offer, user};
 use chrono::{Duration, Utc};
 use hail_protocol::{Role, TripId, TripStatus};
 use hail_server::store::*;
@@ -31,17 +31,7 @@ pub async fn dispatch_lease(store: &dyn Store) {
             .await
             .expect("sweep")
     ));
-    store
-        .record_round(&RoundRecord {
-            trip_id: trip.id,
-            round: 2,
-            radius_m: 6000.0,
-            found: 0,
-            node_id: "n1".into(),
-            at: now,
-        })
-        .await
-        .expect("round");
+    batch(store, trip.id, 2, 6000.0, &[], now).await;
 
     // n1 died: once its lease ran out, one sweeper claims the trip.
     let taken = store
@@ -85,10 +75,7 @@ pub async fn dispatch_lease(store: &dyn Store) {
 
     // A trip that left `requested` is nobody's to dispatch.
     let driver = user(store, Role::Driver).await;
-    store
-        .create_offers(trip.id, 3, &[cand(driver, 10.0)], now, later(15))
-        .await
-        .expect("offer");
+    offer(store, trip.id, 3, &[cand(driver, 10.0)], now, later(15)).await;
     store
         .transition(&accept(trip.id, driver))
         .await
@@ -117,37 +104,22 @@ pub async fn dispatch_log(store: &dyn Store) {
     assert_eq!(trip.seq, 1, "a new trip is version 1");
     // In the past, so the accept (stamped now) comes after all of it.
     let now = Utc::now() - Duration::seconds(1);
-    let round = |n: u32, radius_m: f64, found: u32, ms: i64| RoundRecord {
-        trip_id: trip.id,
-        round: n,
-        radius_m,
-        found,
-        node_id: "n1".into(),
-        at: now + Duration::milliseconds(ms),
-    };
-    store
-        .record_round(&round(1, 3000.0, 0, 0))
-        .await
-        .expect("round 1");
-    store
-        .record_round(&round(2, 6000.0, 2, 10))
-        .await
-        .expect("round 2");
-    store
-        .record_round(&round(2, 6000.0, 2, 10))
-        .await
-        .expect("recording a round twice is harmless");
+    // Round 1 finds nobody; round 2 offers two (and a repeat of its batch
+    // neither offers them again nor counts them twice).
+    batch(store, trip.id, 1, 3000.0, &[], now).await;
     let at = now + Duration::milliseconds(10);
-    store
-        .create_offers(
-            trip.id,
-            2,
-            &[cand(d1, 100.0), cand(d2, 200.0)],
-            at,
-            at + Duration::seconds(15),
-        )
+    let two = [cand(d1, 100.0), cand(d2, 200.0)];
+    assert_eq!(
+        batch(store, trip.id, 2, 6000.0, &two, at)
+            .await
+            .offered
+            .len(),
+        2
+    );
+    assert!(batch(store, trip.id, 2, 6000.0, &two, at)
         .await
-        .expect("offers");
+        .offered
+        .is_empty());
     let searching = store
         .dispatches(Some(DispatchOutcome::Searching), 100)
         .await

@@ -2,7 +2,7 @@
 //! ride columns, class-aware offers, surge demand and photos. On both
 //! backends.
 
-use crate::store::{accept, cand, new_trip, place, user};
+use crate::store::{accept, cand, new_trip, offer, place, user};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use hail_protocol::{
     CancelReason, CancelledBy, FareBreakdown, Money, RatingSummary, Role, TripId, TripStatus,
@@ -114,10 +114,7 @@ async fn ratings(store: &dyn Store) {
     let rider = user(store, Role::Rider).await;
     let driver = user(store, Role::Driver).await;
     let trip = store.create_trip(new_trip(rider)).await.expect("trip");
-    store
-        .create_offers(trip.id, 1, &[cand(driver, 100.0)], now(), now())
-        .await
-        .expect("offer");
+    offer(store, trip.id, 1, &[cand(driver, 100.0)], now(), now()).await;
     store
         .transition(&accept(trip.id, driver))
         .await
@@ -230,10 +227,7 @@ async fn trip_columns(store: &dyn Store) {
     assert_eq!(trip.class.as_deref(), Some("xl"));
     assert_eq!(trip.quote_id, Some(quote.to_string()));
     assert_eq!(trip.estimate, Some(fare(1500)));
-    store
-        .create_offers(trip.id, 1, &[cand(driver, 100.0)], now(), now())
-        .await
-        .expect("offer");
+    offer(store, trip.id, 1, &[cand(driver, 100.0)], now(), now()).await;
     let accepted = store
         .transition(&Transition {
             vehicle: Some(vehicle("xl", "B-9")),
@@ -273,10 +267,7 @@ async fn trip_columns(store: &dyn Store) {
     let rider = user(store, Role::Rider).await;
     let trip = store.create_trip(new_trip(rider)).await.expect("trip");
     let driver = user(store, Role::Driver).await;
-    store
-        .create_offers(trip.id, 1, &[cand(driver, 100.0)], now(), now())
-        .await
-        .expect("offer");
+    offer(store, trip.id, 1, &[cand(driver, 100.0)], now(), now()).await;
     store
         .transition(&accept(trip.id, driver))
         .await
@@ -345,20 +336,14 @@ async fn offers_by_class(store: &dyn Store) {
     let offered = |v: Vec<Candidate>| v.into_iter().map(|c| c.driver_id).collect::<Vec<_>>();
 
     let big = xl_trip(store).await;
-    let got = store
-        .create_offers(big.id, 1, &all, now(), now())
-        .await
-        .expect("offers");
+    let got = offer(store, big.id, 1, &all, now(), now()).await;
     assert_eq!(offered(got), vec![xl]);
 
     let small = store
         .create_trip(new_trip(user(store, Role::Rider).await))
         .await
         .expect("trip");
-    let got = store
-        .create_offers(small.id, 1, &all, now(), now())
-        .await
-        .expect("offers");
+    let got = offer(store, small.id, 1, &all, now(), now()).await;
     assert_eq!(offered(got), vec![standard, bare]);
 }
 
@@ -385,16 +370,15 @@ async fn offer_batches(store: &dyn Store) {
     }
     // `busy` drives another trip: skipped, but not for its class.
     let other = xl_trip(store).await;
-    store
-        .create_offers(
-            other.id,
-            1,
-            &[cand(busy, 10.0)],
-            now(),
-            now() + Duration::seconds(15),
-        )
-        .await
-        .expect("offer");
+    offer(
+        store,
+        other.id,
+        1,
+        &[cand(busy, 10.0)],
+        now(),
+        now() + Duration::seconds(15),
+    )
+    .await;
     store
         .transition(&accept(other.id, busy))
         .await

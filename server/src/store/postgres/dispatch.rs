@@ -98,44 +98,6 @@ impl DispatchStore for PgStore {
         Ok(row.map(|r| OfferStatus::parse(r.get::<_, &str>(0))))
     }
 
-    // Own SQL: one INSERT over `unnest` arrays (SQLite has no arrays: a row each).
-    async fn create_offers(
-        &self,
-        trip: TripId,
-        round: u32,
-        candidates: &[Candidate],
-        offered_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<Vec<Candidate>> {
-        if candidates.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<uuid::Uuid> = candidates.iter().map(|c| c.driver_id.0).collect();
-        let distances: Vec<f64> = candidates.iter().map(|c| c.distance_m).collect();
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&CREATE_OFFERS)
-            .await
-            .map_err(map_err)?;
-        let round = round as i32;
-        let rows = client
-            .query(
-                &stmt,
-                &[&trip.0, &round, &offered_at, &expires_at, &ids, &distances],
-            )
-            .await
-            .map_err(map_err)?;
-        let mut offered: Vec<Candidate> = rows
-            .iter()
-            .map(|r| Candidate {
-                driver_id: UserId(r.get(0)),
-                distance_m: r.get(1),
-            })
-            .collect();
-        offered.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
-        Ok(offered)
-    }
-
     // Own SQL: `= ANY($4)` over an array (SQLite: one UPDATE per driver).
     async fn end_offers(
         &self,
@@ -160,29 +122,6 @@ impl DispatchStore for PgStore {
             .await
             .map_err(map_err)?;
         Ok(rows.iter().map(|r| UserId(r.get(0))).collect())
-    }
-
-    async fn record_round(&self, r: &RoundRecord) -> StoreResult<()> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(sql::ROUND_INSERT)
-            .await
-            .map_err(map_err)?;
-        client
-            .execute(
-                &stmt,
-                &[
-                    &r.trip_id.0,
-                    &(r.round as i32),
-                    &r.radius_m,
-                    &(r.found as i32),
-                    &r.node_id,
-                    &r.at,
-                ],
-            )
-            .await
-            .map_err(map_err)?;
-        Ok(())
     }
 
     // Own SQL: writable CTEs over `unnest` arrays (SQLite: a transaction).
@@ -227,27 +166,10 @@ impl DispatchStore for PgStore {
 }
 
 /// `$1` trip, `$2` round, `$3` offered at, `$4` expires at, `$5`/`$6` the
-/// candidates (ids, distances): the drivers offered.
-static CREATE_OFFERS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
-         SELECT $1, c.driver_id, $2, c.distance_m, $3, $4 \
-         FROM unnest($5::uuid[], $6::float8[]) AS c (driver_id, distance_m) \
-         WHERE EXISTS (SELECT 1 FROM trips WHERE id = $1 AND status = 'requested') \
-           AND NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = c.driver_id \
-                           AND a.status IN ('accepted', 'arrived', 'in_progress')) \
-           AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = c.driver_id), \
-                        'standard') = (SELECT class FROM trips WHERE id = $1) \
-         {} RETURNING driver_id, distance_m",
-        sql::REOFFER
-    )
-});
-
-/// `$1` trip, `$2` round, `$3` offered at, `$4` expires at, `$5`/`$6` the
 /// candidates (ids, distances), `$7` radius, `$8` node. Rows: each driver
 /// offered (`true`) and each skipped for its vehicle class (`false`). The
-/// same conditions as `create_offers`; the round's `found` grows by the
-/// offers made, and a round is recorded only for a trip that exists.
+/// round's `found` grows by the offers made, and a round is recorded only
+/// for a trip that exists.
 /// The trip row is read `FOR SHARE`: a status change waits for these
 /// offers to commit (and then ends them, in its own statement), and offers
 /// are never inserted for a trip whose change committed first.

@@ -80,28 +80,6 @@ impl DispatchStore for SqliteStore {
         .await
     }
 
-    // Own SQL: no arrays, so one INSERT per candidate in one transaction.
-    async fn create_offers(
-        &self,
-        trip: TripId,
-        round: u32,
-        candidates: &[Candidate],
-        offered_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<Vec<Candidate>> {
-        if candidates.is_empty() {
-            return Ok(Vec::new());
-        }
-        let candidates = candidates.to_vec();
-        self.run(move |c| {
-            let tx = c.transaction()?;
-            let offered = insert_offers(&tx, trip, round, &candidates, offered_at, expires_at)?;
-            tx.commit()?;
-            Ok(offered)
-        })
-        .await
-    }
-
     // Own SQL: no arrays, so one UPDATE per driver in one transaction.
     async fn end_offers(
         &self,
@@ -142,23 +120,6 @@ impl DispatchStore for SqliteStore {
             }
             tx.commit()?;
             Ok(ended)
-        })
-        .await
-    }
-
-    async fn record_round(&self, r: &RoundRecord) -> StoreResult<()> {
-        let r = r.clone();
-        self.run(move |c| {
-            c.prepare_cached(lite!(sql::ROUND_INSERT))?
-                .execute(params![
-                    r.trip_id.to_string(),
-                    r.round,
-                    r.radius_m,
-                    r.found,
-                    r.node_id,
-                    us(r.at)
-                ])?;
-            Ok(())
         })
         .await
     }
@@ -216,7 +177,7 @@ impl DispatchStore for SqliteStore {
 }
 
 /// Offers to each candidate that the store allows (see
-/// [`DispatchStore::create_offers`]); returns those made, nearest first.
+/// [`DispatchStore::offer_batch`]); returns those made, nearest first.
 fn insert_offers(
     tx: &rusqlite::Transaction<'_>,
     trip: TripId,
