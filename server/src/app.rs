@@ -11,6 +11,7 @@ use crate::bus::redis_cluster::{cluster_client, ClusterBus};
 use crate::bus::Bus;
 use crate::bus::Inbound;
 use crate::config::Config;
+use crate::geo::batched::BatchedGeo;
 use crate::geo::memory::MemoryGeo;
 use crate::geo::redis::RedisGeo;
 use crate::geo::redis_cells::RedisCellGeo;
@@ -143,7 +144,7 @@ async fn open_bus(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Backends
     let surge = RedisSurgeShare::new(keys.clone(), geo_con.clone(), config.ride.surge.interval);
     Ok((
         Arc::new(bus),
-        Arc::new(RedisGeo::new(keys, geo_con)),
+        Arc::new(BatchedGeo::new(Arc::new(RedisGeo::new(keys, geo_con)))),
         Arc::new(presence),
         Arc::new(failures),
         Arc::new(surge),
@@ -183,7 +184,10 @@ async fn open_cluster(config: &Config, inbound: Arc<dyn Inbound>) -> Result<Back
     tracing::info!(prefix = %config.redis_prefix, "bus and geo index: Redis Cluster at {shown}");
     Ok((
         Arc::new(bus),
-        Arc::new(RedisCellGeo::new(keys.clone(), con.clone())),
+        Arc::new(BatchedGeo::new(Arc::new(RedisCellGeo::new(
+            keys.clone(),
+            con.clone(),
+        )))),
         Arc::new(RedisPresence::new(keys.clone(), con.clone())),
         Arc::new(RedisFailureLog::new(
             keys.clone(),

@@ -2,6 +2,7 @@
 //! with staleness, behind a trait so Redis and the in-process R-tree answer
 //! the same way.
 
+pub mod batched;
 pub mod cells;
 pub mod memory;
 pub mod redis;
@@ -25,12 +26,44 @@ pub enum GeoError {
 
 pub use crate::domain::dispatch::Candidate;
 
+/// One write to the index (see [`GeoIndex::apply`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GeoWrite {
+    Upsert {
+        driver: UserId,
+        pos: Position,
+        at_ms: i64,
+    },
+    Remove {
+        driver: UserId,
+    },
+}
+
+impl GeoWrite {
+    pub fn driver(&self) -> UserId {
+        match *self {
+            Self::Upsert { driver, .. } | Self::Remove { driver } => driver,
+        }
+    }
+}
+
 #[async_trait]
 pub trait GeoIndex: Send + Sync + 'static {
     /// The driver is available at `pos`, seen at `at_ms` (unix ms).
     async fn upsert(&self, driver: UserId, pos: Position, at_ms: i64) -> Result<(), GeoError>;
     /// The driver is no longer available.
     async fn remove(&self, driver: UserId) -> Result<(), GeoError>;
+    /// Writes for distinct drivers, in any order: in one round trip where
+    /// the backend can ([`batched`] sends every node's writes this way).
+    async fn apply(&self, writes: &[GeoWrite]) -> Result<(), GeoError> {
+        for w in writes {
+            match *w {
+                GeoWrite::Upsert { driver, pos, at_ms } => self.upsert(driver, pos, at_ms).await?,
+                GeoWrite::Remove { driver } => self.remove(driver).await?,
+            }
+        }
+        Ok(())
+    }
     /// Up to `limit` available drivers within `radius_m` of `center`,
     /// nearest first, seen at or after `fresh_since_ms`, none of `exclude`.
     async fn nearest(

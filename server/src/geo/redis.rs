@@ -1,7 +1,7 @@
 //! Redis GEO: `GEOADD` into one set plus a sorted set of last-seen times,
 //! written together in one MULTI so they never disagree.
 
-use super::{Candidate, GeoError, GeoIndex, FIRST_SEARCH_RADIUS_M};
+use super::{Candidate, GeoError, GeoIndex, GeoWrite, FIRST_SEARCH_RADIUS_M};
 use crate::keys::Keys;
 use async_trait::async_trait;
 use hail_protocol::{Position, UserId};
@@ -122,6 +122,48 @@ impl GeoIndex for RedisGeo {
             .query_async::<()>(&mut con)
             .await
             .map_err(unavailable)
+    }
+
+    /// Every upsert and remove of the batch in one MULTI: a GEOADD and a
+    /// ZADD for all the upserts, two ZREMs for all the removes.
+    async fn apply(&self, writes: &[GeoWrite]) -> Result<(), GeoError> {
+        let mut add = redis::cmd("GEOADD");
+        add.arg(self.keys.drivers_geo());
+        let mut seen = redis::cmd("ZADD");
+        seen.arg(self.keys.drivers_seen());
+        let mut gone = Vec::new();
+        let mut upserts = 0;
+        for w in writes {
+            match *w {
+                GeoWrite::Upsert { driver, pos, at_ms } => {
+                    let id = driver.to_string();
+                    add.arg(pos.lng()).arg(pos.lat()).arg(&id);
+                    seen.arg(at_ms).arg(id);
+                    upserts += 1;
+                }
+                GeoWrite::Remove { driver } => gone.push(driver.to_string()),
+            }
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        if upserts > 0 {
+            pipe.add_command(add).ignore().add_command(seen).ignore();
+        }
+        if !gone.is_empty() {
+            pipe.cmd("ZREM")
+                .arg(self.keys.drivers_geo())
+                .arg(&gone)
+                .ignore();
+            pipe.cmd("ZREM")
+                .arg(self.keys.drivers_seen())
+                .arg(&gone)
+                .ignore();
+        }
+        if upserts == 0 && gone.is_empty() {
+            return Ok(());
+        }
+        let mut con = self.con.clone();
+        pipe.query_async::<()>(&mut con).await.map_err(unavailable)
     }
 
     async fn nearest(

@@ -9,7 +9,7 @@
 //! last.
 
 use super::cells::{cell_of, cells_covering};
-use super::{Candidate, GeoError, GeoIndex, FIRST_SEARCH_RADIUS_M};
+use super::{Candidate, GeoError, GeoIndex, GeoWrite, FIRST_SEARCH_RADIUS_M};
 use crate::keys::Keys;
 use async_trait::async_trait;
 use futures_util::future::try_join_all;
@@ -282,6 +282,19 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> GeoIndex for RedisCellGe
         }
         self.remember(driver, Some(cell));
         Ok(())
+    }
+
+    /// Each write on its own cell's slot, all at once: a batch's drivers
+    /// are distinct, so their order does not matter.
+    async fn apply(&self, writes: &[GeoWrite]) -> Result<(), GeoError> {
+        try_join_all(writes.iter().map(|w| async move {
+            match *w {
+                GeoWrite::Upsert { driver, pos, at_ms } => self.upsert(driver, pos, at_ms).await,
+                GeoWrite::Remove { driver } => self.remove(driver).await,
+            }
+        }))
+        .await
+        .map(drop)
     }
 
     async fn remove(&self, driver: UserId) -> Result<(), GeoError> {

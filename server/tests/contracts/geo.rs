@@ -1,10 +1,12 @@
 use hail_protocol::{Position, UserId};
+use hail_server::geo::batched::BatchedGeo;
 use hail_server::geo::memory::MemoryGeo;
 use hail_server::geo::redis::RedisGeo;
 use hail_server::geo::redis_cells::RedisCellGeo;
-use hail_server::geo::GeoIndex;
+use hail_server::geo::{GeoIndex, GeoWrite};
 use hail_server::keys::Keys;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// `m` metres north of the centre.
 fn north(m: f64) -> Position {
@@ -209,11 +211,76 @@ async fn growing_circles(geo: &dyn GeoIndex) {
     }
 }
 
+/// A batch of writes (one per driver) lands as those writes one by one
+/// would; then many callers at once through the node's batching writer,
+/// which answers each caller once its batch landed.
+async fn batched_writes(geo: Arc<dyn GeoIndex>) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let fresh = now - 30_000;
+    let none = HashSet::new();
+    let (stay, go) = (UserId::new(), UserId::new());
+    geo.upsert(go, north(50.0), now).await.expect("upsert");
+    let many: Vec<UserId> = (0..300).map(|_| UserId::new()).collect();
+    let mut writes: Vec<GeoWrite> = many
+        .iter()
+        .enumerate()
+        .map(|(i, &driver)| GeoWrite::Upsert {
+            driver,
+            pos: north(1_000.0 + i as f64 * 10.0),
+            at_ms: now,
+        })
+        .collect();
+    writes.push(GeoWrite::Upsert {
+        driver: stay,
+        pos: north(10.0),
+        at_ms: now,
+    });
+    writes.push(GeoWrite::Remove { driver: go });
+    geo.apply(&writes).await.expect("apply");
+    let found = geo
+        .nearest(north(0.0), 5_000.0, 2, &none, fresh)
+        .await
+        .expect("nearest");
+    assert_eq!(
+        found.iter().map(|c| c.driver_id).collect::<Vec<_>>(),
+        vec![stay, many[0]]
+    );
+    assert_eq!(geo.count(fresh).await.expect("count"), 301);
+    geo.apply(&[])
+        .await
+        .expect("an empty batch changes nothing");
+    let gone: Vec<GeoWrite> = many
+        .iter()
+        .map(|&driver| GeoWrite::Remove { driver })
+        .collect();
+    geo.apply(&gone).await.expect("apply");
+    assert_eq!(geo.count(fresh).await.expect("count"), 1);
+
+    let batched = Arc::new(BatchedGeo::new(geo.clone()));
+    let at = |i: usize| north(2_000.0 + i as f64 * 10.0);
+    futures_util::future::try_join_all(
+        many.iter()
+            .enumerate()
+            .map(|(i, &d)| batched.upsert(d, at(i), now)),
+    )
+    .await
+    .expect("concurrent upserts");
+    assert_eq!(batched.count(fresh).await.expect("count"), 301);
+    futures_util::future::try_join_all(many.iter().map(|&d| batched.remove(d)))
+        .await
+        .expect("concurrent removes");
+    batched.remove(stay).await.expect("remove");
+    assert_eq!(geo.count(0).await.expect("count"), 0);
+}
+
 #[tokio::test]
 async fn memory_geo_meets_the_contract() {
     contract(&MemoryGeo::new()).await;
     moving_far(&MemoryGeo::new()).await;
     growing_circles(&MemoryGeo::new()).await;
+    batched_writes(Arc::new(MemoryGeo::new())).await;
+    // The batching writer in front of an index answers as the index does.
+    contract(&BatchedGeo::new(Arc::new(MemoryGeo::new()))).await;
 }
 
 #[tokio::test]
@@ -232,6 +299,12 @@ async fn redis_cluster_geo_meets_the_contract() {
     contract(&RedisCellGeo::new(Keys::new("a:"), con.clone())).await;
     moving_far(&RedisCellGeo::new(Keys::new("b:"), con.clone())).await;
     growing_circles(&RedisCellGeo::new(Keys::new("g:"), con.clone())).await;
+    batched_writes(Arc::new(RedisCellGeo::new(Keys::new("w:"), con.clone()))).await;
+    contract(&BatchedGeo::new(Arc::new(RedisCellGeo::new(
+        Keys::new("x:"),
+        con.clone(),
+    ))))
+    .await;
     // Another node's index (a fresh process) moves and removes a driver the
     // first one wrote: where it is comes from the cluster, not memory.
     let first = RedisCellGeo::new(Keys::new("c:"), con.clone());
@@ -270,12 +343,21 @@ async fn redis_geo_meets_the_contract() {
     let moved = Keys::new(format!("{prefix}moved:"));
     moving_far(&RedisGeo::new(moved.clone(), con.clone())).await;
     growing_circles(&RedisGeo::new(moved.clone(), con.clone())).await;
+    let batched = Keys::new(format!("{prefix}batched:"));
+    batched_writes(Arc::new(RedisGeo::new(batched.clone(), con.clone()))).await;
+    contract(&BatchedGeo::new(Arc::new(RedisGeo::new(
+        batched.clone(),
+        con.clone(),
+    ))))
+    .await;
     let mut con = con;
     let _: () = redis::cmd("DEL")
         .arg(keys.drivers_geo())
         .arg(keys.drivers_seen())
         .arg(moved.drivers_geo())
         .arg(moved.drivers_seen())
+        .arg(batched.drivers_geo())
+        .arg(batched.drivers_seen())
         .query_async(&mut con)
         .await
         .expect("cleanup");
