@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: the standard scenarios against local Hail nodes on
 # Postgres + Redis (a fresh database and Redis prefix, removed after).
-# Usage: harness/bench.sh [race|city|dispatch|connections|gps|nodelay|cluster|trip5|trip50]...
-#   (default: connections race dispatch gps trip5 trip50)
+# Usage: harness/bench.sh [race|city|dispatch|connections|gps|track|nodelay|cluster|trip5|trip50]...
+#   (default: connections race dispatch gps track trip5 trip50)
 # Tables go to stdout; JSON reports to target/bench/. Every scenario is
 # given the nodes' pids and reports their CPU time per operation (issue 17).
 # With taskset and 2+ cores, nodes run on core 0 and the harness on core 1
 # (PIN=0 turns that off). BENCH_PORT_BASE (default 18181) moves the node
-# ports (base .. base+11) so two runs can share a machine.
+# ports (base .. base+12) so two runs can share a machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/services.sh
@@ -72,7 +72,7 @@ N2=http://127.0.0.1:$(port 1)
 H=($PIN1 "$BIN/hail-harness")
 scenarios=("$@")
 # Connections first: its RSS per connection is read on a node nothing else has used yet.
-[ ${#scenarios[@]} -eq 0 ] && scenarios=(connections race dispatch gps trip5 trip50)
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(connections race dispatch gps track trip5 trip50)
 status=0
 for s in "${scenarios[@]}"; do
   echo; echo "### $s"
@@ -166,6 +166,13 @@ PY
       NODE_REDIS_PREFIX="$RUN:$s:" HAIL_WS_RATE_PER_SEC=100000 HAIL_WS_BURST=100000 start_node "$(port $k)"
       "${H[@]}" cancel-loop --url http://127.0.0.1:$(port $k) --drivers $d --offers 10 --trips ${TRIP_TRIPS:-1000} \
         --pid "${PIDS[$((${#PIDS[@]}-1))]}" --json $OUT/$s.json || status=1 ;;
+    track)
+      # GPS on trips alone (issue 17's per-point price): pairs of a driver
+      # on an accepted trip streaming to its rider; every point forwarded
+      # and persisted. Its own node and Redis prefix, like trip5.
+      NODE_REDIS_PREFIX="$RUN:track:" HAIL_WS_RATE_PER_SEC=100000 HAIL_WS_BURST=100000 start_node "$(port 12)"
+      "${H[@]}" track --url http://127.0.0.1:$(port 12) --pairs ${TRACK_PAIRS:-1000} --gps-interval ${TRACK_INTERVAL:-0.1} \
+        --duration ${TRACK_DURATION:-20} --pid "${PIDS[$((${#PIDS[@]}-1))]}" --json $OUT/track.json || status=1 ;;
     connections) "${H[@]}" connections --url $N1 --count ${CONNECTIONS:-19000} --hold 10 --pid "${PIDS[0]}" --json $OUT/connections.json || status=1 ;;
     *) echo "unknown scenario $s" >&2; status=2 ;;
   esac

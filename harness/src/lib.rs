@@ -15,6 +15,7 @@
 //! - `server_cpu`  the nodes' own CPU time from /proc, per operation driven
 //! - `connections` idle authenticated sockets across processes and nodes
 //! - `soak/`       steady load while nodes die: reconnects, acked GPS, one winner, no stuck trip
+//! - `track`       GPS on trips alone: every point forwarded and persisted, the server's CPU per point
 
 pub mod cancel_loop;
 pub mod city;
@@ -29,3 +30,4 @@ pub mod ride_api;
 pub mod server_cpu;
 pub mod soak;
 pub mod tally;
+pub mod track;

@@ -1,11 +1,11 @@
-//! `hail-harness city | connections | race | cancel-loop | soak`: parse the command line, run
+//! `hail-harness city | connections | race | cancel-loop | track | soak`: parse the command line, run
 //! the scenario, print the table, write the JSON report, and exit non-zero
 //! when a correctness check failed.
 
 use clap::{Parser, Subcommand};
 use hail_harness::load::Load;
 use hail_harness::report::Report;
-use hail_harness::{cancel_loop, city, connections, race, soak};
+use hail_harness::{cancel_loop, city, connections, race, soak, track};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -120,6 +120,24 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         offers: usize,
         /// Node pid(s) (repeat): report their CPU time per trip.
+        #[arg(long = "pid")]
+        pids: Vec<u32>,
+    },
+    /// GPS on trips alone: drivers on accepted trips stream to their
+    /// riders; checks every point forwarded and persisted.
+    Track {
+        #[command(flatten)]
+        common: Common,
+        /// Driver-rider pairs, each on its own trip.
+        #[arg(long, default_value_t = 500)]
+        pairs: usize,
+        /// Seconds between a driver's GPS updates.
+        #[arg(long, default_value_t = 0.1)]
+        gps_interval: f64,
+        /// Seconds of streaming.
+        #[arg(long, default_value_t = 20.0)]
+        duration: f64,
+        /// Node pid(s) (repeat): report their CPU time per point.
         #[arg(long = "pid")]
         pids: Vec<u32>,
     },
@@ -276,6 +294,24 @@ async fn main() -> anyhow::Result<()> {
                 secret: common.jwt_secret,
             };
             (cancel_loop::run(params).await?, common.json)
+        }
+        Command::Track {
+            common,
+            pairs,
+            gps_interval,
+            duration,
+            pids,
+        } => {
+            let params = track::TrackParams {
+                urls: common.urls,
+                pairs,
+                gps_interval: Duration::from_secs_f64(gps_interval),
+                duration: Duration::from_secs_f64(duration),
+                prefix: prefix(&common.prefix),
+                pids,
+                secret: common.jwt_secret,
+            };
+            (track::run(params).await?, common.json)
         }
         Command::Race {
             common,

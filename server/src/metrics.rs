@@ -88,6 +88,14 @@ pub fn dispatch_latency(d: Duration) {
     histogram!("hail_dispatch_latency_seconds").record(d.as_secs_f64());
 }
 
+/// One step of a dispatch's first round (`start`: request received to the
+/// round beginning; `search`, `offers`, `publish`: the round's geo search,
+/// store batch and bus batch), so the tail of
+/// `hail_dispatch_latency_seconds` can be split.
+pub fn dispatch_step(step: &'static str, d: Duration) {
+    histogram!("hail_dispatch_step_seconds", "step" => step).record(d.as_secs_f64());
+}
+
 pub fn gps_queue_depth(depth: usize) {
     gauge!("hail_gps_queue_depth").set(depth as f64);
 }
@@ -217,6 +225,11 @@ pub fn describe() {
         "hail_dispatch_latency_seconds",
         Unit::Seconds,
         "Trip request received to first offers published."
+    );
+    describe_histogram!(
+        "hail_dispatch_step_seconds",
+        Unit::Seconds,
+        "A first dispatch round by step: start (request to round), search, offers, publish."
     );
     describe_gauge!("hail_gps_queue_depth", "GPS points waiting to be written.");
     describe_counter!("hail_gps_points_in_total", "GPS points received for trips.");
@@ -354,6 +367,9 @@ pub fn describe() {
     // Registered, the histograms render their (fixed, `install`) buckets at
     // zero before the first sample.
     let _ = histogram!("hail_dispatch_latency_seconds");
+    for step in ["start", "search", "offers", "publish"] {
+        let _ = histogram!("hail_dispatch_step_seconds", "step" => step);
+    }
     let _ = histogram!("hail_gps_flush_seconds");
     let _ = histogram!("hail_fare_minor_units");
 }

@@ -50,24 +50,37 @@ pub struct SignalFor {
     pub signal: Signal,
 }
 
-/// Starts dispatching a trip just requested on this node; `first` is
+/// Starts dispatching a trip just requested on this node (`received`: when
+/// the request arrived, where the dispatch latency counts from); `first` is
 /// published with the first round's offers (one bus round trip for both).
-pub fn spawn(node: Arc<Node>, trip: Trip, first: Outbound) {
-    start(node, trip, 0, first);
+pub fn spawn(node: Arc<Node>, trip: Trip, first: Outbound, received: std::time::Instant) {
+    start(node, trip, 0, first, received);
 }
 
 /// Resumes dispatching a trip this node took over from a dead one.
 pub fn resume(node: Arc<Node>, taken: TakenOver) {
-    start(node, taken.trip, taken.rounds_done, Outbound::default());
+    let now = std::time::Instant::now();
+    start(
+        node,
+        taken.trip,
+        taken.rounds_done,
+        Outbound::default(),
+        now,
+    );
 }
 
-fn start(node: Arc<Node>, trip: Trip, rounds_done: u32, first: Outbound) {
+fn start(
+    node: Arc<Node>,
+    trip: Trip,
+    rounds_done: u32,
+    first: Outbound,
+    started: std::time::Instant,
+) {
     let (tx, rx) = mpsc::channel(64);
     node.registry.add_dispatcher(trip.id, tx);
     let tasks = node.tasks.clone();
     tasks.spawn(async move {
         let trip_id = trip.id;
-        let started = std::time::Instant::now();
         run(&node, trip, rx, started, rounds_done, first).await;
         node.registry.remove_dispatcher(trip_id);
     });
@@ -113,10 +126,15 @@ async fn run(
                         limit,
                         exclude,
                     };
+                    let mut steps = first_round.then(|| Steps::new(started));
                     let mut out = first.take().unwrap_or_default();
                     let offered =
-                        offer_round(node, &trip, search, &mut other_class, &mut out).await;
+                        offer_round(node, &trip, search, &mut other_class, &mut out, &mut steps)
+                            .await;
                     node.notify_all(out).await;
+                    if let Some(s) = steps.as_mut() {
+                        s.done("publish");
+                    }
                     node.live
                         .task(Task::DispatchRound)
                         .record(began.elapsed(), &offered);
@@ -175,6 +193,24 @@ async fn run(
     }
 }
 
+/// Times the steps of a first round into `hail_dispatch_step_seconds`.
+struct Steps(std::time::Instant);
+
+impl Steps {
+    /// The `start` step: from the request to now.
+    fn new(received: std::time::Instant) -> Self {
+        let mut s = Self(received);
+        s.done("start");
+        s
+    }
+
+    fn done(&mut self, step: &'static str) {
+        let now = std::time::Instant::now();
+        m::dispatch_step(step, now - self.0);
+        self.0 = now;
+    }
+}
+
 /// What the plan asked one round to search.
 struct Search {
     round: u32,
@@ -197,6 +233,7 @@ async fn offer_round(
     search: Search,
     other_class: &mut HashSet<UserId>,
     out: &mut Outbound,
+    steps: &mut Option<Steps>,
 ) -> Result<Vec<UserId>, DispatchError> {
     let Search {
         round,
@@ -236,6 +273,9 @@ async fn offer_round(
                 return Err(e.into());
             }
         };
+        if let Some(s) = steps.as_mut() {
+            s.done("search");
+        }
         let full = found.len() == want;
         exclude.extend(found.iter().map(|c| c.driver_id));
         let batch = OfferBatch {
@@ -258,6 +298,9 @@ async fn offer_round(
                 return Err(e.into());
             }
         };
+        if let Some(s) = steps.as_mut() {
+            s.done("offers");
+        }
         let before = other_class.len();
         other_class.extend(made.other_class);
         offered.extend(made.offered);

@@ -139,7 +139,7 @@ impl Node {
             trip.rider.id,
             &ServerMessage::TripUpdated { trip: trip.clone() },
         );
-        dispatcher::spawn(self.clone(), trip, first);
+        dispatcher::spawn(self.clone(), trip, first, std::time::Instant::now());
         Ok(Outcome::done())
     }
 

@@ -46,6 +46,7 @@ impl Node {
             class,
             quote_id,
         } = request;
+        let received = std::time::Instant::now();
         let now = Utc::now();
         let priced = self
             .price_request(rider, &pickup, &dropoff, class, quote_id)
@@ -72,7 +73,7 @@ impl Node {
         // with the first round's offers, before any later update.
         let mut first = Outbound::default();
         first.to_user(rider.id, &ServerMessage::TripUpdated { trip: trip.clone() });
-        dispatcher::spawn(self.clone(), trip.clone(), first);
+        dispatcher::spawn(self.clone(), trip.clone(), first, received);
         Ok(trip)
     }
 

@@ -138,6 +138,45 @@ async fn race_smoke(nodes: Vec<TestApp>) {
     assert_eq!(report.counts["trip_taken"], 15 * 5);
 }
 
+on_both_backends! {
+    async fn harness_track_smoke_forwards_and_persists_every_point(backend) {
+        let app = spawn_with(backend, load_settings()).await;
+        track_smoke(vec![app.addr.clone()]).await;
+    }
+}
+
+/// Riders on one node, their drivers on the other: every point crosses Redis.
+#[tokio::test]
+async fn harness_track_smoke_across_two_nodes() {
+    track_smoke(
+        spawn_nodes(RedisMode::Single, 2, load_settings())
+            .await
+            .iter()
+            .map(|n| n.addr.clone())
+            .collect(),
+    )
+    .await;
+}
+
+async fn track_smoke(urls: Vec<String>) {
+    let report = hail_harness::track::run(hail_harness::track::TrackParams {
+        urls,
+        pairs: 4,
+        gps_interval: Duration::from_millis(50),
+        duration: Duration::from_secs(1),
+        prefix: "smoke".into(),
+        pids: Vec::new(),
+        secret: Some(SECRET.into()),
+    })
+    .await
+    .expect("track runs");
+    assert!(report.ok, "{}", report.table());
+    let sent = report.counts["gps_sent"];
+    assert!(sent >= 4 * 10, "{}", report.table());
+    assert_eq!(report.counts["gps_forwarded"], sent);
+    assert_eq!(report.counts["gps_persisted"], sent);
+}
+
 #[tokio::test]
 async fn harness_connections_smoke_holds_every_socket() {
     let app = spawn_with(Backend::Embedded, load_settings()).await;
