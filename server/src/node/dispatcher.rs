@@ -221,6 +221,11 @@ struct Search {
 
 /// How many times a round searches again past drivers of another class.
 const CLASS_SEARCHES: usize = 3;
+/// A search asks for this many times the offers it still wants: drivers
+/// of other classes are skipped in the same store call, so in a mixed
+/// fleet one search usually fills the round (each search and batch is a
+/// round trip on the dispatch path).
+const OVERFETCH: usize = 3;
 
 /// One round: search, record, and add the offers to `out` (the caller
 /// publishes it, error or not). Returns the drivers offered; an error
@@ -250,12 +255,13 @@ async fn offer_round(
     for _ in 0..CLASS_SEARCHES {
         exclude.extend(other_class.iter().copied());
         let want = limit - offered.len();
+        let fetch = want * OVERFETCH;
         let found = match node
             .geo
             .nearest(
                 trip.pickup.position(),
                 radius_m,
-                want,
+                fetch,
                 &exclude,
                 fresh_since.timestamp_millis(),
             )
@@ -276,7 +282,7 @@ async fn offer_round(
         if let Some(s) = steps.as_mut() {
             s.done("search");
         }
-        let full = found.len() == want;
+        let full = found.len() == fetch;
         exclude.extend(found.iter().map(|c| c.driver_id));
         let batch = OfferBatch {
             trip_id: trip.id,
@@ -286,6 +292,7 @@ async fn offer_round(
             offered_at,
             expires_at,
             candidates: &found,
+            limit: want,
         };
         let made = match node.store.offer_batch(&batch).await {
             Ok(made) => made,

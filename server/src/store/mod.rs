@@ -337,7 +337,7 @@ pub trait DispatchStore: Send + Sync {
     ) -> StoreResult<Vec<UserId>>;
 
     /// One search's batch of a round, in one call (one round trip on
-    /// Postgres): offers to each candidate while the trip is requested,
+    /// Postgres): offers to the nearest `limit` candidates while the trip is requested,
     /// skipping drivers on an active trip, who declined or hold a live
     /// offer, or whose vehicle class is not the trip's (no registered
     /// vehicle counts as `standard`); adds the offers made to the round's
@@ -356,7 +356,11 @@ pub struct OfferBatch<'a> {
     pub node_id: &'a str,
     pub offered_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Nearest first; more than `limit` when the search over-fetched to
+    /// see past drivers of other classes in one call.
     pub candidates: &'a [Candidate],
+    /// Offers to make at most: the nearest offerable candidates.
+    pub limit: usize,
 }
 
 /// What [`DispatchStore::offer_batch`] did with its candidates.

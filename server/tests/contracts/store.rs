@@ -82,6 +82,7 @@ pub(crate) async fn batch(
             offered_at: at,
             expires_at: at + Duration::seconds(15),
             candidates,
+            limit: candidates.len(),
         })
         .await
         .expect("offer batch")
@@ -106,6 +107,7 @@ pub(crate) async fn offer(
             offered_at: at,
             expires_at,
             candidates,
+            limit: candidates.len(),
         })
         .await
         .expect("offers")

@@ -241,6 +241,7 @@ async fn postgres_offers_wait_for_a_status_change_in_flight() {
         offered_at: now,
         expires_at: now + Duration::seconds(15),
         candidates: &candidates,
+        limit: 1,
     };
     let batch = store.offer_batch(&offers);
     let commit = async {

@@ -394,6 +394,7 @@ async fn offer_batches(store: &dyn Store) {
             offered_at: now(),
             expires_at: now() + Duration::seconds(15),
             candidates,
+            limit: candidates.len(),
         }
     }
     let first = [
@@ -461,6 +462,38 @@ async fn offer_batches(store: &dyn Store) {
         .await
         .expect("detail")
         .is_none());
+    // An over-fetched search: at most `limit` offers, to the nearest that
+    // may be offered (not `xl`, offered already, nor `standard`'s class).
+    let (xl3, xl4) = (
+        user(store, Role::Driver).await,
+        user(store, Role::Driver).await,
+    );
+    for (d, plate) in [(xl3, "X-5"), (xl4, "X-6")] {
+        store
+            .put_vehicle(d, &vehicle("xl", plate), now())
+            .await
+            .expect("vehicle");
+    }
+    let wide = [
+        cand(xl, 300.0),
+        cand(standard, 100.0),
+        cand(xl3, 500.0),
+        cand(xl4, 450.0),
+    ];
+    let got = store
+        .offer_batch(&OfferBatch {
+            limit: 1,
+            ..batch(big.id, 4, &wide)
+        })
+        .await
+        .expect("batch");
+    assert_eq!(got.offered, vec![cand(xl4, 450.0)]);
+    assert_eq!(got.other_class, vec![standard]);
+    assert_eq!(
+        store.offer_status(big.id, xl3).await.expect("status"),
+        None,
+        "past the limit: not offered"
+    );
 }
 
 async fn pickups(store: &dyn Store) {

@@ -131,6 +131,7 @@ impl DispatchStore for PgStore {
         let client = self.client().await?;
         let stmt = client.prepare_cached(&OFFER_BATCH).await.map_err(map_err)?;
         let round = b.round as i32;
+        let limit = i64::try_from(b.limit).unwrap_or(i64::MAX);
         let rows = client
             .query(
                 &stmt,
@@ -143,6 +144,7 @@ impl DispatchStore for PgStore {
                     &distances,
                     &b.radius_m,
                     &b.node_id,
+                    &limit,
                 ],
             )
             .await
@@ -166,7 +168,8 @@ impl DispatchStore for PgStore {
 }
 
 /// `$1` trip, `$2` round, `$3` offered at, `$4` expires at, `$5`/`$6` the
-/// candidates (ids, distances), `$7` radius, `$8` node. Rows: each driver
+/// candidates (ids, distances), `$7` radius, `$8` node, `$9` the most
+/// offers to make (the nearest that may be offered). Rows: each driver
 /// offered (`true`) and each skipped for its vehicle class (`false`). The
 /// round's `found` grows by the offers made, and a round is recorded only
 /// for a trip that exists.
@@ -188,6 +191,9 @@ static OFFER_BATCH: LazyLock<String> = LazyLock::new(|| {
          AND EXISTS (SELECT 1 FROM trip WHERE status = 'requested') \
          AND NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = c.driver_id \
                          AND a.status IN ('accepted', 'arrived', 'in_progress')) \
+         AND NOT EXISTS (SELECT 1 FROM trip_offers x WHERE x.trip_id = $1 \
+                         AND x.driver_id = c.driver_id AND x.outcome <> 'expired') \
+       ORDER BY c.distance_m LIMIT $9 \
        {} RETURNING driver_id, distance_m), \
      r AS ( \
        INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \

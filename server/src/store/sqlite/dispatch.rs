@@ -128,7 +128,7 @@ impl DispatchStore for SqliteStore {
     // record, in one transaction.
     async fn offer_batch(&self, b: &OfferBatch<'_>) -> StoreResult<BatchOffered> {
         let (trip, round, radius_m, node) = (b.trip_id, b.round, b.radius_m, b.node_id.to_string());
-        let (offered_at, expires_at) = (b.offered_at, b.expires_at);
+        let (offered_at, expires_at, limit) = (b.offered_at, b.expires_at, b.limit);
         let candidates = b.candidates.to_vec();
         self.run(move |c| {
             let tx = c.transaction()?;
@@ -153,7 +153,8 @@ impl DispatchStore for SqliteStore {
                     }
                 }
             }
-            out.offered = insert_offers(&tx, trip, round, &serving, offered_at, expires_at)?;
+            out.offered =
+                insert_offers(&tx, trip, round, &serving, limit, offered_at, expires_at)?;
             if class.is_some() {
                 tx.prepare_cached(
                     "INSERT INTO dispatch_rounds (trip_id, round, radius_m, found, node_id, at) \
@@ -176,13 +177,14 @@ impl DispatchStore for SqliteStore {
     }
 }
 
-/// Offers to each candidate that the store allows (see
+/// Offers to the nearest `limit` candidates that the store allows (see
 /// [`DispatchStore::offer_batch`]); returns those made, nearest first.
 fn insert_offers(
     tx: &rusqlite::Transaction<'_>,
     trip: TripId,
     round: u32,
     candidates: &[Candidate],
+    limit: usize,
     offered_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<Candidate>> {
@@ -199,8 +201,13 @@ fn insert_offers(
     if !open {
         return Ok(offered);
     }
+    let mut nearest = candidates.to_vec();
+    nearest.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
     let mut insert = tx.prepare_cached(&OFFER_INSERT)?;
-    for cand in candidates {
+    for cand in &nearest {
+        if offered.len() >= limit {
+            break;
+        }
         let n = insert.execute(params![
             trip_id,
             cand.driver_id.to_string(),
