@@ -33,15 +33,30 @@ impl BatchedGeo {
         Self { inner, tx }
     }
 
-    async fn queue(&self, write: GeoWrite) -> Result<(), GeoError> {
+    /// Queues `write`; what resolves once its batch landed.
+    async fn enqueue(
+        &self,
+        write: GeoWrite,
+    ) -> Result<oneshot::Receiver<Result<(), String>>, GeoError> {
         let (done, result) = oneshot::channel();
-        let gone = || GeoError::Unavailable("the geo writer has stopped".into());
         self.tx.send((write, done)).await.map_err(|_| gone())?;
-        result
-            .await
-            .map_err(|_| gone())?
-            .map_err(GeoError::Unavailable)
+        Ok(result)
     }
+
+    async fn queue(&self, write: GeoWrite) -> Result<(), GeoError> {
+        landed(self.enqueue(write).await?).await
+    }
+}
+
+fn gone() -> GeoError {
+    GeoError::Unavailable("the geo writer has stopped".into())
+}
+
+async fn landed(result: oneshot::Receiver<Result<(), String>>) -> Result<(), GeoError> {
+    result
+        .await
+        .map_err(|_| gone())?
+        .map_err(GeoError::Unavailable)
 }
 
 async fn write(inner: Arc<dyn GeoIndex>, mut rx: mpsc::Receiver<(GeoWrite, Done)>) {
@@ -85,9 +100,14 @@ impl GeoIndex for BatchedGeo {
         self.queue(GeoWrite::Remove { driver }).await
     }
 
+    /// Queued together, so they share the writer's next batch.
     async fn apply(&self, writes: &[GeoWrite]) -> Result<(), GeoError> {
+        let mut pending = Vec::with_capacity(writes.len());
         for w in writes {
-            self.queue(*w).await?;
+            pending.push(self.enqueue(*w).await?);
+        }
+        for result in pending {
+            landed(result).await?;
         }
         Ok(())
     }

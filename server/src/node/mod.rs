@@ -123,16 +123,9 @@ impl Node {
         self.bus.publish(Topic::User(user), payload).await
     }
 
-    /// Like [`send_to`](Self::send_to) for a notification whose loss the
-    /// receiver repairs from `hello` after a reconnect: logged, not failed.
-    pub async fn notify(&self, user: UserId, msg: &ServerMessage) {
-        if let Err(e) = self.send_to(user, msg).await {
-            tracing::warn!(%user, kind = msg.kind(), "notification not published: {e}");
-        }
-    }
-
     /// Publishes a batch of notifications (and signals) in order, in one
-    /// bus round trip; a lost batch is logged, as [`notify`](Self::notify).
+    /// bus round trip. Their loss the receivers repair from `hello` after a
+    /// reconnect, so a lost batch is logged, not failed.
     pub async fn notify_all(&self, batch: Outbound) {
         if batch.0.is_empty() {
             return;

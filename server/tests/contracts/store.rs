@@ -63,8 +63,28 @@ pub(crate) fn cand(d: UserId, m: f64) -> Candidate {
     }
 }
 
-/// One dispatch search's batch as a dispatcher records it (node `n1`,
-/// offers for 15 s).
+/// A dispatch search's batch as a dispatcher makes it (node `n1`, at
+/// `radius_m`, offers for 15 s, every candidate offerable).
+fn batch_of<'a>(
+    trip: TripId,
+    round: u32,
+    radius_m: f64,
+    candidates: &'a [Candidate],
+    at: DateTime<Utc>,
+) -> OfferBatch<'a> {
+    OfferBatch {
+        trip_id: trip,
+        round,
+        radius_m,
+        node_id: "n1",
+        offered_at: at,
+        expires_at: at + Duration::seconds(15),
+        candidates,
+        limit: candidates.len(),
+    }
+}
+
+/// One such batch recorded.
 pub(crate) async fn batch(
     store: &dyn Store,
     trip: TripId,
@@ -74,22 +94,13 @@ pub(crate) async fn batch(
     at: DateTime<Utc>,
 ) -> BatchOffered {
     store
-        .offer_batch(&OfferBatch {
-            trip_id: trip,
-            round,
-            radius_m,
-            node_id: "n1",
-            offered_at: at,
-            expires_at: at + Duration::seconds(15),
-            candidates,
-            limit: candidates.len(),
-        })
+        .offer_batch(&batch_of(trip, round, radius_m, candidates, at))
         .await
         .expect("offer batch")
 }
 
-/// Offers `candidates` in `round` (one batch): the drivers offered,
-/// nearest first.
+/// Offers `candidates` in `round` (one batch at 3 km, until `expires_at`):
+/// the drivers offered, nearest first.
 pub(crate) async fn offer(
     store: &dyn Store,
     trip: TripId,
@@ -98,20 +109,11 @@ pub(crate) async fn offer(
     at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Vec<Candidate> {
-    store
-        .offer_batch(&OfferBatch {
-            trip_id: trip,
-            round,
-            radius_m: 3000.0,
-            node_id: "n1",
-            offered_at: at,
-            expires_at,
-            candidates,
-            limit: candidates.len(),
-        })
-        .await
-        .expect("offers")
-        .offered
+    let b = OfferBatch {
+        expires_at,
+        ..batch_of(trip, round, 3000.0, candidates, at)
+    };
+    store.offer_batch(&b).await.expect("offers").offered
 }
 
 /// The behaviour every store must have.
