@@ -7,7 +7,8 @@
 # given the nodes' pids and reports their CPU time per operation (issue 17).
 # With taskset and 2+ cores, nodes run on core 0 and the harness on core 1
 # (PIN=0 turns that off). BENCH_PORT_BASE (default 18181) moves the node
-# ports (base .. base+12) so two runs can share a machine.
+# ports (base .. base+12) so two runs can share a machine. NODE_LOG sets the
+# nodes' RUST_LOG (default warn; logs in target/bench/node*.log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/services.sh
@@ -59,7 +60,7 @@ start_node() {
   HAIL_MAX_CONNECTIONS_PER_IP="${HAIL_MAX_CONNECTIONS_PER_IP:-0}" \
   HAIL_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$RUN" \
   HAIL_REDIS_URL="redis://127.0.0.1:6379" HAIL_REDIS_PREFIX="${NODE_REDIS_PREFIX:-$RUN:}" \
-  RUST_LOG=warn ${BIN_WRAP-$PIN0} "$BIN/hail" serve >"$OUT/node$1.log" 2>&1 &
+  RUST_LOG="${NODE_LOG:-warn}" ${BIN_WRAP-$PIN0} "$BIN/hail" serve >"$OUT/node$1.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "node on port $1 did not start; see $OUT/node$1.log" >&2; exit 1

@@ -79,8 +79,10 @@ fn start(
     let (tx, rx) = mpsc::channel(64);
     node.registry.add_dispatcher(trip.id, tx);
     let tasks = node.tasks.clone();
+    let spawned = std::time::Instant::now();
     tasks.spawn(async move {
         let trip_id = trip.id;
+        let started = (started, spawned);
         run(&node, trip, rx, started, rounds_done, first).await;
         node.registry.remove_dispatcher(trip_id);
     });
@@ -90,7 +92,7 @@ async fn run(
     node: &Node,
     trip: Trip,
     mut rx: mpsc::Receiver<Signal>,
-    started: std::time::Instant,
+    (started, spawned): (std::time::Instant, std::time::Instant),
     rounds_done: u32,
     first: Outbound,
 ) {
@@ -126,7 +128,7 @@ async fn run(
                         limit,
                         exclude,
                     };
-                    let mut steps = first_round.then(|| Steps::new(started));
+                    let mut steps = first_round.then(|| Steps::new(started, spawned));
                     let mut out = first.take().unwrap_or_default();
                     let offered =
                         offer_round(node, &trip, search, &mut other_class, &mut out, &mut steps)
@@ -134,6 +136,7 @@ async fn run(
                     node.notify_all(out).await;
                     if let Some(s) = steps.as_mut() {
                         s.done("publish");
+                        s.finish(trip.id);
                     }
                     node.live
                         .task(Task::DispatchRound)
@@ -194,20 +197,47 @@ async fn run(
 }
 
 /// Times the steps of a first round into `hail_dispatch_step_seconds`.
-struct Steps(std::time::Instant);
+struct Steps {
+    received: std::time::Instant,
+    last: std::time::Instant,
+    took: Vec<(&'static str, Duration)>,
+}
+
+/// A first round slower than this is logged (at debug) with its steps:
+/// the histogram says how many, the log says when and where.
+const SLOW_FIRST_ROUND: Duration = Duration::from_millis(25);
 
 impl Steps {
-    /// The `start` step: from the request to now.
-    fn new(received: std::time::Instant) -> Self {
-        let mut s = Self(received);
-        s.done("start");
-        s
+    /// The `start` step: from the request to now (in the log, split at
+    /// the dispatcher's spawn: the request's own work, then the wait for
+    /// the runtime to run the new task).
+    fn new(received: std::time::Instant, spawned: std::time::Instant) -> Self {
+        let now = std::time::Instant::now();
+        m::dispatch_step("start", now - received);
+        Self {
+            received,
+            last: now,
+            took: vec![
+                ("request", spawned.saturating_duration_since(received)),
+                ("queued", now.saturating_duration_since(spawned)),
+            ],
+        }
     }
 
     fn done(&mut self, step: &'static str) {
         let now = std::time::Instant::now();
-        m::dispatch_step(step, now - self.0);
-        self.0 = now;
+        let d = now - self.last;
+        m::dispatch_step(step, d);
+        self.took.push((step, d));
+        self.last = now;
+    }
+
+    /// Logs the round's steps when it was slow.
+    fn finish(&self, trip: TripId) {
+        let total = self.last - self.received;
+        if total >= SLOW_FIRST_ROUND {
+            tracing::debug!(%trip, total_ms = total.as_secs_f64() * 1e3, steps = ?self.took, "slow first round");
+        }
     }
 }
 
@@ -354,14 +384,22 @@ pub async fn expire_trip(node: &Node, trip_id: TripId) -> Result<(), DispatchErr
     };
     let mut backoff = Duration::from_millis(100);
     for _ in 0..5 {
-        match node.store.transition(&transition).await {
-            Ok(Some(expired)) => {
+        match node.store_transition(&transition).await {
+            Ok((Some(expired), ended)) => {
                 // Its dispatcher is this task, or gone (the stranded sweep).
-                node.after_transition(TripStatus::Requested, &expired, None)
+                node.after_transition(TripStatus::Requested, &expired, None, ended)
                     .await;
                 return Ok(());
             }
-            Ok(None) => return Ok(()), // accepted or cancelled meanwhile
+            // Accepted or cancelled meanwhile; or expired by another node,
+            // whose offers this call may have ended first.
+            Ok((None, ended)) => {
+                if let Some(ended) = ended {
+                    node.withdraw_ended(trip_id, ended, TripStatus::Expired)
+                        .await;
+                }
+                return Ok(());
+            }
             Err(e) => {
                 tracing::warn!(trip = %trip_id, "could not expire trip, retrying: {e}");
                 tokio::time::sleep(backoff).await;

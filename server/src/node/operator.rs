@@ -90,10 +90,15 @@ impl Node {
                 cancel_reason: None,
                 cancel_fee: None,
             };
-            if let Some(trip) = self.store.transition(&transition).await? {
-                self.after_transition(from, &trip, record.dispatch_node.as_deref())
+            let (changed, ended) = self.store_transition(&transition).await?;
+            if let Some(trip) = changed {
+                self.after_transition(from, &trip, record.dispatch_node.as_deref(), ended)
                     .await;
                 return Ok(Outcome::done());
+            }
+            if let Some(ended) = ended {
+                self.withdraw_ended(trip_id, ended, TripStatus::Cancelled)
+                    .await;
             }
         }
         Err(ActionError::Conflict("the trip keeps changing; try again"))

@@ -6,7 +6,7 @@ use super::{Actor, CommandError, Node, Outbound};
 use crate::domain::trip::{cancelled_by, decide, OfferState, Outcome, Party, Refusal, TripCommand};
 use crate::keys::{NodeTag, Topic};
 use crate::metrics as m;
-use crate::store::{NewTrip, OfferEnd, OfferStatus, Transition, TripRecord};
+use crate::store::{NewTrip, OfferEnd, OfferStatus, StoreResult, Transition, TripRecord};
 use chrono::{DateTime, Utc};
 use hail_protocol::{
     CancelReason, Place, Role, ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason,
@@ -219,35 +219,87 @@ impl Node {
                     .then(|| self.cancel_fee(&record.trip, actor.role, at))
                     .flatten(),
             };
-            let Some(trip) = self.store.transition(&transition).await? else {
+            let (changed, ended) = self.store_transition(&transition).await?;
+            let Some(trip) = changed else {
+                if let Some(ended) = ended {
+                    self.withdraw_ended(trip_id, ended, transition.to).await;
+                }
                 continue; // lost a race: the trip or the offer changed
             };
             if let Some(fare) = &trip.fare {
                 m::fare(fare.total);
             }
-            self.after_transition(from, &trip, record.dispatch_node.as_deref())
+            self.after_transition(from, &trip, record.dispatch_node.as_deref(), ended)
                 .await;
             return Ok(Some(trip));
         }
         Err(CommandError::Conflict("the trip keeps changing; try again"))
     }
 
+    /// Stores a change. One out of `requested` that is not an accept ends
+    /// the trip's pending offers in the same store round trip: the drivers
+    /// it ended come back (`Some`) for the caller to withdraw, even when
+    /// the change itself lost a race.
+    pub async fn store_transition(
+        &self,
+        t: &Transition,
+    ) -> StoreResult<(Option<Trip>, Option<Vec<UserId>>)> {
+        if t.from != TripStatus::Requested || t.assign_driver.is_some() {
+            return Ok((self.store.transition(t).await?, None));
+        }
+        let (trip, ended) = self
+            .store
+            .leave_requested(t, offer_end(withdraw_reason(t.to)))
+            .await?;
+        Ok((trip, Some(ended)))
+    }
+
+    /// Withdraws offers a lost change ended anyway (another change to the
+    /// same status won, and this call's end found the offers first).
+    pub(super) async fn withdraw_ended(&self, trip: TripId, ended: Vec<UserId>, to: TripStatus) {
+        if ended.is_empty() {
+            return;
+        }
+        let mut out = Outbound::default();
+        out.to_users(
+            ended,
+            &ServerMessage::OfferWithdrawn {
+                trip_id: trip,
+                reason: withdraw_reason(to),
+            },
+        );
+        self.notify_all(out).await;
+    }
+
     /// Tells everyone concerned about a status change that was just stored,
     /// in one bus batch. `dispatcher` is the node that held the trip's
-    /// dispatch lease (when the trip leaves `requested`).
-    pub async fn after_transition(&self, from: TripStatus, trip: &Trip, dispatcher: Option<&str>) {
+    /// dispatch lease (when the trip leaves `requested`); `ended`, the
+    /// offers the store already ended with the change
+    /// ([`Node::store_transition`]), else they end here.
+    pub async fn after_transition(
+        &self,
+        from: TripStatus,
+        trip: &Trip,
+        dispatcher: Option<&str>,
+        ended: Option<Vec<UserId>>,
+    ) {
         let status = trip.status;
         let mut out = Outbound::default();
         if from == TripStatus::Requested {
             // The trip left dispatch: stop the dispatcher and withdraw every
             // other live offer (each ends exactly once: the store decides).
-            let reason = match status {
-                TripStatus::Accepted => WithdrawReason::Taken,
-                TripStatus::Cancelled => WithdrawReason::Cancelled,
-                _ => WithdrawReason::Expired,
-            };
+            let reason = withdraw_reason(status);
             self.signal_dispatcher(&mut out, trip.id, dispatcher, Signal::Closed);
-            self.end_offers(trip.id, None, reason, &mut out).await;
+            match ended {
+                Some(ended) => out.to_users(
+                    ended,
+                    &ServerMessage::OfferWithdrawn {
+                        trip_id: trip.id,
+                        reason,
+                    },
+                ),
+                None => self.end_offers(trip.id, None, reason, &mut out).await,
+            }
         }
         if status == TripStatus::Accepted {
             m::accept();
@@ -290,10 +342,7 @@ impl Node {
         reason: WithdrawReason,
         out: &mut Outbound,
     ) {
-        let end = match reason {
-            WithdrawReason::Expired => OfferEnd::Expired,
-            _ => OfferEnd::Withdrawn,
-        };
+        let end = offer_end(reason);
         let ended = match self.store.end_offers(trip, drivers, end, Utc::now()).await {
             Ok(ended) => ended,
             Err(e) => {
@@ -329,5 +378,22 @@ impl Node {
                 &dispatcher::SignalFor { trip, signal },
             );
         }
+    }
+}
+
+/// Why the other offers of a trip that left `requested` for `to` end.
+fn withdraw_reason(to: TripStatus) -> WithdrawReason {
+    match to {
+        TripStatus::Accepted => WithdrawReason::Taken,
+        TripStatus::Cancelled => WithdrawReason::Cancelled,
+        _ => WithdrawReason::Expired,
+    }
+}
+
+/// How an offer withdrawn for `reason` is recorded.
+fn offer_end(reason: WithdrawReason) -> OfferEnd {
+    match reason {
+        WithdrawReason::Expired => OfferEnd::Expired,
+        _ => OfferEnd::Withdrawn,
     }
 }

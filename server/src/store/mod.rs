@@ -336,6 +336,21 @@ pub trait DispatchStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<UserId>>;
 
+    /// A change out of `requested` that is not an accept (a cancel, an
+    /// expiry), then the end of the trip's pending offers as `end`, but
+    /// only if the trip is then in `t.to`, whoever moved it there. On
+    /// Postgres the two statements go out pipelined on one connection: one
+    /// wait, where a single statement could not (it would not see offers an
+    /// in-flight batch commits while the change waits for the trip's row).
+    /// Returns the change (`None`: it lost a race, or failed after the end
+    /// ran) and the drivers whose offer this call ended, each ended once
+    /// across all callers: they are this caller's to withdraw either way.
+    async fn leave_requested(
+        &self,
+        t: &Transition,
+        end: OfferEnd,
+    ) -> StoreResult<(Option<Trip>, Vec<UserId>)>;
+
     /// One search's batch of a round, in one call (one round trip on
     /// Postgres): offers to the nearest `limit` candidates while the trip is requested,
     /// skipping drivers on an active trip, who declined or hold a live

@@ -69,6 +69,12 @@ pub(crate) const TRIP_TRANSITION: &str =
      fare = COALESCE($8, fare), vehicle = COALESCE($9, vehicle), \
      cancel_fee = COALESCE($11, cancel_fee) \
      WHERE id = $1 AND status = $2";
+/// Ends a trip's pending offers (`$2` outcome, `$3` at) if the trip is in
+/// `$4`: run right after a change out of `requested` (`leave_requested`).
+pub(crate) const OFFERS_END_IF_IN: &str = "UPDATE trip_offers SET outcome = $2, ended_at = $3 \
+     WHERE trip_id = $1 AND outcome = 'pending' \
+       AND EXISTS (SELECT 1 FROM trips WHERE id = $1 AND status = $4) \
+     RETURNING driver_id";
 pub(crate) const TRIPS_REQUESTED_SINCE: &str =
     "SELECT count(*) FROM (SELECT 1 FROM trips WHERE rider_id = $1 \
      AND requested_at > $2 LIMIT $3) recent";

@@ -4,7 +4,7 @@
 
 use crate::store::{accept, batch, cand, new_trip, offer, user};
 use chrono::{Duration, Utc};
-use hail_protocol::{Role, TripId, TripStatus};
+use hail_protocol::{Role, Trip, TripId, TripStatus, UserId};
 use hail_server::store::*;
 
 /// A requested trip's dispatch belongs to one node at a time, under a lease.
@@ -207,22 +207,169 @@ pub async fn dispatch_log(store: &dyn Store) {
     assert!(counts.accepted >= 1);
 }
 
+/// A change out of `requested` ends the trip's pending offers with it,
+/// only when the trip is then in the new status, each offer once.
+pub async fn leave_requested(store: &dyn Store) {
+    let rider = user(store, Role::Rider).await;
+    let (d1, d2) = (
+        user(store, Role::Driver).await,
+        user(store, Role::Driver).await,
+    );
+    let now = Utc::now();
+    let later = now + Duration::seconds(15);
+    let leave = |trip: TripId, to: TripStatus| Transition {
+        to,
+        actor: None,
+        assign_driver: None,
+        ..accept(trip, d1)
+    };
+    let ended_as =
+        |trip: TripId, d| async move { store.offer_status(trip, d).await.expect("status") };
+
+    // A cancel ends both offers, and returns them to withdraw.
+    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
+    offer(
+        store,
+        trip.id,
+        1,
+        &[cand(d1, 10.0), cand(d2, 20.0)],
+        now,
+        later,
+    )
+    .await;
+    let (changed, mut ended) = store
+        .leave_requested(&leave(trip.id, TripStatus::Cancelled), OfferEnd::Withdrawn)
+        .await
+        .expect("leave");
+    assert_eq!(changed.map(|t| t.status), Some(TripStatus::Cancelled));
+    ended.sort_by_key(|d| d.0);
+    let mut both = vec![d1, d2];
+    both.sort_by_key(|d| d.0);
+    assert_eq!(ended, both);
+    for d in [d1, d2] {
+        assert_eq!(
+            ended_as(trip.id, d).await,
+            Some(OfferStatus::Ended(OfferEnd::Withdrawn))
+        );
+    }
+    // The same change again: lost, and nothing ends twice.
+    let again = store
+        .leave_requested(&leave(trip.id, TripStatus::Cancelled), OfferEnd::Withdrawn)
+        .await
+        .expect("leave");
+    assert_eq!((again.0.is_none(), again.1.len()), (true, 0));
+
+    // Accepted first: a cancel out of `requested` loses, and the other
+    // driver's offer is not the cancel's to end (the accept withdraws it).
+    let rider = user(store, Role::Rider).await;
+    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
+    offer(
+        store,
+        trip.id,
+        1,
+        &[cand(d1, 10.0), cand(d2, 20.0)],
+        now,
+        later,
+    )
+    .await;
+    store
+        .transition(&accept(trip.id, d1))
+        .await
+        .expect("accept")
+        .expect("accepted");
+    let lost = store
+        .leave_requested(&leave(trip.id, TripStatus::Cancelled), OfferEnd::Withdrawn)
+        .await
+        .expect("leave");
+    assert_eq!((lost.0.is_none(), lost.1.len()), (true, 0));
+    assert_eq!(ended_as(trip.id, d2).await, Some(OfferStatus::Pending));
+
+    // An expiry ends them as expired.
+    let rider = user(store, Role::Rider).await;
+    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
+    offer(store, trip.id, 1, &[cand(d2, 20.0)], now, later).await;
+    let (changed, ended) = store
+        .leave_requested(&leave(trip.id, TripStatus::Expired), OfferEnd::Expired)
+        .await
+        .expect("leave");
+    assert_eq!(changed.map(|t| t.status), Some(TripStatus::Expired));
+    assert_eq!(ended, vec![d2]);
+    assert_eq!(
+        ended_as(trip.id, d2).await,
+        Some(OfferStatus::Ended(OfferEnd::Expired))
+    );
+}
+
+/// A database of its own with a rider's requested trip and a driver, and a
+/// second connection to hold locks with.
+async fn race_setup(name: &str) -> (crate::TestDb, UserId, UserId, Trip, tokio_postgres::Client) {
+    let db = crate::TestDb::create(name).await;
+    let store = &db.store;
+    let rider = user(store, Role::Rider).await;
+    let driver = user(store, Role::Driver).await;
+    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
+    let url = format!("postgres://postgres@127.0.0.1:5432/{}", db.name);
+    let (raw, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("Postgres");
+    tokio::spawn(conn);
+    (db, rider, driver, trip, raw)
+}
+
+/// The end that rides with a cancel runs after the cancel commits: an
+/// offer a batch in flight commits while the cancel waits for the trip's
+/// row is ended too (one statement doing both would miss it).
+#[tokio::test]
+async fn postgres_leave_requested_ends_offers_committed_while_it_waited() {
+    let (db, rider, driver, trip, mut raw) = race_setup("hail_leave_race").await;
+    let store = &db.store;
+    // A batch in flight: the trip read FOR SHARE, its offer not committed.
+    let tx = raw.transaction().await.expect("begin");
+    tx.execute("SELECT 1 FROM trips WHERE id = $1 FOR SHARE", &[&trip.id.0])
+        .await
+        .expect("share");
+    tx.execute(
+        "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
+         VALUES ($1, $2, 1, 100, now(), now() + interval '15 seconds')",
+        &[&trip.id.0, &driver.0],
+    )
+    .await
+    .expect("offer");
+    let cancel = Transition {
+        to: TripStatus::Cancelled,
+        actor: Some(rider),
+        assign_driver: None,
+        ..accept(trip.id, driver)
+    };
+    let leave = store.leave_requested(&cancel, OfferEnd::Withdrawn);
+    let commit = async {
+        // Let the cancel reach Postgres and wait for the row.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tx.commit().await.expect("commit");
+    };
+    let (left, ()) = tokio::join!(leave, commit);
+    let (changed, ended) = left.expect("leave");
+    assert_eq!(changed.map(|t| t.status), Some(TripStatus::Cancelled));
+    assert_eq!(
+        ended,
+        vec![driver],
+        "the offer committed meanwhile ended too"
+    );
+    assert_eq!(
+        store.offer_status(trip.id, driver).await.expect("status"),
+        Some(OfferStatus::Ended(OfferEnd::Withdrawn))
+    );
+    db.drop_now().await;
+}
+
 /// Postgres runs a round's offers and a status change concurrently: offers
 /// for a trip whose change is in flight wait for it and then see it, so no
 /// offer is left pending on a trip that left `requested` (the change's own
 /// end-offers statement would not see offers committed after it).
 #[tokio::test]
 async fn postgres_offers_wait_for_a_status_change_in_flight() {
-    let db = crate::TestDb::create("hail_offer_race").await;
+    let (db, _rider, driver, trip, mut raw) = race_setup("hail_offer_race").await;
     let store = &db.store;
-    let rider = user(store, Role::Rider).await;
-    let driver = user(store, Role::Driver).await;
-    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
-    let url = format!("postgres://postgres@127.0.0.1:5432/{}", db.name);
-    let (mut raw, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .expect("Postgres");
-    tokio::spawn(conn);
     // A cancel, not yet committed, holds the trip's row.
     let tx = raw.transaction().await.expect("begin");
     tx.execute(

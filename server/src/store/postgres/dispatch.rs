@@ -2,6 +2,7 @@
 
 use super::*;
 use std::sync::LazyLock;
+use tokio_postgres::types::ToSql;
 
 #[async_trait]
 impl DispatchStore for PgStore {
@@ -122,6 +123,46 @@ impl DispatchStore for PgStore {
             .await
             .map_err(map_err)?;
         Ok(rows.iter().map(|r| UserId(r.get(0))).collect())
+    }
+
+    // Own SQL: the change and the conditional end pipelined (tokio-postgres
+    // sends both before reading a reply; each runs in its own implicit
+    // transaction, in order, so the end sees the change committed).
+    async fn leave_requested(
+        &self,
+        t: &Transition,
+        end: OfferEnd,
+    ) -> StoreResult<(Option<Trip>, Vec<UserId>)> {
+        debug_assert!(t.from == TripStatus::Requested && t.assign_driver.is_none());
+        let bound = super::trips::Bound::new(t)?;
+        let params = bound.params();
+        let client = self.client().await?;
+        let (change, end_stmt) = tokio::try_join!(
+            client.prepare_cached(&super::trips::TRANSITION),
+            client.prepare_cached(sql::OFFERS_END_IF_IN),
+        )
+        .map_err(map_err)?;
+        let to = t.to.as_str();
+        let end_params: [&(dyn ToSql + Sync); 4] = [&t.trip_id.0, &end.as_str(), &t.at, &to];
+        let (changed, ended) = tokio::join!(
+            client.query_opt(&change, &params),
+            client.query(&end_stmt, &end_params),
+        );
+        let ended: Vec<UserId> = ended
+            .map_err(map_err)?
+            .iter()
+            .map(|r| UserId(r.get(0)))
+            .collect();
+        match changed {
+            Ok(row) => Ok((super::trips::trip_of(row)?, ended)),
+            // The offers this call ended are still its to withdraw: report
+            // the change as lost (the caller reads the trip again).
+            Err(e) if !ended.is_empty() => {
+                tracing::warn!(trip = %t.trip_id, "status change failed after its offers ended: {e}");
+                Ok((None, ended))
+            }
+            Err(e) => Err(map_err(e)),
+        }
     }
 
     // Own SQL: writable CTEs over `unnest` arrays (SQLite: a transaction).

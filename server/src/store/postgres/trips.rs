@@ -42,7 +42,7 @@ static CREATE: LazyLock<String> = LazyLock::new(|| {
 
 /// [`sql::TRIP_TRANSITION`] plus its event (`$12` actor, `$13` node) and
 /// the trip after, in one statement; no row when the trip was not in `$2`.
-static TRANSITION: LazyLock<String> = LazyLock::new(|| {
+pub(super) static TRANSITION: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH t AS ({} RETURNING *), \
          e AS (INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
@@ -52,6 +52,60 @@ static TRANSITION: LazyLock<String> = LazyLock::new(|| {
         select_from_cte()
     )
 });
+
+/// The values [`TRANSITION`] binds, owned for the statement's lifetime.
+pub(super) struct Bound<'a> {
+    t: &'a Transition,
+    fare: Option<String>,
+    vehicle: Option<String>,
+    cancel_fee: Option<String>,
+    driver: Option<uuid::Uuid>,
+    actor: Option<uuid::Uuid>,
+    from: &'static str,
+    to: &'static str,
+    cancelled_by: Option<&'static str>,
+    cancel_reason: Option<&'static str>,
+}
+
+impl<'a> Bound<'a> {
+    pub(super) fn new(t: &'a Transition) -> StoreResult<Self> {
+        Ok(Self {
+            t,
+            fare: rows::opt_json(t.fare.as_ref())?,
+            vehicle: rows::opt_json(t.vehicle.as_ref())?,
+            cancel_fee: rows::opt_json(t.cancel_fee.as_ref())?,
+            driver: t.assign_driver.map(|d| d.0),
+            actor: t.actor.map(|a| a.0),
+            from: t.from.as_str(),
+            to: t.to.as_str(),
+            cancelled_by: t.cancelled_by.map(|c| c.as_str()),
+            cancel_reason: t.cancel_reason.map(|c| c.as_str()),
+        })
+    }
+
+    pub(super) fn params(&self) -> [&(dyn ToSql + Sync); 13] {
+        [
+            &self.t.trip_id.0,
+            &self.from,
+            &self.to,
+            &self.driver,
+            &self.t.at,
+            &self.cancelled_by,
+            &self.t.reason,
+            &self.fare,
+            &self.vehicle,
+            &self.cancel_reason,
+            &self.cancel_fee,
+            &self.actor,
+            &self.t.node_id,
+        ]
+    }
+}
+
+pub(super) fn trip_of(row: Option<Row>) -> StoreResult<Option<Trip>> {
+    row.map(|r| trip_from_row(&r).map(|rec| rec.trip))
+        .transpose()
+}
 
 #[async_trait]
 impl TripStore for PgStore {
@@ -120,38 +174,13 @@ impl TripStore for PgStore {
     // Own SQL: the change, its event and the trip after in one statement;
     // an accept first takes the offer in the same transaction.
     async fn transition(&self, t: &Transition) -> StoreResult<Option<Trip>> {
-        let fare = rows::opt_json(t.fare.as_ref())?;
-        let vehicle = rows::opt_json(t.vehicle.as_ref())?;
-        let cancel_fee = rows::opt_json(t.cancel_fee.as_ref())?;
-        let (from, to) = (t.from.as_str(), t.to.as_str());
-        let driver = t.assign_driver.map(|d| d.0);
-        let (cancelled_by, cancel_reason) = (
-            t.cancelled_by.map(|c| c.as_str()),
-            t.cancel_reason.map(|c| c.as_str()),
-        );
-        let actor = t.actor.map(|a| a.0);
-        let params: [&(dyn ToSql + Sync); 13] = [
-            &t.trip_id.0,
-            &from,
-            &to,
-            &driver,
-            &t.at,
-            &cancelled_by,
-            &t.reason,
-            &fare,
-            &vehicle,
-            &cancel_reason,
-            &cancel_fee,
-            &actor,
-            &t.node_id,
-        ];
+        let bound = Bound::new(t)?;
+        let params = bound.params();
         let mut client = self.client().await?;
         let Some(driver) = t.assign_driver else {
             let stmt = client.prepare_cached(&TRANSITION).await.map_err(map_err)?;
             let row = client.query_opt(&stmt, &params).await.map_err(map_err)?;
-            return row
-                .map(|r| trip_from_row(&r).map(|rec| rec.trip))
-                .transpose();
+            return trip_of(row);
         };
         // Accepting: the offer first (its row lock orders this against the
         // offer ending), so an offer that ended meanwhile changes nothing.

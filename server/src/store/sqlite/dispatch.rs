@@ -124,6 +124,33 @@ impl DispatchStore for SqliteStore {
         .await
     }
 
+    // The change, then the end in its own call: SQLite runs one writer at
+    // a time, so nothing commits between them that Postgres would see.
+    async fn leave_requested(
+        &self,
+        t: &Transition,
+        end: OfferEnd,
+    ) -> StoreResult<(Option<Trip>, Vec<UserId>)> {
+        let changed = self.transition(t).await;
+        let (trip, to, at) = (t.trip_id.to_string(), t.to.as_str(), us(t.at));
+        let ended = self
+            .run(move |c| {
+                let mut stmt = c.prepare_cached(lite!(sql::OFFERS_END_IF_IN))?;
+                let rows =
+                    stmt.query_map(params![trip, end.as_str(), at, to], |r| uuid_col(r, 0))?;
+                rows.map(|id| id.map(UserId)).collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        match changed {
+            Ok(trip) => Ok((trip, ended)),
+            Err(e) if !ended.is_empty() => {
+                tracing::warn!(trip = %t.trip_id, "status change failed after its offers ended: {e}");
+                Ok((None, ended))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     // Own SQL: the class of each candidate, its offer and the round's
     // record, in one transaction.
     async fn offer_batch(&self, b: &OfferBatch<'_>) -> StoreResult<BatchOffered> {
