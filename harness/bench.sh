@@ -28,6 +28,8 @@ export HAIL_JWT_SECRET="bench-secret-$RUN-0123456789abcdef"
 # own, and a winner's rate-limited cancel leaves the rider's trip active.
 export HAIL_MAX_SOCKETS_PER_USER=0 HAIL_TRIP_REQUESTS_PER_WINDOW=0 HAIL_MAX_CONNECTIONS_PER_IP=0
 export HAIL_WS_RATE_PER_SEC=${HAIL_WS_RATE_PER_SEC:-100000} HAIL_WS_BURST=${HAIL_WS_BURST:-100000}
+# A node that takes load the moment it starts opens its whole pool first.
+export HAIL_DB_POOL_WARM=${HAIL_DB_POOL_WARM:-16}
 PIDS=()
 P0=${BENCH_PORT_BASE:-18181}
 port() { echo $((P0 + $1)); }

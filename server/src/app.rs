@@ -93,6 +93,15 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
         .await
         .map_err(|e| StartError::Store(shown.clone(), e))?;
     tracing::info!(applied, "store: Postgres at {url}, migrations up to date");
+    // Best effort: a pool that cannot open every connection now (Postgres
+    // near max_connections) still serves, opening them as it goes.
+    match store.warm(config.db_pool_warm).await {
+        Ok(n) => tracing::info!(
+            connections = n,
+            "store: connections open, statements prepared"
+        ),
+        Err(e) => tracing::warn!("store: could not open the whole pool at start: {e}"),
+    }
     Ok(Arc::new(store))
 }
 

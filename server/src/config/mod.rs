@@ -50,6 +50,9 @@ pub struct Config {
     /// Where the embedded store keeps its file (`hail.db`).
     pub data_dir: std::path::PathBuf,
     pub db_pool_size: usize,
+    /// Postgres connections opened (statements prepared) at start, so the
+    /// first requests after a start do not each connect.
+    pub db_pool_warm: usize,
     /// Bounds every pool wait and statement, so a stuck Postgres surfaces
     /// as `unavailable` instead of hanging sessions.
     pub db_timeout: Duration,
@@ -228,6 +231,7 @@ impl Config {
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::path::PathBuf::from("./data")),
             db_pool_size: env.get("HAIL_DB_POOL_SIZE", 16)?,
+            db_pool_warm: env.get("HAIL_DB_POOL_WARM", 4)?,
             db_timeout: env.secs("HAIL_DB_TIMEOUT_SECS", 5)?,
             redis_url: env.opt("HAIL_REDIS_URL").map(ServiceUrl::new),
             redis_cluster_nodes: env

@@ -405,3 +405,31 @@ async fn postgres_offers_wait_for_a_status_change_in_flight() {
     );
     db.drop_now().await;
 }
+
+/// A node opens its whole pool at start (preparing the trip path's
+/// statements on each connection), so its first trips do not connect.
+#[tokio::test]
+async fn postgres_pool_warms_every_connection_at_start() {
+    let db = crate::TestDb::create("hail_warm").await;
+    assert_eq!(
+        db.store.warm(9).await.expect("warm"),
+        4,
+        "at most the pool's size"
+    );
+    let url = format!("postgres://postgres@127.0.0.1:5432/{}", db.name);
+    let (raw, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("Postgres");
+    tokio::spawn(conn);
+    let open: i64 = raw
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'hail'",
+            &[&db.name],
+        )
+        .await
+        .expect("activity")
+        .get(0);
+    assert_eq!(open, 4, "every connection open");
+    drop(raw);
+    db.drop_now().await;
+}

@@ -4,6 +4,12 @@ use super::*;
 use std::sync::LazyLock;
 use tokio_postgres::types::ToSql;
 
+/// Ends pending offers of a trip (`$4`: of these drivers, or all when NULL).
+pub(super) const END_OFFERS: &str = "UPDATE trip_offers SET outcome = $2, ended_at = $3 \
+     WHERE trip_id = $1 AND outcome = 'pending' \
+       AND ($4::uuid[] IS NULL OR driver_id = ANY($4)) \
+     RETURNING driver_id";
+
 #[async_trait]
 impl DispatchStore for PgStore {
     async fn stranded_requests(
@@ -109,15 +115,7 @@ impl DispatchStore for PgStore {
     ) -> StoreResult<Vec<UserId>> {
         let ids: Option<Vec<uuid::Uuid>> = drivers.map(|d| d.iter().map(|u| u.0).collect());
         let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(
-                "UPDATE trip_offers SET outcome = $2, ended_at = $3 \
-                 WHERE trip_id = $1 AND outcome = 'pending' \
-                   AND ($4::uuid[] IS NULL OR driver_id = ANY($4)) \
-                 RETURNING driver_id",
-            )
-            .await
-            .map_err(map_err)?;
+        let stmt = client.prepare_cached(END_OFFERS).await.map_err(map_err)?;
         let rows = client
             .query(&stmt, &[&trip.0, &end.as_str(), &at, &ids])
             .await
@@ -217,7 +215,7 @@ impl DispatchStore for PgStore {
 /// The trip row is read `FOR SHARE`: a status change waits for these
 /// offers to commit (and then ends them, in its own statement), and offers
 /// are never inserted for a trip whose change committed first.
-static OFFER_BATCH: LazyLock<String> = LazyLock::new(|| {
+pub(super) static OFFER_BATCH: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH trip AS (SELECT status, class FROM trips WHERE id = $1 FOR SHARE), \
      c AS ( \

@@ -111,6 +111,35 @@ impl PgStore {
         Ok(report.applied_migrations().len())
     }
 
+    /// Opens up to `n` connections of the pool and prepares the trip
+    /// path's statements on each, so the first requests after a start do
+    /// not each pay for a connect and a parse (at 10,000 drivers they made
+    /// the dispatch tail: docs/benchmarks.md). Returns the connections
+    /// warmed.
+    pub async fn warm(&self, n: usize) -> StoreResult<usize> {
+        let hot: [&str; 8] = [
+            &trips::CREATE,
+            &trips::TRANSITION,
+            &sql::TRIP_BY_ID,
+            &dispatch::OFFER_BATCH,
+            dispatch::END_OFFERS,
+            sql::OFFERS_END_IF_IN,
+            sql::OFFER_STATUS,
+            sql::QUOTE_BY_ID,
+        ];
+        let n = n.min(self.pool.status().max_size);
+        // Held together, so each is a connection of its own.
+        let clients = futures_util::future::try_join_all((0..n).map(|_| async {
+            let client = self.client().await?;
+            for sql in hot {
+                client.prepare_cached(sql).await.map_err(map_err)?;
+            }
+            Ok::<_, StoreError>(client)
+        }))
+        .await?;
+        Ok(clients.len())
+    }
+
     async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool
             .get()

@@ -29,7 +29,7 @@ fn select_from_cte() -> String {
 }
 
 /// Inserts the trip and its first event and reads it back, in one statement.
-static CREATE: LazyLock<String> = LazyLock::new(|| {
+pub(super) static CREATE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH t AS ({} RETURNING *), \
          e AS (INSERT INTO trip_events (trip_id, from_status, to_status, actor_id, reason, node_id, at) \
