@@ -207,16 +207,34 @@ pub async fn dispatch_log(store: &dyn Store) {
     assert!(counts.accepted >= 1);
 }
 
+/// A new rider's requested trip, offered to `drivers` (round 1, for 15 s).
+async fn offered(store: &dyn Store, drivers: &[UserId]) -> Trip {
+    let rider = user(store, Role::Rider).await;
+    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
+    let now = Utc::now();
+    let candidates: Vec<Candidate> = (1..)
+        .zip(drivers)
+        .map(|(i, d)| cand(*d, 10.0 * f64::from(i)))
+        .collect();
+    offer(
+        store,
+        trip.id,
+        1,
+        &candidates,
+        now,
+        now + Duration::seconds(15),
+    )
+    .await;
+    trip
+}
+
 /// A change out of `requested` ends the trip's pending offers with it,
 /// only when the trip is then in the new status, each offer once.
 pub async fn leave_requested(store: &dyn Store) {
-    let rider = user(store, Role::Rider).await;
     let (d1, d2) = (
         user(store, Role::Driver).await,
         user(store, Role::Driver).await,
     );
-    let now = Utc::now();
-    let later = now + Duration::seconds(15);
     let leave = |trip: TripId, to: TripStatus| Transition {
         to,
         actor: None,
@@ -227,16 +245,7 @@ pub async fn leave_requested(store: &dyn Store) {
         |trip: TripId, d| async move { store.offer_status(trip, d).await.expect("status") };
 
     // A cancel ends both offers, and returns them to withdraw.
-    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
-    offer(
-        store,
-        trip.id,
-        1,
-        &[cand(d1, 10.0), cand(d2, 20.0)],
-        now,
-        later,
-    )
-    .await;
+    let trip = offered(store, &[d1, d2]).await;
     let (changed, mut ended) = store
         .leave_requested(&leave(trip.id, TripStatus::Cancelled), OfferEnd::Withdrawn)
         .await
@@ -261,17 +270,7 @@ pub async fn leave_requested(store: &dyn Store) {
 
     // Accepted first: a cancel out of `requested` loses, and the other
     // driver's offer is not the cancel's to end (the accept withdraws it).
-    let rider = user(store, Role::Rider).await;
-    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
-    offer(
-        store,
-        trip.id,
-        1,
-        &[cand(d1, 10.0), cand(d2, 20.0)],
-        now,
-        later,
-    )
-    .await;
+    let trip = offered(store, &[d1, d2]).await;
     store
         .transition(&accept(trip.id, d1))
         .await
@@ -285,9 +284,7 @@ pub async fn leave_requested(store: &dyn Store) {
     assert_eq!(ended_as(trip.id, d2).await, Some(OfferStatus::Pending));
 
     // An expiry ends them as expired.
-    let rider = user(store, Role::Rider).await;
-    let trip = store.create_trip(new_trip(rider)).await.expect("trip");
-    offer(store, trip.id, 1, &[cand(d2, 20.0)], now, later).await;
+    let trip = offered(store, &[d2]).await;
     let (changed, ended) = store
         .leave_requested(&leave(trip.id, TripStatus::Expired), OfferEnd::Expired)
         .await
