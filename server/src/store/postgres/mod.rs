@@ -15,7 +15,7 @@ mod trip_search;
 mod trips;
 mod users;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, QueueMode, RecyclingMethod, Runtime};
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
@@ -52,6 +52,10 @@ impl PgStore {
         );
         let pool = Pool::builder(manager)
             .max_size(pool_size)
+            // The connection returned last goes out first: a quiet node
+            // keeps reusing one hot connection (and one Postgres backend)
+            // instead of rotating through the whole warmed pool.
+            .queue_mode(QueueMode::Lifo)
             .wait_timeout(Some(timeout))
             .create_timeout(Some(timeout))
             .recycle_timeout(Some(timeout))
