@@ -261,13 +261,7 @@ impl Node {
             return;
         }
         let mut out = Outbound::default();
-        out.to_users(
-            ended,
-            &ServerMessage::OfferWithdrawn {
-                trip_id: trip,
-                reason: withdraw_reason(to),
-            },
-        );
+        withdrawals(&mut out, trip, ended, withdraw_reason(to));
         self.notify_all(out).await;
     }
 
@@ -291,13 +285,7 @@ impl Node {
             let reason = withdraw_reason(status);
             self.signal_dispatcher(&mut out, trip.id, dispatcher, Signal::Closed);
             match ended {
-                Some(ended) => out.to_users(
-                    ended,
-                    &ServerMessage::OfferWithdrawn {
-                        trip_id: trip.id,
-                        reason,
-                    },
-                ),
+                Some(ended) => withdrawals(&mut out, trip.id, ended, reason),
                 None => self.end_offers(trip.id, None, reason, &mut out).await,
             }
         }
@@ -350,11 +338,7 @@ impl Node {
                 return;
             }
         };
-        let msg = ServerMessage::OfferWithdrawn {
-            trip_id: trip,
-            reason,
-        };
-        out.to_users(ended, &msg);
+        withdrawals(out, trip, ended, reason);
     }
 
     /// Tells a trip's dispatcher: directly when it runs on this node, else
@@ -379,6 +363,20 @@ impl Node {
             );
         }
     }
+}
+
+/// A `trip.offer_withdrawn` to each driver whose offer of `trip` ended.
+fn withdrawals(out: &mut Outbound, trip: TripId, drivers: Vec<UserId>, reason: WithdrawReason) {
+    if drivers.is_empty() {
+        return;
+    }
+    out.to_users(
+        drivers,
+        &ServerMessage::OfferWithdrawn {
+            trip_id: trip,
+            reason,
+        },
+    );
 }
 
 /// Why the other offers of a trip that left `requested` for `to` end.

@@ -124,8 +124,9 @@ impl DispatchStore for SqliteStore {
         .await
     }
 
-    // The change, then the end in its own call: SQLite runs one writer at
-    // a time, so nothing commits between them that Postgres would see.
+    // The change, then the end in its own call: like Postgres's second
+    // statement, the end runs after the change committed and sees every
+    // offer committed before it.
     async fn leave_requested(
         &self,
         t: &Transition,
