@@ -274,8 +274,9 @@ pub struct DispatchDetail {
 pub struct TaskStats {
     pub node: String,
     /// `dispatch_round`, `offer_expiry`, `trip_expiry`, `dispatch_takeover`,
-    /// `stale_driver_sweep`, `stranded_trip_sweep`, `gps_writer`,
-    /// `surge_board`, `quote_prune`, `rollup`.
+    /// `dispatch_lease`, `stale_driver_sweep`, `stranded_trip_sweep`,
+    /// `gps_writer`, `surge_board`, `quote_prune`, `rollup`,
+    /// `gps_partitions`.
     pub name: String,
     pub runs: u64,
     pub failures: u64,

@@ -292,6 +292,10 @@ impl Application {
             node.clone(),
             stop_background.clone(),
         ));
+        background.spawn(crate::node::dispatcher::keep_leases(
+            node.clone(),
+            stop_background.clone(),
+        ));
         background.spawn(crate::node::dispatcher::sweep_stranded(
             node.clone(),
             stop_background.clone(),

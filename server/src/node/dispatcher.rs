@@ -4,8 +4,9 @@
 //! store, publishes them to the drivers' nodes, expires offers and the trip.
 //! Other nodes reach it through its node's dispatch topic ([`Signal`],
 //! addressed by [`SignalFor`]); its own node hands signals over directly. The lease
-//! is renewed as it runs; when its node dies, [`take_over`] on another node
-//! claims the trip once the lease runs out and resumes its rounds.
+//! is renewed while it runs, with all of its node's ([`keep_leases`]);
+//! when its node dies, [`take_over`] on another node claims the trip once
+//! the lease runs out and resumes its rounds.
 
 use super::{Node, Outbound};
 use crate::domain::dispatch::{DispatchPlan, Step};
@@ -13,7 +14,7 @@ use crate::metrics as m;
 use crate::node::live::Task;
 use crate::store::{Candidate, OfferBatch, TakenOver, Transition};
 use chrono::Utc;
-use hail_protocol::{ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
+use hail_protocol::{Position, ServerMessage, Trip, TripId, TripStatus, UserId, WithdrawReason};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -38,7 +39,8 @@ use tokio::time::Instant;
 pub enum Signal {
     /// A driver declined: never offer it again; maybe start the next round.
     Declined { driver: UserId },
-    /// The trip left `requested` (accepted or cancelled): stop.
+    /// The trip left `requested` (accepted or cancelled), or this node's
+    /// lease on it was not renewed ([`keep_leases`]): stop.
     Closed,
 }
 
@@ -52,30 +54,100 @@ pub struct SignalFor {
 
 /// Starts dispatching a trip just requested on this node (`received`: when
 /// the request arrived, where the dispatch latency counts from); `first` is
-/// published with the first round's offers (one bus round trip for both).
-pub fn spawn(node: Arc<Node>, trip: Trip, first: Outbound, received: std::time::Instant) {
-    start(node, trip, 0, first, received);
+/// published with the first round's offers (one bus round trip for both);
+/// `searched` is the first round's search, made while the request was
+/// stored ([`first_search`]).
+pub fn spawn(
+    node: Arc<Node>,
+    trip: Trip,
+    first: Outbound,
+    received: std::time::Instant,
+    searched: Option<FirstSearch>,
+) {
+    start(
+        node,
+        trip,
+        0,
+        First {
+            out: first,
+            searched,
+        },
+        received,
+    );
+}
+
+/// The first round's search, made before its trip is stored: it needs
+/// only the pickup, so it overlaps the request's store round trips instead
+/// of following them (one wait less between a request and its offers).
+#[derive(Debug)]
+pub struct FirstSearch {
+    radius_m: f64,
+    fetch: usize,
+    found: Vec<Candidate>,
+    took: Duration,
+}
+
+/// The search a fresh trip's first round asks for, from `pickup`; `None`
+/// when it failed (the round then searches itself).
+pub async fn first_search(node: &Node, pickup: Position) -> Option<FirstSearch> {
+    let cfg = &node.config.dispatch;
+    let fetch = cfg.offer_limit * OVERFETCH;
+    let fresh_since = Utc::now() - crate::domain::clock::span(cfg.stale_after);
+    let began = std::time::Instant::now();
+    match node
+        .geo
+        .nearest(
+            pickup,
+            cfg.radius_m,
+            fetch,
+            &HashSet::new(),
+            fresh_since.timestamp_millis(),
+        )
+        .await
+    {
+        Ok(found) => Some(FirstSearch {
+            radius_m: cfg.radius_m,
+            fetch,
+            found,
+            took: began.elapsed(),
+        }),
+        Err(e) => {
+            tracing::debug!("early first search failed, the round searches: {e}");
+            None
+        }
+    }
+}
+
+impl FirstSearch {
+    /// The candidates, when this is the search the round asks for: the
+    /// first round, nobody excluded, the same radius and count.
+    fn answers(
+        self,
+        round: u32,
+        radius_m: f64,
+        fetch: usize,
+        exclude: &HashSet<UserId>,
+    ) -> Option<(Vec<Candidate>, Duration)> {
+        (round == 1 && exclude.is_empty() && radius_m == self.radius_m && fetch == self.fetch)
+            .then_some((self.found, self.took))
+    }
+}
+
+/// What a new trip's dispatcher starts with.
+#[derive(Debug, Default)]
+struct First {
+    /// Published with the first round's offers.
+    out: Outbound,
+    searched: Option<FirstSearch>,
 }
 
 /// Resumes dispatching a trip this node took over from a dead one.
 pub fn resume(node: Arc<Node>, taken: TakenOver) {
     let now = std::time::Instant::now();
-    start(
-        node,
-        taken.trip,
-        taken.rounds_done,
-        Outbound::default(),
-        now,
-    );
+    start(node, taken.trip, taken.rounds_done, First::default(), now);
 }
 
-fn start(
-    node: Arc<Node>,
-    trip: Trip,
-    rounds_done: u32,
-    first: Outbound,
-    started: std::time::Instant,
-) {
+fn start(node: Arc<Node>, trip: Trip, rounds_done: u32, first: First, started: std::time::Instant) {
     let (tx, rx) = mpsc::channel(64);
     node.registry.add_dispatcher(trip.id, tx);
     let tasks = node.tasks.clone();
@@ -94,9 +166,10 @@ async fn run(
     mut rx: mpsc::Receiver<Signal>,
     (started, spawned): (std::time::Instant, std::time::Instant),
     rounds_done: u32,
-    first: Outbound,
+    first: First,
 ) {
-    let mut first = Some(first);
+    let mut searched = first.searched;
+    let mut first = Some(first.out);
     let cfg = node.config.dispatch.clone();
     // The plan runs on the monotonic clock; a resumed trip keeps its
     // original deadline, measured from when it was requested.
@@ -109,9 +182,6 @@ async fn run(
     // Drivers found whose vehicle serves another class: never offered this
     // trip, so searched past in every later round.
     let mut other_class = HashSet::new();
-    let mut renew = tokio::time::interval(cfg.lease / 3);
-    renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    renew.tick().await; // the first tick is immediate; the lease is fresh
     loop {
         for step in plan.poll(Instant::now()) {
             match step {
@@ -130,9 +200,13 @@ async fn run(
                     };
                     let mut steps = first_round.then(|| Steps::new(started, spawned));
                     let mut out = first.take().unwrap_or_default();
-                    let offered =
-                        offer_round(node, &trip, search, &mut other_class, &mut out, &mut steps)
-                            .await;
+                    let round = Round {
+                        trip: &trip,
+                        other_class: &mut other_class,
+                        searched: searched.take(),
+                        steps: &mut steps,
+                    };
+                    let offered = offer_round(node, search, round, &mut out).await;
                     node.notify_all(out).await;
                     if let Some(s) = steps.as_mut() {
                         s.done("publish");
@@ -175,16 +249,6 @@ async fn run(
                 Some(Signal::Declined { driver }) => plan.declined(driver, Instant::now()),
                 Some(Signal::Closed) | None => return,
             },
-            _ = renew.tick() => {
-                let until = Utc::now() + crate::domain::clock::span(cfg.lease);
-                match node.store.renew_lease(trip.id, node.id(), until).await {
-                    Ok(true) => {}
-                    // Accepted, cancelled or expired meanwhile, or another
-                    // node took over while this one could not renew.
-                    Ok(false) => return,
-                    Err(e) => tracing::warn!(trip = %trip.id, "dispatch lease not renewed: {e}"),
-                }
-            }
             _ = node.shutdown.cancelled() => {
                 // Draining: hand the trip over now rather than after the lease.
                 if let Err(e) = node.store.release_lease(trip.id, node.id(), Utc::now()).await {
@@ -224,6 +288,12 @@ impl Steps {
         }
     }
 
+    /// A step that ran beside the others (not counted in the total).
+    fn beside(&mut self, step: &'static str, d: Duration) {
+        m::dispatch_step(step, d);
+        self.took.push((step, d));
+    }
+
     fn done(&mut self, step: &'static str) {
         let now = std::time::Instant::now();
         let d = now - self.last;
@@ -249,6 +319,16 @@ struct Search {
     exclude: Vec<UserId>,
 }
 
+/// One round's trip and what it carries between searches.
+struct Round<'a> {
+    trip: &'a Trip,
+    /// Drivers found whose vehicle serves another class.
+    other_class: &'a mut HashSet<UserId>,
+    /// The first round's search, made early.
+    searched: Option<FirstSearch>,
+    steps: &'a mut Option<Steps>,
+}
+
 /// How many times a round searches again past drivers of another class.
 const CLASS_SEARCHES: usize = 3;
 /// A search asks for this many times the offers it still wants: drivers
@@ -264,11 +344,9 @@ const OVERFETCH: usize = 3;
 /// candidates' classes together).
 async fn offer_round(
     node: &Node,
-    trip: &Trip,
     search: Search,
-    other_class: &mut HashSet<UserId>,
+    round_of: Round<'_>,
     out: &mut Outbound,
-    steps: &mut Option<Steps>,
 ) -> Result<Vec<UserId>, DispatchError> {
     let Search {
         round,
@@ -276,6 +354,12 @@ async fn offer_round(
         limit,
         exclude,
     } = search;
+    let Round {
+        trip,
+        other_class,
+        mut searched,
+        steps,
+    } = round_of;
     let cfg = &node.config.dispatch;
     let mut exclude: HashSet<UserId> = exclude.into_iter().collect();
     let fresh_since = Utc::now() - crate::domain::clock::span(cfg.stale_after);
@@ -286,32 +370,43 @@ async fn offer_round(
         exclude.extend(other_class.iter().copied());
         let want = limit - offered.len();
         let fetch = want * OVERFETCH;
-        let found = match node
-            .geo
-            .nearest(
-                trip.pickup.position(),
-                radius_m,
-                fetch,
-                &exclude,
-                fresh_since.timestamp_millis(),
-            )
-            .await
-        {
-            Ok(c) => c,
-            // A later search failing keeps the offers already recorded:
-            // they are sent, and the round ends with them.
-            Err(e) if !offered.is_empty() => {
-                tracing::warn!(trip = %trip.id, "geo search failed, the round ends short: {e}");
-                break;
+        let early = searched
+            .take()
+            .and_then(|s| s.answers(round, radius_m, fetch, &exclude));
+        let found = if let Some((found, took)) = early {
+            if let Some(s) = steps.as_mut() {
+                s.beside("search", took);
             }
-            Err(e) => {
-                tracing::warn!(trip = %trip.id, "geo search failed, retrying next round: {e}");
-                return Err(e.into());
+            found
+        } else {
+            let found = match node
+                .geo
+                .nearest(
+                    trip.pickup.position(),
+                    radius_m,
+                    fetch,
+                    &exclude,
+                    fresh_since.timestamp_millis(),
+                )
+                .await
+            {
+                Ok(c) => c,
+                // A later search failing keeps the offers already recorded:
+                // they are sent, and the round ends with them.
+                Err(e) if !offered.is_empty() => {
+                    tracing::warn!(trip = %trip.id, "geo search failed, the round ends short: {e}");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(trip = %trip.id, "geo search failed, retrying next round: {e}");
+                    return Err(e.into());
+                }
+            };
+            if let Some(s) = steps.as_mut() {
+                s.done("search");
             }
+            found
         };
-        if let Some(s) = steps.as_mut() {
-            s.done("search");
-        }
         let full = found.len() == fetch;
         exclude.extend(found.iter().map(|c| c.driver_id));
         let batch = OfferBatch {
@@ -447,6 +542,46 @@ pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::Cancellatio
     }
 }
 
+/// Renews the dispatch leases of every trip dispatched on this node, in
+/// one store call per tick (not a timer and a statement per trip). A
+/// trip not renewed left `requested` meanwhile or went to another node
+/// while this one could not renew: its dispatcher is told to stop.
+pub async fn keep_leases(node: Arc<Node>, stop: tokio_util::sync::CancellationToken) {
+    let lease = node.config.dispatch.lease;
+    let every = lease / 3;
+    node.live.task(Task::DispatchLease).set_interval(every);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await; // the first is immediate; every lease is fresh
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.cancelled() => return,
+            _ = node.shutdown.cancelled() => return,
+        }
+        let trips = node.registry.dispatcher_trips();
+        if trips.is_empty() {
+            continue;
+        }
+        let began = std::time::Instant::now();
+        let until = Utc::now() + crate::domain::clock::span(lease);
+        let result = node.store.renew_leases(&trips, node.id(), until).await;
+        node.live
+            .task(Task::DispatchLease)
+            .record(began.elapsed(), &result);
+        match result {
+            Ok(renewed) => {
+                let renewed: HashSet<TripId> = renewed.into_iter().collect();
+                for trip in trips.into_iter().filter(|t| !renewed.contains(t)) {
+                    tracing::debug!(%trip, "dispatch lease not renewed: stopping its dispatcher");
+                    let _ = node.registry.signal_dispatcher(trip, Signal::Closed);
+                }
+            }
+            Err(e) => tracing::warn!(trips = trips.len(), "dispatch leases not renewed: {e}"),
+        }
+    }
+}
+
 /// Claims requested trips whose dispatch lease ran out (their node died or
 /// drained) and resumes them here. Runs on every node; the store gives each
 /// trip to one claimant.
@@ -488,6 +623,35 @@ pub async fn take_over(node: Arc<Node>, stop: tokio_util::sync::CancellationToke
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn early(radius_m: f64, fetch: usize) -> FirstSearch {
+        FirstSearch {
+            radius_m,
+            fetch,
+            found: vec![Candidate {
+                driver_id: UserId::new(),
+                distance_m: 120.0,
+            }],
+            took: Duration::from_micros(300),
+        }
+    }
+
+    #[test]
+    fn an_early_search_answers_only_the_first_round_it_was_made_for() {
+        let none = HashSet::new();
+        let (found, took) = early(3000.0, 30)
+            .answers(1, 3000.0, 30, &none)
+            .expect("the first round's own search");
+        assert_eq!(found.len(), 1);
+        assert_eq!(took, Duration::from_micros(300));
+        // A later round, a wider circle, fewer wanted (a second search of
+        // the round), or drivers to skip: the round searches itself.
+        assert!(early(3000.0, 30).answers(2, 3000.0, 30, &none).is_none());
+        assert!(early(3000.0, 30).answers(1, 6000.0, 30, &none).is_none());
+        assert!(early(3000.0, 30).answers(1, 3000.0, 27, &none).is_none());
+        let skip: HashSet<_> = [UserId::new()].into_iter().collect();
+        assert!(early(3000.0, 30).answers(1, 3000.0, 30, &skip).is_none());
+    }
 
     #[test]
     fn signals_have_a_stable_wire_form() {

@@ -114,6 +114,8 @@ pub enum Task {
     TripExpiry,
     /// Claiming requested trips whose dispatching node died.
     DispatchTakeover,
+    /// Renewing the dispatch leases of this node's trips.
+    DispatchLease,
     /// Removing drivers whose position went stale from the geo index.
     StaleDriverSweep,
     /// Expiring requested trips whose dispatcher died with its node.
@@ -131,11 +133,12 @@ pub enum Task {
 }
 
 impl Task {
-    pub const ALL: [Task; 11] = [
+    pub const ALL: [Task; 12] = [
         Task::DispatchRound,
         Task::OfferExpiry,
         Task::TripExpiry,
         Task::DispatchTakeover,
+        Task::DispatchLease,
         Task::StaleDriverSweep,
         Task::StrandedTripSweep,
         Task::GpsWriter,
@@ -151,6 +154,7 @@ impl Task {
             Task::OfferExpiry => "offer_expiry",
             Task::TripExpiry => "trip_expiry",
             Task::DispatchTakeover => "dispatch_takeover",
+            Task::DispatchLease => "dispatch_lease",
             Task::StaleDriverSweep => "stale_driver_sweep",
             Task::StrandedTripSweep => "stranded_trip_sweep",
             Task::GpsWriter => "gps_writer",

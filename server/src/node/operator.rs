@@ -144,7 +144,7 @@ impl Node {
             trip.rider.id,
             &ServerMessage::TripUpdated { trip: trip.clone() },
         );
-        dispatcher::spawn(self.clone(), trip, first, std::time::Instant::now());
+        dispatcher::spawn(self.clone(), trip, first, std::time::Instant::now(), None);
         Ok(Outcome::done())
     }
 

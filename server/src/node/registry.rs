@@ -270,6 +270,16 @@ impl Registry {
             .contains_key(&trip)
     }
 
+    /// The trips whose dispatcher runs on this node.
+    pub fn dispatcher_trips(&self) -> Vec<TripId> {
+        self.dispatchers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .copied()
+            .collect()
+    }
+
     /// Dispatchers running on this node (the monitor's backlog).
     pub fn dispatcher_count(&self) -> usize {
         self.dispatchers

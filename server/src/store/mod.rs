@@ -305,14 +305,16 @@ pub trait DispatchStore: Send + Sync {
         limit: usize,
     ) -> StoreResult<Vec<TripId>>;
 
-    /// Extends `node`'s lease on a requested trip's dispatch; `false` when
-    /// the trip left `requested` or another node holds it now.
-    async fn renew_lease(
+    /// Extends `node`'s leases on requested trips' dispatch, all in one
+    /// call (a node renews every trip it dispatches at once). Returns the
+    /// trips renewed: one left out left `requested` or another node holds
+    /// it now.
+    async fn renew_leases(
         &self,
-        trip: TripId,
+        trips: &[TripId],
         node: &str,
         until: DateTime<Utc>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Vec<TripId>>;
     /// Ends `node`'s lease now (a draining node), so another takes over.
     async fn release_lease(&self, trip: TripId, node: &str, now: DateTime<Utc>) -> StoreResult<()>;
     /// Claims up to `limit` requested trips whose lease ran out before

@@ -125,6 +125,10 @@ pub(crate) const STRANDED: &str =
 /// Renews (a later `$3`) or releases (`$3` = now) `$2`'s lease.
 pub(crate) const LEASE_SET: &str = "UPDATE trips SET dispatch_lease_until = $3 \
      WHERE id = $1 AND status = 'requested' AND dispatch_node = $2";
+/// Renews `$2`'s leases on the trips `$1` (Postgres: one statement for a
+/// node's every dispatch); returns those renewed.
+pub(crate) const LEASES_RENEW: &str = "UPDATE trips SET dispatch_lease_until = $3 \
+     WHERE id = ANY($1) AND status = 'requested' AND dispatch_node = $2 RETURNING id";
 pub(crate) const OFFER_STATUS: &str =
     "SELECT outcome FROM trip_offers WHERE trip_id = $1 AND driver_id = $2";
 /// How an offer insert meets an earlier offer of the same trip to the same

@@ -44,6 +44,27 @@ async fn a_dead_nodes_requested_trip_is_offered_and_accepted_through_another() {
 }
 
 #[tokio::test]
+async fn a_live_node_keeps_its_dispatch_for_longer_than_a_lease() {
+    let nodes = spawn_cluster(2, short_leases()).await;
+    let (_rider, mut rws) = nodes[0].connect(Role::Rider).await;
+    let trip = rws.ok(request_at_centre()).await.expect("trip");
+    // Three leases long with nobody near: node A's keeper renews the trip's
+    // lease with its others, so node B's takeover sweep never claims it.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let (_driver, mut dws) = driver_online(&nodes[1], near(300.0)).await;
+    dws.offer_for(trip.id).await;
+    for node in &nodes {
+        assert_eq!(
+            node.metric("hail_dispatch_takeovers_total")
+                .await
+                .unwrap_or(0.0),
+            0.0,
+            "the trip stayed with node A"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_rider_whose_node_dies_reconnects_elsewhere_and_misses_nothing_after() {
     let mut nodes = spawn_cluster(2, Settings::default()).await;
     let (rider, mut rws) = nodes[0].connect(Role::Rider).await;

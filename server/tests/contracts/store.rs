@@ -493,6 +493,7 @@ async fn contract(store: &dyn Store) {
 
     crate::store_dispatch::dispatch_log(store).await;
     crate::store_dispatch::dispatch_lease(store).await;
+    crate::store_dispatch::dispatch_leases_renew_together(store).await;
     crate::store_dispatch::leave_requested(store).await;
 }
 

@@ -7,21 +7,82 @@ use chrono::{Duration, Utc};
 use hail_protocol::{Role, Trip, TripId, TripStatus, UserId};
 use hail_server::store::*;
 
+/// Whether `node` renewed its lease on `trip` (alone in the call).
+async fn renews(store: &dyn Store, trip: TripId, node: &str, until: chrono::DateTime<Utc>) -> bool {
+    let renewed = store
+        .renew_leases(&[trip], node, until)
+        .await
+        .expect("renew");
+    assert!(renewed.len() <= 1 && renewed.iter().all(|t| *t == trip));
+    renewed == [trip]
+}
+
+/// A node renews all its leases in one call: the trips it holds that are
+/// still `requested`, and none of another node's or of a closed trip.
+pub async fn dispatch_leases_renew_together(store: &dyn Store) {
+    let mut trips = Vec::new();
+    for _ in 0..4 {
+        let rider = user(store, Role::Rider).await; // one active trip each
+        trips.push(store.create_trip(new_trip(rider)).await.expect("trip").id);
+    }
+    let now = Utc::now();
+    let later = |s: i64| now + Duration::seconds(s);
+    // The first two are n1's, the third n2's (a takeover after its lease
+    // ran out), the fourth n1's but accepted.
+    for t in &trips {
+        assert!(renews(store, *t, "n1", later(5)).await);
+    }
+    assert!(renews(store, trips[2], "n1", now).await, "released");
+    let taken = store
+        .take_over("n2", later(1), later(9), 100)
+        .await
+        .expect("sweep");
+    assert!(taken.iter().any(|t| t.trip.id == trips[2]));
+    let driver = user(store, Role::Driver).await;
+    offer(store, trips[3], 1, &[cand(driver, 10.0)], now, later(15)).await;
+    store
+        .transition(&accept(trips[3], driver))
+        .await
+        .expect("accept");
+
+    let mut renewed = store
+        .renew_leases(&trips, "n1", later(10))
+        .await
+        .expect("renew");
+    renewed.sort();
+    let mut want = trips[..2].to_vec();
+    want.sort();
+    assert_eq!(renewed, want, "n1's requested trips only");
+    assert!(store
+        .renew_leases(&[], "n1", later(10))
+        .await
+        .expect("nothing to renew")
+        .is_empty());
+    // Renewed means held: n2's sweep past the old lease claims none of
+    // n1's two, and n2 renews its own.
+    let taken = store
+        .take_over("n2", later(6), later(12), 100)
+        .await
+        .expect("sweep");
+    assert!(!taken.iter().any(|t| want.contains(&t.trip.id)));
+    assert_eq!(
+        store
+            .renew_leases(&trips, "n2", later(12))
+            .await
+            .expect("renew"),
+        vec![trips[2]]
+    );
+}
+
 /// A requested trip's dispatch belongs to one node at a time, under a lease.
 pub async fn dispatch_lease(store: &dyn Store) {
     let rider = user(store, Role::Rider).await;
     let trip = store.create_trip(new_trip(rider)).await.expect("trip");
     let now = Utc::now();
     let later = |s: i64| now + Duration::seconds(s);
-    assert!(store
-        .renew_lease(trip.id, "n1", later(5))
-        .await
-        .expect("renew"));
+    assert!(renews(store, trip.id, "n1", later(5)).await);
     assert!(
-        !store
-            .renew_lease(trip.id, "n2", later(5))
-            .await
-            .expect("renew"),
+        !renews(store, trip.id, "n2", later(5)).await,
         "only the holder renews"
     );
     let held = |v: &[TakenOver]| v.iter().any(|t| t.trip.id == trip.id);
@@ -49,17 +110,8 @@ pub async fn dispatch_lease(store: &dyn Store) {
             .await
             .expect("sweep")
     ));
-    assert!(
-        !store
-            .renew_lease(trip.id, "n1", later(11))
-            .await
-            .expect("renew"),
-        "n1 lost it"
-    );
-    assert!(store
-        .renew_lease(trip.id, "n2", later(11))
-        .await
-        .expect("renew"));
+    assert!(!renews(store, trip.id, "n1", later(11)).await, "n1 lost it");
+    assert!(renews(store, trip.id, "n2", later(11)).await);
 
     // A draining holder releases it at once.
     store
@@ -80,10 +132,7 @@ pub async fn dispatch_lease(store: &dyn Store) {
         .transition(&accept(trip.id, driver))
         .await
         .expect("accept");
-    assert!(!store
-        .renew_lease(trip.id, "n3", later(20))
-        .await
-        .expect("renew"));
+    assert!(!renews(store, trip.id, "n3", later(20)).await);
     assert!(!held(
         &store
             .take_over("n4", later(60), later(65), 100)

@@ -456,8 +456,9 @@ export type DispatchDetail = { dispatch: Dispatch, timeline: Array<TimelineEvent
 export type TaskStats = { node: string, 
 /**
  * `dispatch_round`, `offer_expiry`, `trip_expiry`, `dispatch_takeover`,
- * `stale_driver_sweep`, `stranded_trip_sweep`, `gps_writer`,
- * `surge_board`, `quote_prune`, `rollup`.
+ * `dispatch_lease`, `stale_driver_sweep`, `stranded_trip_sweep`,
+ * `gps_writer`, `surge_board`, `quote_prune`, `rollup`,
+ * `gps_partitions`.
  */
 name: string, runs: number, failures: number, last_run_at: string | null, 
 /**

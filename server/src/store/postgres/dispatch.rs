@@ -29,22 +29,26 @@ impl DispatchStore for PgStore {
         Ok(rows.iter().map(|r| TripId(r.get(0))).collect())
     }
 
-    async fn renew_lease(
+    async fn renew_leases(
         &self,
-        trip: TripId,
+        trips: &[TripId],
         node: &str,
         until: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Vec<TripId>> {
+        if trips.is_empty() {
+            return Ok(Vec::new());
+        }
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(sql::LEASE_SET)
+            .prepare_cached(sql::LEASES_RENEW)
             .await
             .map_err(map_err)?;
-        let n = client
-            .execute(&stmt, &[&trip.0, &node, &until])
+        let ids: Vec<uuid::Uuid> = trips.iter().map(|t| t.0).collect();
+        let rows = client
+            .query(&stmt, &[&ids, &node, &until])
             .await
             .map_err(map_err)?;
-        Ok(n == 1)
+        Ok(rows.iter().map(|r| TripId(r.get(0))).collect())
     }
 
     async fn release_lease(&self, trip: TripId, node: &str, now: DateTime<Utc>) -> StoreResult<()> {

@@ -20,26 +20,41 @@ impl DispatchStore for SqliteStore {
         .await
     }
 
-    async fn renew_lease(
+    // One statement per trip, all in one call on the one connection.
+    async fn renew_leases(
         &self,
-        trip: TripId,
+        trips: &[TripId],
         node: &str,
         until: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let node = node.to_string();
+    ) -> StoreResult<Vec<TripId>> {
+        if trips.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (trips, node) = (trips.to_vec(), node.to_string());
         self.run(move |c| {
-            let n = c.prepare_cached(lite!(sql::LEASE_SET))?.execute(params![
-                trip.to_string(),
-                node,
-                us(until)
-            ])?;
-            Ok(n == 1)
+            let mut stmt = c.prepare_cached(lite!(sql::LEASE_SET))?;
+            let mut renewed = Vec::with_capacity(trips.len());
+            for trip in trips {
+                if stmt.execute(params![trip.to_string(), node, us(until)])? == 1 {
+                    renewed.push(trip);
+                }
+            }
+            Ok(renewed)
         })
         .await
     }
 
     async fn release_lease(&self, trip: TripId, node: &str, now: DateTime<Utc>) -> StoreResult<()> {
-        self.renew_lease(trip, node, now).await.map(|_| ())
+        let node = node.to_string();
+        self.run(move |c| {
+            c.prepare_cached(lite!(sql::LEASE_SET))?.execute(params![
+                trip.to_string(),
+                node,
+                us(now)
+            ])?;
+            Ok(())
+        })
+        .await
     }
 
     // Own SQL: no `FOR UPDATE SKIP LOCKED`; the single connection makes the UPDATE atomic.
