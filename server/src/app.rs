@@ -273,6 +273,7 @@ impl Application {
                 config.ride.surge.resolution,
                 config.ride.surge.demand_window,
             ),
+            quotes: crate::node::quote_cache::QuoteCache::new(config.ride.quote_cache),
             tasks: TaskTracker::new(),
             shutdown,
             resync: std::sync::Mutex::new(CancellationToken::new()),

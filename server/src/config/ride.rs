@@ -15,6 +15,10 @@ pub struct RideConfig {
     /// `HAIL_QUOTE_TTL_SECS`: how long a quote can be requested with
     /// (default: the fare table's `quote_validity_secs`).
     pub quote_ttl: Duration,
+    /// `HAIL_QUOTE_CACHE`: how many of the quotes it issued a node keeps
+    /// in memory until they expire, so a request naming one skips a store
+    /// read (20,000, ~10 MB; 0: none, every request reads the store).
+    pub quote_cache: usize,
     /// `HAIL_RATING_WINDOW_SECS`: how long after completion both sides may
     /// rate each other (default: the table's `rating_window_secs`).
     pub rating_window: Duration,
@@ -44,6 +48,7 @@ impl RideConfig {
     fn with_fares(fares: FareTable) -> Self {
         Self {
             quote_ttl: Duration::from_secs(fares.quote_validity_secs),
+            quote_cache: crate::node::quote_cache::QUOTE_CACHE_CAP,
             rating_window: Duration::from_secs(fares.rating_window_secs),
             fares,
             surge: SurgeConfig::default(),
@@ -91,6 +96,7 @@ impl RideConfig {
         Ok(Self {
             fares: d.fares,
             quote_ttl: env.secs_or("HAIL_QUOTE_TTL_SECS", d.quote_ttl)?,
+            quote_cache: env.get("HAIL_QUOTE_CACHE", d.quote_cache)?,
             rating_window: env.secs_or("HAIL_RATING_WINDOW_SECS", d.rating_window)?,
             surge,
         })

@@ -6,6 +6,7 @@ pub mod gps;
 pub mod gps_partitions;
 pub mod live;
 pub mod operator;
+pub mod quote_cache;
 pub mod registry;
 pub mod ride;
 pub mod rollup;
@@ -88,6 +89,8 @@ pub struct Node {
     pub tokens: TokenKeys,
     /// This node's copy of the shared surge board (`node::surge`).
     pub surge: surge::SurgeBoard,
+    /// The quotes this node issued, until they expire.
+    pub quotes: quote_cache::QuoteCache,
     /// Sessions and dispatchers, awaited on shutdown.
     pub tasks: TaskTracker,
     /// Cancelled on SIGTERM: sessions close with 1001, dispatchers stop.

@@ -100,6 +100,7 @@ impl Node {
                 expires_at,
             };
             self.store.insert_quote(&record).await?;
+            self.quotes.insert(&record, now);
             out.push(Quote {
                 quote_id: record.id.to_string(),
                 class,
@@ -168,14 +169,14 @@ impl Node {
         let id: uuid::Uuid = raw.parse().map_err(|_| {
             CommandError::Invalid("quote_id: not a quote this server issued".into())
         })?;
-        let quote = self
-            .store
-            .quote(id)
-            .await?
-            .filter(|q| q.rider_id == rider.id)
-            .ok_or_else(|| {
-                CommandError::Invalid("quote_id: no such quote for this rider".into())
-            })?;
+        // One this node issued needs no store read (quotes never change).
+        let quote = match self.quotes.get(id, Utc::now()) {
+            Some(q) => Some(q),
+            None => self.store.quote(id).await?,
+        };
+        let quote = quote.filter(|q| q.rider_id == rider.id).ok_or_else(|| {
+            CommandError::Invalid("quote_id: no such quote for this rider".into())
+        })?;
         if quote.expires_at <= Utc::now() {
             return Err(CommandError::Invalid(
                 "quote_id: the quote has expired; ask for a new one".into(),

@@ -239,6 +239,31 @@ on_both_backends! {
     }
 }
 
+/// A quote is good on every node: the one that issued it prices the request
+/// from its own copy, another reads it from the store; both lock the same
+/// fare, and only for its rider.
+#[tokio::test]
+async fn a_quote_from_one_node_is_requested_on_either() {
+    let nodes = spawn_cluster(2, Settings::default()).await;
+    let (rider, mut on_a) = nodes[0].connect(Role::Rider).await;
+    let mut on_b = Ws::connect(&nodes[1], rider.token()).await;
+    for ws in [&mut on_a, &mut on_b] {
+        let q = quote(&nodes[0], &rider, Some("xl")).await.remove(0);
+        let trip = ws.ok(request_with(&q)).await.expect("the quoted trip");
+        assert_eq!(trip.class.as_deref(), Some("xl"), "the quote's class");
+        assert_eq!(trip.quote_id.as_deref(), Some(q.quote_id.as_str()));
+        assert_eq!(trip.estimate.as_ref(), Some(&q.fare), "the quote's fare");
+        ws.ok(ClientMessage::cancel(trip.id, None)).await;
+    }
+    let q = quote(&nodes[0], &rider, None).await.remove(0);
+    let (_other, mut other) = nodes[0].connect(Role::Rider).await;
+    assert_eq!(
+        other.err(request_with(&q)).await,
+        ErrorCode::Invalid,
+        "not their quote"
+    );
+}
+
 on_both_backends! {
     async fn a_driver_of_another_class_gets_no_offer(backend) {
     let app = spawn_app(backend).await;
