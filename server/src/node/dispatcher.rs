@@ -269,7 +269,7 @@ struct Steps {
 
 /// A first round slower than this is logged (at debug) with its steps:
 /// the histogram says how many, the log says when and where.
-const SLOW_FIRST_ROUND: Duration = Duration::from_millis(25);
+const SLOW_FIRST_ROUND: Duration = Duration::from_millis(10);
 
 impl Steps {
     /// The `start` step: from the request to now (in the log, split at
