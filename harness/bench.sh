@@ -9,6 +9,7 @@
 # (PIN=0 turns that off). BENCH_PORT_BASE (default 18181) moves the node
 # ports (base .. base+12) so two runs can share a machine. NODE_LOG sets the
 # nodes' RUST_LOG (default warn; logs in target/bench/node*.log).
+# HARNESS_NICE (default 0) runs the load generator at that nice value.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/services.sh
@@ -72,8 +73,8 @@ start_node "$(port 0)"
 start_node "$(port 1)"
 N1=http://127.0.0.1:$(port 0)
 N2=http://127.0.0.1:$(port 1)
-# HARNESS_NICE (default 0): the load generator's nice value; at 10 the
-# unpinned Postgres and Redis preempt it on its core at once.
+# At HARNESS_NICE=10 the unpinned Postgres and Redis preempt the harness
+# on its core at once (docs/benchmarks.md, session 2026-12-07).
 H=(nice -n "${HARNESS_NICE:-0}" $PIN1 "$BIN/hail-harness")
 scenarios=("$@")
 # Connections first: its RSS per connection is read on a node nothing else has used yet.
