@@ -48,7 +48,7 @@ impl RideConfig {
     fn with_fares(fares: FareTable) -> Self {
         Self {
             quote_ttl: Duration::from_secs(fares.quote_validity_secs),
-            quote_cache: crate::node::quote_cache::QUOTE_CACHE_CAP,
+            quote_cache: 20_000,
             rating_window: Duration::from_secs(fares.rating_window_secs),
             fares,
             surge: SurgeConfig::default(),

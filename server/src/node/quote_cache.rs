@@ -9,10 +9,8 @@ use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-/// At most this many quotes are kept by default (~0.5 KiB each,
-/// `HAIL_QUOTE_CACHE`); past it the oldest go first.
-pub const QUOTE_CACHE_CAP: usize = 20_000;
-
+/// At most `cap` quotes (`HAIL_QUOTE_CACHE`, ~0.5 KiB each); past it the
+/// oldest go first.
 #[derive(Debug)]
 pub struct QuoteCache {
     cap: usize,
