@@ -32,6 +32,7 @@ pub enum DispatchError {
 }
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tokio_util::task::AbortOnDropHandle;
 
 /// What other nodes tell a trip's dispatcher.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,14 +56,14 @@ pub struct SignalFor {
 /// Starts dispatching a trip just requested on this node (`received`: when
 /// the request arrived, where the dispatch latency counts from); `first` is
 /// published with the first round's offers (one bus round trip for both);
-/// `searched` is the first round's search, made while the request was
-/// stored ([`first_search`]).
+/// `searched` is the first round's search, started with the request
+/// ([`search_early`]).
 pub fn spawn(
     node: Arc<Node>,
     trip: Trip,
     first: Outbound,
     received: std::time::Instant,
-    searched: Option<FirstSearch>,
+    searched: Option<EarlySearch>,
 ) {
     start(
         node,
@@ -87,9 +88,35 @@ pub struct FirstSearch {
     took: Duration,
 }
 
+/// The first round's search, on a task of its own: the request is stored
+/// beside it, and the rider's `ok` does not wait for it. Dropped (a
+/// request refused), it is aborted.
+pub struct EarlySearch(AbortOnDropHandle<Option<FirstSearch>>);
+
+impl std::fmt::Debug for EarlySearch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EarlySearch")
+    }
+}
+
+/// Starts the search a new trip's first round will ask for, from `pickup`.
+pub fn search_early(node: &Arc<Node>, pickup: Position) -> EarlySearch {
+    let node = node.clone();
+    EarlySearch(AbortOnDropHandle::new(tokio::spawn(async move {
+        first_search(&node, pickup).await
+    })))
+}
+
+impl EarlySearch {
+    /// Its result; `None` when it failed (the round then searches itself).
+    async fn found(self) -> Option<FirstSearch> {
+        self.0.await.ok().flatten()
+    }
+}
+
 /// The search a fresh trip's first round asks for, from `pickup`; `None`
-/// when it failed (the round then searches itself).
-pub async fn first_search(node: &Node, pickup: Position) -> Option<FirstSearch> {
+/// when it failed.
+async fn first_search(node: &Node, pickup: Position) -> Option<FirstSearch> {
     let cfg = &node.config.dispatch;
     let fetch = cfg.offer_limit * OVERFETCH;
     let fresh_since = Utc::now() - crate::domain::clock::span(cfg.stale_after);
@@ -138,7 +165,7 @@ impl FirstSearch {
 struct First {
     /// Published with the first round's offers.
     out: Outbound,
-    searched: Option<FirstSearch>,
+    searched: Option<EarlySearch>,
 }
 
 /// Resumes dispatching a trip this node took over from a dead one.
@@ -168,7 +195,11 @@ async fn run(
     rounds_done: u32,
     first: First,
 ) {
-    let mut searched = first.searched;
+    // Awaited before the first round starts: in its `start` step.
+    let mut searched = match first.searched {
+        Some(early) => early.found().await,
+        None => None,
+    };
     let mut first = Some(first.out);
     let cfg = node.config.dispatch.clone();
     // The plan runs on the monotonic clock; a resumed trip keeps its

@@ -50,42 +50,37 @@ impl Node {
         let now = Utc::now();
         // The first round's search needs only the pickup: it runs while the
         // request is checked and stored, not after.
-        let stored = async {
-            // Two reads side by side; when both refuse, the price's
-            // refusal is the one the rider sees, as before.
-            let (priced, rate) = tokio::join!(
-                self.price_request(rider, &pickup, &dropoff, class, quote_id),
-                self.check_request_rate(rider, now)
-            );
-            let priced = priced?;
-            rate?;
-            let trip = self
-                .store
-                .create_trip(NewTrip {
-                    id: TripId::new(),
-                    rider_id: rider.id,
-                    pickup: pickup.clone(),
-                    dropoff,
-                    class: priced.class,
-                    quote_id: priced.quote_id,
-                    estimate: Some(priced.estimate),
-                    requested_at: now,
-                    node_id: self.id().to_string(),
-                    lease_until: now + crate::domain::clock::span(self.config.dispatch.lease),
-                })
-                .await?;
-            Ok::<_, CommandError>(trip)
-        };
-        let (trip, searched) =
-            tokio::join!(stored, dispatcher::first_search(self, pickup.position()));
-        let trip = trip?;
+        let searched = dispatcher::search_early(self, pickup.position());
+        // Two reads side by side; when both refuse, the price's
+        // refusal is the one the rider sees, as before.
+        let (priced, rate) = tokio::join!(
+            self.price_request(rider, &pickup, &dropoff, class, quote_id),
+            self.check_request_rate(rider, now)
+        );
+        let priced = priced?;
+        rate?;
+        let trip = self
+            .store
+            .create_trip(NewTrip {
+                id: TripId::new(),
+                rider_id: rider.id,
+                pickup,
+                dropoff,
+                class: priced.class,
+                quote_id: priced.quote_id,
+                estimate: Some(priced.estimate),
+                requested_at: now,
+                node_id: self.id().to_string(),
+                lease_until: now + crate::domain::clock::span(self.config.dispatch.lease),
+            })
+            .await?;
         m::trip_requested();
         // The rider's other connections (and a client that sent no `ref`)
         // learn of the new trip like of any other status change: published
         // with the first round's offers, before any later update.
         let mut first = Outbound::default();
         first.to_user(rider.id, &ServerMessage::TripUpdated { trip: trip.clone() });
-        dispatcher::spawn(self.clone(), trip.clone(), first, received, searched);
+        dispatcher::spawn(self.clone(), trip.clone(), first, received, Some(searched));
         Ok(trip)
     }
 
