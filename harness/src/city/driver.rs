@@ -8,7 +8,7 @@ use crate::ride_api;
 use crate::tally::Tally;
 use chrono::Utc;
 use hail_protocol::ws::ClientFrame;
-use hail_protocol::{ClientMessage, ErrorCode, ServerMessage, Trip, TripId, TripStatus};
+use hail_protocol::{ClientMessage, ErrorCode, Position, ServerMessage, Trip, TripId, TripStatus};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
@@ -33,7 +33,53 @@ enum Drive {
     ToDropoff(Trip),
 }
 
-pub(super) async fn run(d: Driver, mut ws: Socket, seed: u64) -> Tally {
+/// Where a driver starts, and its random stream from there on.
+pub(super) struct Start {
+    rng: StdRng,
+    at: Position,
+}
+
+impl Start {
+    pub(super) fn new(p: &CityParams, seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let at = random_point(&mut rng, p.load.centre(), p.load.radius_m);
+        Self { rng, at }
+    }
+}
+
+/// Sends the driver's first position and puts it on duty; resolves on the
+/// server's `ok` for the duty change, when the driver is in the geo index.
+/// Part of the setup: the window measures a city whose drivers are on
+/// duty, not all of them going on duty in its first instant.
+pub(super) async fn go_on_duty(ws: &mut Socket, start: &Start) -> anyhow::Result<()> {
+    client::send(
+        ws,
+        &location(start.at, None, 0.0, Utc::now()).with_ref("l0"),
+    )
+    .await?;
+    client::send(
+        ws,
+        &ClientMessage::DriverAvailable { available: true }.with_ref("on"),
+    )
+    .await?;
+    let answered = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match client::next_message(ws).await {
+                Some(ServerMessage::Ok { reference, .. }) if reference == "on" => return Ok(()),
+                Some(ServerMessage::Error {
+                    reference, message, ..
+                }) => anyhow::bail!("going on duty ({reference:?}): {message}"),
+                Some(_) => continue,
+                None => anyhow::bail!("the socket closed while going on duty"),
+            }
+        }
+    });
+    answered
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer to driver.available in 60 s"))?
+}
+
+pub(super) async fn run(d: Driver, mut ws: Socket, start: Start) -> Tally {
     let Driver {
         p,
         shared,
@@ -41,9 +87,8 @@ pub(super) async fn run(d: Driver, mut ws: Socket, seed: u64) -> Tally {
         class,
     } = d;
     let mut t = Tally::default();
-    let mut rng = StdRng::seed_from_u64(seed);
+    let Start { mut rng, at: start } = start;
     let centre = p.load.centre();
-    let start = random_point(&mut rng, centre, p.load.radius_m);
     let mut leg = Leg {
         from: start,
         to: random_point(&mut rng, centre, p.load.radius_m),
@@ -53,16 +98,6 @@ pub(super) async fn run(d: Driver, mut ws: Socket, seed: u64) -> Tally {
     let mut state = Drive::Idle;
     let mut pending: Option<(TripId, Instant)> = None;
     let mut sent_log: Option<SentLog> = None;
-    let _ = client::send(
-        &mut ws,
-        &location(start, None, 0.0, Utc::now()).with_ref("l0"),
-    )
-    .await;
-    let _ = client::send(
-        &mut ws,
-        &ClientMessage::DriverAvailable { available: true }.with_ref("on"),
-    )
-    .await;
     // Spread the drivers' ticks over the interval.
     let phase = p.load.gps_interval.mul_f64(rng.random::<f64>());
     let mut tick =

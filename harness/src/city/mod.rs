@@ -1,9 +1,9 @@
 //! The simulated city. Drivers register a vehicle of one of the fare
-//! table's classes, go online and drive around the centre, sending GPS
-//! every interval; riders quote a class and request trips with the quote,
-//! at a total rate near the drivers; a driver accepts an offer after a
-//! short random delay, drives to the pickup, then to the dropoff, and
-//! completes; then both rate each other.
+//! table's classes, go online (before the measured window) and drive
+//! around the centre, sending GPS every interval; riders quote a class and
+//! request trips with the quote, at a total rate near the drivers; a
+//! driver accepts an offer after a short random delay, drives to the
+//! pickup, then to the dropoff, and completes; then both rate each other.
 //!
 //! What it checks, beside the rates: every `driver.location` the driver
 //! sent during its trip reached the rider; a driver is offered only its
@@ -24,6 +24,7 @@ use crate::ride_api;
 use crate::server_cpu::CpuMeter;
 use crate::tally::{self, FirstOffers, Live, Tally};
 use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt};
 use hail_protocol::ride::FaresResponse;
 use hail_protocol::{ClientMessage, Location, Position, Role, TripId};
 use std::collections::HashMap;
@@ -162,7 +163,17 @@ pub async fn run_measured(p: CityParams, pids: &[u32]) -> anyhow::Result<Report>
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
     let classes = register_vehicles(&http, &drivers, &fares).await?;
-    let driver_ws = connect_all(&nodes, &drivers, 200).await?;
+    let mut driver_ws = connect_all(&nodes, &drivers, 200).await?;
+    let starts: Vec<driver::Start> = (0..drivers.len())
+        .map(|i| driver::Start::new(&p, p.load.seed.wrapping_add(i as u64)))
+        .collect();
+    // Every driver on duty, and in the geo index, before the window.
+    futures_util::stream::iter(driver_ws.iter_mut().zip(&starts))
+        .map(|(ws, start)| driver::go_on_duty(ws, start))
+        .buffer_unordered(200)
+        .try_collect::<()>()
+        .await?;
+    let on_duty = driver_ws.len() as u64;
     let rider_ws = connect_all(&nodes, &riders, 200).await?;
     let p = Arc::new(p);
     let shared = Arc::new(Shared {
@@ -180,10 +191,10 @@ pub async fn run_measured(p: CityParams, pids: &[u32]) -> anyhow::Result<Report>
     let meter = CpuMeter::start(pids)?;
     let started = Instant::now();
     let mut driver_tasks = Vec::new();
-    for (i, (ws, (account, class))) in driver_ws
+    for ((ws, start), (account, class)) in driver_ws
         .into_iter()
+        .zip(starts)
         .zip(drivers.into_iter().zip(classes))
-        .enumerate()
     {
         driver_tasks.push(tokio::spawn(driver::run(
             driver::Driver {
@@ -193,7 +204,7 @@ pub async fn run_measured(p: CityParams, pids: &[u32]) -> anyhow::Result<Report>
                 class,
             },
             ws,
-            p.load.seed.wrapping_add(i as u64),
+            start,
         )));
     }
     let mut rider_tasks = Vec::new();
@@ -253,6 +264,9 @@ pub async fn run_measured(p: CityParams, pids: &[u32]) -> anyhow::Result<Report>
     report
         .counts
         .insert("drivers".into(), p.load.drivers as u64);
+    report
+        .counts
+        .insert("drivers_on_duty_before_window".into(), on_duty);
     report.counts.insert("riders".into(), p.load.riders as u64);
     tally::finish(&mut report, measured, "gps_updates_sent", gps_in_window);
     if let Some(used) = used {

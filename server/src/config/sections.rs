@@ -52,6 +52,20 @@ impl Default for DispatchConfig {
     }
 }
 
+impl DispatchConfig {
+    /// What a trip's dispatch plan runs by.
+    pub fn policy(&self) -> crate::domain::dispatch::Policy {
+        crate::domain::dispatch::Policy {
+            radius_m: self.radius_m,
+            max_radius_m: self.max_radius_m,
+            offer_limit: self.offer_limit,
+            offer_ttl: self.offer_ttl,
+            trip_timeout: self.trip_timeout,
+            empty_round_retry: self.empty_round_retry,
+        }
+    }
+}
+
 /// WebSocket session limits.
 #[derive(Debug, Clone)]
 pub struct WsConfig {

@@ -8,10 +8,28 @@
 //! dispatcher feeds this plan the clock and what happened, and carries out
 //! the [`Step`]s it returns.
 
-use crate::config::DispatchConfig;
 use hail_protocol::UserId;
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 use tokio::time::Instant;
+
+/// The numbers a plan runs by (from `DispatchConfig`, which owns their
+/// defaults and their environment variables).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Policy {
+    /// First search radius.
+    pub radius_m: f64,
+    /// The radius doubles each round up to this.
+    pub max_radius_m: f64,
+    /// Drivers offered per round.
+    pub offer_limit: usize,
+    /// How long one offer lives.
+    pub offer_ttl: Duration,
+    /// A trip nobody accepts within this expires.
+    pub trip_timeout: Duration,
+    /// Pause after a round that found nobody before widening.
+    pub empty_round_retry: Duration,
+}
 
 /// A driver found near a pickup, with the distance the index measured:
 /// what a round offers to and what an offer quotes.
@@ -40,7 +58,7 @@ pub enum Step {
 
 #[derive(Debug)]
 pub struct DispatchPlan {
-    cfg: DispatchConfig,
+    cfg: Policy,
     expires_at: Instant,
     /// Radius of the next round.
     radius_m: f64,
@@ -57,7 +75,7 @@ pub struct DispatchPlan {
 impl DispatchPlan {
     /// A plan for a trip requested at `requested_at`; the first round is due
     /// at once.
-    pub fn new(cfg: DispatchConfig, requested_at: Instant) -> Self {
+    pub fn new(cfg: Policy, requested_at: Instant) -> Self {
         Self {
             expires_at: requested_at + cfg.trip_timeout,
             radius_m: cfg.radius_m,
@@ -73,7 +91,7 @@ impl DispatchPlan {
     /// The plan of a trip another node was dispatching: `rounds_done`
     /// rounds already ran, so numbering and the radius carry on from there;
     /// the trip still expires `trip_timeout` after `requested_at`.
-    pub fn resume(cfg: DispatchConfig, requested_at: Instant, rounds_done: u32) -> Self {
+    pub fn resume(cfg: Policy, requested_at: Instant, rounds_done: u32) -> Self {
         let mut plan = Self::new(cfg, requested_at);
         plan.rounds = rounds_done;
         for _ in 0..rounds_done.min(64) {
@@ -185,10 +203,16 @@ impl DispatchPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
-    fn cfg() -> DispatchConfig {
-        DispatchConfig::default()
+    fn cfg() -> Policy {
+        Policy {
+            radius_m: 3000.0,
+            max_radius_m: 12000.0,
+            offer_limit: 10,
+            offer_ttl: Duration::from_secs(15),
+            trip_timeout: Duration::from_secs(60),
+            empty_round_retry: Duration::from_secs(3),
+        }
     }
 
     fn round(steps: &[Step]) -> Option<(u32, f64, Vec<UserId>)> {

@@ -201,14 +201,13 @@ async fn run(
         None => None,
     };
     let mut first = Some(first.out);
-    let cfg = node.config.dispatch.clone();
     // The plan runs on the monotonic clock; a resumed trip keeps its
     // original deadline, measured from when it was requested.
     let age = (Utc::now() - trip.requested_at)
         .to_std()
         .unwrap_or_default();
     let requested_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
-    let mut plan = DispatchPlan::resume(cfg.clone(), requested_at, rounds_done);
+    let mut plan = DispatchPlan::resume(node.config.dispatch.policy(), requested_at, rounds_done);
     let mut first_round = rounds_done == 0;
     // Drivers found whose vehicle serves another class: never offered this
     // trip, so searched past in every later round.

@@ -94,6 +94,13 @@ async fn city_smoke(urls: Vec<String>) {
     assert!(report.latency["dispatch"].count >= completed);
     // The ride layer: every trip quoted, every completed one audited.
     let count = |k: &str| report.counts.get(k).copied().unwrap_or(0);
+    // The window starts with every driver on duty (its `ok` received).
+    assert_eq!(
+        count("drivers_on_duty_before_window"),
+        15,
+        "{}",
+        report.table()
+    );
     assert_eq!(
         count("quotes"),
         count("trips_requested"),
