@@ -80,6 +80,7 @@ impl Node {
         let nearby = self.nearby_by_class(pickup.position()).await?;
         let now = Utc::now();
         let expires_at = now + crate::domain::clock::span(self.config.ride.quote_ttl);
+        let mut records = Vec::with_capacity(classes.len());
         let mut out = Vec::with_capacity(classes.len());
         for class in classes {
             let fare = self.estimate(&class, &pickup, &dropoff)?;
@@ -99,8 +100,6 @@ impl Node {
                 created_at: now,
                 expires_at,
             };
-            self.store.insert_quote(&record).await?;
-            self.quotes.insert(&record, now);
             out.push(Quote {
                 quote_id: record.id.to_string(),
                 class,
@@ -112,6 +111,12 @@ impl Node {
                     .map(|d| estimate::eta_for_distance(d, &self.config.ride.fares.estimate)),
                 expires_at,
             });
+            records.push(record);
+        }
+        // Every class's quote in one store round trip, not one each.
+        self.store.insert_quotes(&records).await?;
+        for record in &records {
+            self.quotes.insert(record, now);
         }
         crate::metrics::quotes(out.len());
         Ok(out)

@@ -468,7 +468,9 @@ pub trait RideStore: Send + Sync {
         &self,
         drivers: &[UserId],
     ) -> StoreResult<std::collections::HashMap<UserId, String>>;
-    async fn insert_quote(&self, quote: &QuoteRecord) -> StoreResult<()>;
+    /// Stores a quote request's quotes, one per class, together: all or
+    /// none, in one round trip.
+    async fn insert_quotes(&self, quotes: &[QuoteRecord]) -> StoreResult<()>;
     async fn quote(&self, id: uuid::Uuid) -> StoreResult<Option<QuoteRecord>>;
     /// Deletes quotes that expired before `before`; returns how many.
     async fn prune_quotes(&self, before: DateTime<Utc>) -> StoreResult<u64>;

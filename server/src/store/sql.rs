@@ -150,10 +150,18 @@ pub(crate) const VEHICLE_PUT: &str =
      updated_at = excluded.updated_at";
 pub(crate) const VEHICLE_GET: &str =
     "SELECT make, model, colour, plate, class, seats FROM vehicles WHERE driver_id = $1";
+/// SQLite: one row at a time (in one transaction); Postgres inserts the
+/// whole request's quotes from arrays ([`QUOTES_INSERT`]).
 pub(crate) const QUOTE_INSERT: &str =
     "INSERT INTO quotes (id, rider_id, class, pickup_lat, pickup_lng, pickup_address, \
      dropoff_lat, dropoff_lng, dropoff_address, fare, created_at, expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+pub(crate) const QUOTES_INSERT: &str =
+    "INSERT INTO quotes (id, rider_id, class, pickup_lat, pickup_lng, pickup_address, \
+     dropoff_lat, dropoff_lng, dropoff_address, fare, created_at, expires_at) \
+     SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], \
+     $6::text[], $7::float8[], $8::float8[], $9::text[], $10::text[], $11::timestamptz[], \
+     $12::timestamptz[])";
 pub(crate) const QUOTE_BY_ID: &str =
     "SELECT id, rider_id, class, pickup_lat, pickup_lng, pickup_address, \
      dropoff_lat, dropoff_lng, dropoff_address, fare, created_at, expires_at \

@@ -93,7 +93,10 @@ async fn quotes(store: &dyn Store) {
         created_at: at,
         expires_at: at + Duration::seconds(60),
     };
-    store.insert_quote(&quote).await.expect("insert");
+    store
+        .insert_quotes(std::slice::from_ref(&quote))
+        .await
+        .expect("insert");
     assert_eq!(
         store.quote(quote.id).await.expect("get"),
         Some(quote.clone())
@@ -108,6 +111,43 @@ async fn quotes(store: &dyn Store) {
         1
     );
     assert_eq!(store.quote(quote.id).await.expect("get"), None);
+}
+
+/// A quote request's quotes go in together: every one readable after,
+/// or, when one of them cannot be stored, none of them.
+async fn quotes_together(store: &dyn Store) {
+    let rider = user(store, Role::Rider).await;
+    let at = now();
+    let no_address = hail_protocol::Place::new(place(52.7).position(), None).expect("a place");
+    let quotes: Vec<QuoteRecord> = [("standard", 900), ("xl", 1400), ("comfort", 1100)]
+        .into_iter()
+        .map(|(class, total)| QuoteRecord {
+            id: uuid::Uuid::now_v7(),
+            rider_id: rider,
+            class: class.into(),
+            pickup: place(52.5),
+            dropoff: no_address.clone(),
+            fare: fare(total),
+            created_at: at,
+            expires_at: at + Duration::seconds(60),
+        })
+        .collect();
+    store.insert_quotes(&quotes).await.expect("insert");
+    for q in &quotes {
+        assert_eq!(store.quote(q.id).await.expect("get"), Some(q.clone()));
+    }
+    // A batch whose last quote repeats a stored id stores nothing.
+    let fresh = QuoteRecord {
+        id: uuid::Uuid::now_v7(),
+        ..quotes[0].clone()
+    };
+    let repeated = quotes[1].clone();
+    assert!(store
+        .insert_quotes(&[fresh.clone(), repeated])
+        .await
+        .is_err());
+    assert_eq!(store.quote(fresh.id).await.expect("get"), None);
+    store.insert_quotes(&[]).await.expect("nothing to insert");
 }
 
 async fn ratings(store: &dyn Store) {
@@ -543,6 +583,7 @@ async fn photos(store: &dyn Store) {
 
 async fn contract(store: &dyn Store) {
     quotes(store).await;
+    quotes_together(store).await;
     vehicles(store).await;
     ratings(store).await;
     trip_columns(store).await;

@@ -76,23 +76,39 @@ impl RideStore for PgStore {
         .collect()
     }
 
-    async fn insert_quote(&self, q: &QuoteRecord) -> StoreResult<()> {
-        let fare = rows::to_json(&q.fare)?;
+    async fn insert_quotes(&self, quotes: &[QuoteRecord]) -> StoreResult<()> {
+        if quotes.is_empty() {
+            return Ok(());
+        }
+        let col = |f: fn(&QuoteRecord) -> f64| quotes.iter().map(f).collect::<Vec<f64>>();
+        let ids: Vec<uuid::Uuid> = quotes.iter().map(|q| q.id).collect();
+        let riders: Vec<uuid::Uuid> = quotes.iter().map(|q| q.rider_id.0).collect();
+        let classes: Vec<&str> = quotes.iter().map(|q| q.class.as_str()).collect();
+        let pickup_addresses: Vec<Option<&str>> =
+            quotes.iter().map(|q| q.pickup.address()).collect();
+        let dropoff_addresses: Vec<Option<&str>> =
+            quotes.iter().map(|q| q.dropoff.address()).collect();
+        let fares = quotes
+            .iter()
+            .map(|q| rows::to_json(&q.fare))
+            .collect::<StoreResult<Vec<String>>>()?;
+        let created: Vec<DateTime<Utc>> = quotes.iter().map(|q| q.created_at).collect();
+        let expires: Vec<DateTime<Utc>> = quotes.iter().map(|q| q.expires_at).collect();
         self.exec(
-            sql::QUOTE_INSERT,
+            sql::QUOTES_INSERT,
             &[
-                &q.id,
-                &q.rider_id.0,
-                &q.class,
-                &q.pickup.lat(),
-                &q.pickup.lng(),
-                &q.pickup.address(),
-                &q.dropoff.lat(),
-                &q.dropoff.lng(),
-                &q.dropoff.address(),
-                &fare,
-                &q.created_at,
-                &q.expires_at,
+                &ids,
+                &riders,
+                &classes,
+                &col(|q| q.pickup.lat()),
+                &col(|q| q.pickup.lng()),
+                &pickup_addresses,
+                &col(|q| q.dropoff.lat()),
+                &col(|q| q.dropoff.lng()),
+                &dropoff_addresses,
+                &fares,
+                &created,
+                &expires,
             ],
         )
         .await?;

@@ -60,26 +60,34 @@ impl RideStore for SqliteStore {
         .await
     }
 
-    async fn insert_quote(&self, q: &QuoteRecord) -> StoreResult<()> {
-        let fare = rows::to_json(&q.fare)?;
-        let q = q.clone();
+    async fn insert_quotes(&self, quotes: &[QuoteRecord]) -> StoreResult<()> {
+        let fares = quotes
+            .iter()
+            .map(|q| rows::to_json(&q.fare))
+            .collect::<StoreResult<Vec<String>>>()?;
+        let quotes = quotes.to_vec();
         self.run(move |c| {
-            c.prepare_cached(lite!(sql::QUOTE_INSERT))?
-                .execute(params![
-                    q.id.to_string(),
-                    q.rider_id.to_string(),
-                    q.class,
-                    q.pickup.lat(),
-                    q.pickup.lng(),
-                    q.pickup.address(),
-                    q.dropoff.lat(),
-                    q.dropoff.lng(),
-                    q.dropoff.address(),
-                    fare,
-                    us(q.created_at),
-                    us(q.expires_at)
-                ])?;
-            Ok(())
+            let tx = c.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(lite!(sql::QUOTE_INSERT))?;
+                for (q, fare) in quotes.iter().zip(fares) {
+                    insert.execute(params![
+                        q.id.to_string(),
+                        q.rider_id.to_string(),
+                        q.class,
+                        q.pickup.lat(),
+                        q.pickup.lng(),
+                        q.pickup.address(),
+                        q.dropoff.lat(),
+                        q.dropoff.lng(),
+                        q.dropoff.address(),
+                        fare,
+                        us(q.created_at),
+                        us(q.expires_at)
+                    ])?;
+                }
+            }
+            tx.commit()
         })
         .await
     }
