@@ -220,8 +220,9 @@ impl DispatchStore for SqliteStore {
     }
 }
 
-/// Offers to the nearest `limit` candidates that the store allows (see
-/// [`DispatchStore::offer_batch`]); returns those made, nearest first.
+/// Offers to the nearest `limit` of `candidates` (all of the trip's class)
+/// that the store allows (see [`DispatchStore::offer_batch`]); returns
+/// those made, nearest first.
 fn insert_offers(
     tx: &rusqlite::Transaction<'_>,
     trip: TripId,
@@ -267,15 +268,15 @@ fn insert_offers(
     Ok(offered)
 }
 
-/// One candidate's offer, on the same conditions as Postgres' batch insert.
+/// One candidate's offer, on the same conditions as Postgres' batch insert
+/// but the class, which `offer_batch` checked for every candidate in the
+/// same transaction (nothing else writes while it holds the connection).
 static OFFER_INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "INSERT INTO trip_offers (trip_id, driver_id, round, distance_m, offered_at, expires_at) \
          SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
          WHERE NOT EXISTS (SELECT 1 FROM trips a WHERE a.driver_id = ?2 \
                            AND a.status IN ('accepted', 'arrived', 'in_progress')) \
-           AND COALESCE((SELECT v.class FROM vehicles v WHERE v.driver_id = ?2), \
-                        'standard') = (SELECT class FROM trips WHERE id = ?1) \
          {}",
         sql::REOFFER
     )
