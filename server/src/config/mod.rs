@@ -1,6 +1,7 @@
 //! Settings, read once from the environment (`HAIL_*`) at start. Every field
 //! has a default that works on a laptop; secrets are never logged.
 
+use crate::domain::dispatch::Policy;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -158,12 +159,15 @@ impl Config {
         // Each section's defaults live in its `Default` (sections.rs), once.
         let d = DispatchConfig::default();
         let dispatch = DispatchConfig {
-            radius_m: env.get("HAIL_DISPATCH_RADIUS_M", d.radius_m)?,
-            max_radius_m: env.get("HAIL_MAX_RADIUS_M", d.max_radius_m)?,
-            offer_limit: env.get("HAIL_OFFER_LIMIT", d.offer_limit)?,
-            offer_ttl: env.secs_or("HAIL_OFFER_TTL_SECS", d.offer_ttl)?,
-            trip_timeout: env.secs_or("HAIL_TRIP_TIMEOUT_SECS", d.trip_timeout)?,
-            empty_round_retry: env.secs_or("HAIL_EMPTY_ROUND_RETRY_SECS", d.empty_round_retry)?,
+            plan: Policy {
+                radius_m: env.get("HAIL_DISPATCH_RADIUS_M", d.plan.radius_m)?,
+                max_radius_m: env.get("HAIL_MAX_RADIUS_M", d.plan.max_radius_m)?,
+                offer_limit: env.get("HAIL_OFFER_LIMIT", d.plan.offer_limit)?,
+                offer_ttl: env.secs_or("HAIL_OFFER_TTL_SECS", d.plan.offer_ttl)?,
+                trip_timeout: env.secs_or("HAIL_TRIP_TIMEOUT_SECS", d.plan.trip_timeout)?,
+                empty_round_retry: env
+                    .secs_or("HAIL_EMPTY_ROUND_RETRY_SECS", d.plan.empty_round_retry)?,
+            },
             stale_after: env.secs_or("HAIL_STALE_SECS", d.stale_after)?,
             index_interval: env.millis_or("HAIL_GEO_INDEX_MS", d.index_interval)?,
             lease: env.millis_or("HAIL_DISPATCH_LEASE_MS", d.lease)?,
@@ -291,12 +295,16 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let d = &self.dispatch;
-        if !(d.radius_m > 0.0 && d.max_radius_m >= d.radius_m) {
+        if !(d.plan.radius_m > 0.0 && d.plan.max_radius_m >= d.plan.radius_m) {
             return Err(ConfigError::Invalid(
                 "HAIL_DISPATCH_RADIUS_M must be > 0 and <= HAIL_MAX_RADIUS_M".into(),
             ));
         }
-        if d.offer_limit == 0 || self.ws.outbox == 0 || self.gps.queue == 0 || self.gps.batch == 0 {
+        if d.plan.offer_limit == 0
+            || self.ws.outbox == 0
+            || self.gps.queue == 0
+            || self.gps.batch == 0
+        {
             return Err(ConfigError::Invalid(
                 "HAIL_OFFER_LIMIT, HAIL_WS_OUTBOX, HAIL_GPS_QUEUE and HAIL_GPS_BATCH must be > 0"
                     .into(),
@@ -390,11 +398,11 @@ mod tests {
     fn defaults_follow_the_contract() {
         let c = config(&[("HAIL_DEV", "1")]).expect("valid");
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.dispatch.radius_m, 3000.0);
-        assert_eq!(c.dispatch.max_radius_m, 12000.0);
-        assert_eq!(c.dispatch.offer_limit, 10);
-        assert_eq!(c.dispatch.offer_ttl, Duration::from_secs(15));
-        assert_eq!(c.dispatch.trip_timeout, Duration::from_secs(60));
+        assert_eq!(c.dispatch.plan.radius_m, 3000.0);
+        assert_eq!(c.dispatch.plan.max_radius_m, 12000.0);
+        assert_eq!(c.dispatch.plan.offer_limit, 10);
+        assert_eq!(c.dispatch.plan.offer_ttl, Duration::from_secs(15));
+        assert_eq!(c.dispatch.plan.trip_timeout, Duration::from_secs(60));
         assert_eq!(c.dispatch.stale_after, Duration::from_secs(30));
         assert!(c.metrics_bind.is_none());
         assert!(c.database_url.is_none(), "embedded store by default");

@@ -1,23 +1,15 @@
 //! The settings' sections, one struct each, with the defaults that work on
 //! a laptop; `super` reads them from the environment and validates them.
 
+use crate::domain::dispatch::Policy;
 use std::time::Duration;
 
 /// Dispatch policy knobs (the contract's defaults).
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {
-    /// First search radius.
-    pub radius_m: f64,
-    /// The radius doubles each round up to this.
-    pub max_radius_m: f64,
-    /// Drivers offered per round.
-    pub offer_limit: usize,
-    /// How long one offer lives.
-    pub offer_ttl: Duration,
-    /// A trip nobody accepts within this becomes `expired`.
-    pub trip_timeout: Duration,
-    /// Pause after a round that found nobody before widening.
-    pub empty_round_retry: Duration,
+    /// Radii, offers per round, offer and trip lifetimes: what a trip's
+    /// dispatch plan runs by (`domain::dispatch`).
+    pub plan: Policy,
     /// A position older than this makes a driver unavailable.
     pub stale_after: Duration,
     /// An available driver's position is written to the geo index at most
@@ -37,31 +29,12 @@ pub struct DispatchConfig {
 impl Default for DispatchConfig {
     fn default() -> Self {
         Self {
-            radius_m: 3000.0,
-            max_radius_m: 12000.0,
-            offer_limit: 10,
-            offer_ttl: Duration::from_secs(15),
-            trip_timeout: Duration::from_secs(60),
-            empty_round_retry: Duration::from_secs(3),
+            plan: Policy::default(),
             stale_after: Duration::from_secs(30),
             index_interval: Duration::from_millis(1000),
             lease: Duration::from_secs(5),
             trip_requests_per_window: 10,
             trip_request_window: Duration::from_secs(600),
-        }
-    }
-}
-
-impl DispatchConfig {
-    /// What a trip's dispatch plan runs by.
-    pub fn policy(&self) -> crate::domain::dispatch::Policy {
-        crate::domain::dispatch::Policy {
-            radius_m: self.radius_m,
-            max_radius_m: self.max_radius_m,
-            offer_limit: self.offer_limit,
-            offer_ttl: self.offer_ttl,
-            trip_timeout: self.trip_timeout,
-            empty_round_retry: self.empty_round_retry,
         }
     }
 }

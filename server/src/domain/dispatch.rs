@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// The numbers a plan runs by (from `DispatchConfig`, which owns their
+/// The numbers a plan runs by (`DispatchConfig::plan`, which owns their
 /// defaults and their environment variables).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
@@ -29,6 +29,20 @@ pub struct Policy {
     pub trip_timeout: Duration,
     /// Pause after a round that found nobody before widening.
     pub empty_round_retry: Duration,
+}
+
+/// The contract's defaults (docs/protocol.md, 4.5 "Dispatch and offers").
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            radius_m: 3000.0,
+            max_radius_m: 12000.0,
+            offer_limit: 10,
+            offer_ttl: Duration::from_secs(15),
+            trip_timeout: Duration::from_secs(60),
+            empty_round_retry: Duration::from_secs(3),
+        }
+    }
 }
 
 /// A driver found near a pickup, with the distance the index measured:
@@ -205,14 +219,7 @@ mod tests {
     use super::*;
 
     fn cfg() -> Policy {
-        Policy {
-            radius_m: 3000.0,
-            max_radius_m: 12000.0,
-            offer_limit: 10,
-            offer_ttl: Duration::from_secs(15),
-            trip_timeout: Duration::from_secs(60),
-            empty_round_retry: Duration::from_secs(3),
-        }
+        Policy::default()
     }
 
     fn round(steps: &[Step]) -> Option<(u32, f64, Vec<UserId>)> {

@@ -118,14 +118,14 @@ impl EarlySearch {
 /// when it failed.
 async fn first_search(node: &Node, pickup: Position) -> Option<FirstSearch> {
     let cfg = &node.config.dispatch;
-    let fetch = cfg.offer_limit * OVERFETCH;
+    let fetch = cfg.plan.offer_limit * OVERFETCH;
     let fresh_since = Utc::now() - crate::domain::clock::span(cfg.stale_after);
     let began = std::time::Instant::now();
     match node
         .geo
         .nearest(
             pickup,
-            cfg.radius_m,
+            cfg.plan.radius_m,
             fetch,
             &HashSet::new(),
             fresh_since.timestamp_millis(),
@@ -133,7 +133,7 @@ async fn first_search(node: &Node, pickup: Position) -> Option<FirstSearch> {
         .await
     {
         Ok(found) => Some(FirstSearch {
-            radius_m: cfg.radius_m,
+            radius_m: cfg.plan.radius_m,
             fetch,
             found,
             took: began.elapsed(),
@@ -207,7 +207,7 @@ async fn run(
         .to_std()
         .unwrap_or_default();
     let requested_at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
-    let mut plan = DispatchPlan::resume(node.config.dispatch.policy(), requested_at, rounds_done);
+    let mut plan = DispatchPlan::resume(node.config.dispatch.plan, requested_at, rounds_done);
     let mut first_round = rounds_done == 0;
     // Drivers found whose vehicle serves another class: never offered this
     // trip, so searched past in every later round.
@@ -394,7 +394,7 @@ async fn offer_round(
     let mut exclude: HashSet<UserId> = exclude.into_iter().collect();
     let fresh_since = Utc::now() - crate::domain::clock::span(cfg.stale_after);
     let offered_at = Utc::now();
-    let expires_at = offered_at + crate::domain::clock::span(cfg.offer_ttl);
+    let expires_at = offered_at + crate::domain::clock::span(cfg.plan.offer_ttl);
     let mut offered: Vec<Candidate> = Vec::new();
     for _ in 0..CLASS_SEARCHES {
         exclude.extend(other_class.iter().copied());
@@ -540,7 +540,7 @@ pub async fn expire_trip(node: &Node, trip_id: TripId) -> Result<(), DispatchErr
 /// trip still `requested` well past its timeout. Runs on every node; the
 /// conditional transition makes concurrent sweeps harmless.
 pub async fn sweep_stranded(node: Arc<Node>, stop: tokio_util::sync::CancellationToken) {
-    let timeout = node.config.dispatch.trip_timeout;
+    let timeout = node.config.dispatch.plan.trip_timeout;
     let grace = Duration::from_secs(5);
     let every = Duration::from_secs(5);
     node.live.task(Task::StrandedTripSweep).set_interval(every);

@@ -131,7 +131,7 @@ impl Node {
             .geo
             .nearest(
                 pos,
-                d.radius_m,
+                d.plan.radius_m,
                 QUOTE_SEARCH_LIMIT,
                 &HashSet::new(),
                 fresh_since.timestamp_millis(),

@@ -44,8 +44,8 @@ async fn driver_sees(driver: &mut Peer, trip: TripId, began: Instant) -> Seen {
 #[tokio::test]
 async fn an_unanswered_offer_expires_and_then_the_trip_does() {
     let f = node(|c| {
-        c.dispatch.offer_ttl = Duration::from_secs(15);
-        c.dispatch.trip_timeout = Duration::from_secs(60);
+        c.dispatch.plan.offer_ttl = Duration::from_secs(15);
+        c.dispatch.plan.trip_timeout = Duration::from_secs(60);
         // Nobody answers pings here; the heartbeat is not under test.
         c.ws.ping_interval = Duration::from_secs(3600);
     })
