@@ -167,13 +167,13 @@ pub async fn run_measured(p: CityParams, pids: &[u32]) -> anyhow::Result<Report>
     let starts: Vec<driver::Start> = (0..drivers.len())
         .map(|i| driver::Start::new(&p, p.load.seed.wrapping_add(i as u64)))
         .collect();
-    // Every driver on duty, and in the geo index, before the window.
-    futures_util::stream::iter(driver_ws.iter_mut().zip(&starts))
+    // Every driver on duty, and in the geo index, before the window: the
+    // duty `ok`s counted as they come.
+    let on_duty = futures_util::stream::iter(driver_ws.iter_mut().zip(&starts))
         .map(|(ws, start)| driver::go_on_duty(ws, start))
         .buffer_unordered(200)
-        .try_collect::<()>()
+        .try_fold(0u64, |n, ()| async move { Ok(n + 1) })
         .await?;
-    let on_duty = driver_ws.len() as u64;
     let rider_ws = connect_all(&nodes, &riders, 200).await?;
     let p = Arc::new(p);
     let shared = Arc::new(Shared {
