@@ -502,6 +502,7 @@ async fn resync_after_bus_loss(node: Arc<Node>, stop: CancellationToken) {
             "the bus is back after a loss: closing local sessions (1012) so clients resync"
         );
         crate::metrics::bus_recovered();
+        node.registry.routes().reset();
         node.resync_all();
     }
 }

@@ -115,6 +115,13 @@ pub fn gps_point_in() {
     counter!("hail_gps_points_in_total").increment(1);
 }
 
+/// A `driver.location` sent on: past the bus (`local`: only this node
+/// listens to the rider) or through it.
+pub fn location_forwarded(local: bool) {
+    let way = if local { "local" } else { "bus" };
+    counter!("hail_locations_forwarded_total", "way" => way).increment(1);
+}
+
 pub fn gps_flush_failed() {
     counter!("hail_gps_flush_failures_total").increment(1);
 }
@@ -235,6 +242,10 @@ pub fn describe() {
     describe_counter!("hail_gps_points_in_total", "GPS points received for trips.");
     describe_counter!("hail_gps_points_written_total", "GPS points persisted.");
     describe_counter!(
+        "hail_locations_forwarded_total",
+        "driver.location messages sent to riders, by way: local (only this node listens) or bus."
+    );
+    describe_counter!(
         "hail_gps_points_refused_total",
         "GPS points refused with unavailable (queue full)."
     );
@@ -332,6 +343,9 @@ pub fn describe() {
     }
     for by in ["rider", "driver"] {
         counter!("hail_ratings_total", "by" => by).absolute(0);
+    }
+    for way in ["local", "bus"] {
+        counter!("hail_locations_forwarded_total", "way" => way).absolute(0);
     }
     for reason in ["global", "per_ip"] {
         counter!("hail_connections_refused_total", "reason" => reason).absolute(0);

@@ -24,7 +24,11 @@ impl MemoryBus {
 
 #[async_trait]
 impl Bus for MemoryBus {
-    async fn publish(&self, topic: Topic, payload: Vec<u8>) -> Result<(), BusError> {
+    async fn publish_counted(
+        &self,
+        topic: Topic,
+        payload: Vec<u8>,
+    ) -> Result<Option<u64>, BusError> {
         let listening = self
             .subscribed
             .read()
@@ -33,7 +37,7 @@ impl Bus for MemoryBus {
         if listening {
             self.inbound.deliver(topic, &payload);
         }
-        Ok(())
+        Ok(Some(u64::from(listening)))
     }
 
     async fn subscribe(&self, topics: &[Topic]) -> Result<(), BusError> {

@@ -25,7 +25,18 @@ pub trait Inbound: Send + Sync + 'static {
 
 #[async_trait]
 pub trait Bus: Send + Sync + 'static {
-    async fn publish(&self, topic: Topic, payload: Vec<u8>) -> Result<(), BusError>;
+    async fn publish(&self, topic: Topic, payload: Vec<u8>) -> Result<(), BusError> {
+        self.publish_counted(topic, payload).await.map(drop)
+    }
+    /// Publishes, and says how many subscriptions received the message
+    /// when the backend can tell (one Redis's PUBLISH reply; the
+    /// in-process bus); `None` when it cannot (a cluster's SPUBLISH counts
+    /// one shard node's clients only).
+    async fn publish_counted(
+        &self,
+        topic: Topic,
+        payload: Vec<u8>,
+    ) -> Result<Option<u64>, BusError>;
     /// Publishes each message in order, in as few round trips as the
     /// backend allows (a round's offers, a trip's withdrawals).
     async fn publish_many(&self, batch: Vec<(Topic, Vec<u8>)>) -> Result<(), BusError> {

@@ -110,14 +110,18 @@ impl RedisBus {
 
 #[async_trait]
 impl Bus for RedisBus {
-    async fn publish(&self, topic: Topic, payload: Vec<u8>) -> Result<(), BusError> {
+    async fn publish_counted(
+        &self,
+        topic: Topic,
+        payload: Vec<u8>,
+    ) -> Result<Option<u64>, BusError> {
         let mut con = self.cmd.clone();
         redis::cmd("PUBLISH")
             .arg(self.keys.channel(topic))
             .arg(payload)
-            .query_async::<i64>(&mut con)
+            .query_async::<u64>(&mut con)
             .await
-            .map(drop)
+            .map(Some)
             .map_err(unavailable)
     }
 

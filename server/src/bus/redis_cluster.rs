@@ -249,14 +249,18 @@ async fn recover(
 
 #[async_trait]
 impl Bus for ClusterBus {
-    async fn publish(&self, topic: Topic, payload: Vec<u8>) -> Result<(), BusError> {
+    async fn publish_counted(
+        &self,
+        topic: Topic,
+        payload: Vec<u8>,
+    ) -> Result<Option<u64>, BusError> {
         let mut con = self.cmd.clone();
         redis::cmd("SPUBLISH")
             .arg(self.keys.channel(topic))
             .arg(payload)
             .query_async::<i64>(&mut con)
             .await
-            .map(drop)
+            .map(|_| None)
             .map_err(unavailable)
     }
 

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::dispatcher::{Signal, SignalFor};
+use super::routes::Routes;
 use hail_protocol::close;
 
 /// Tells a session to end, and with which close code: the first reason
@@ -110,6 +111,10 @@ pub enum Control {
     /// An operator closed the user's sockets ([`close::POLICY`]); the
     /// account stays usable, so clients may reconnect.
     Disconnect,
+    /// A node has just subscribed to the user's topic: a node that sent
+    /// the user's locations past the bus sends them through it again
+    /// ([`Routes`]).
+    Listening,
 }
 
 impl Control {
@@ -166,6 +171,8 @@ pub struct Registry {
     next_id: AtomicU64,
     sessions: RwLock<HashMap<UserId, Vec<SessionHandle>>>,
     dispatchers: RwLock<HashMap<TripId, mpsc::Sender<Signal>>>,
+    /// Which users only this node listens to.
+    routes: Routes,
 }
 
 impl Registry {
@@ -204,6 +211,10 @@ impl Registry {
             }
             Err(e) => tracing::error!("undecodable node control message: {e}"),
         }
+    }
+
+    pub fn routes(&self) -> &Routes {
+        &self.routes
     }
 
     pub fn session_id(&self) -> u64 {
@@ -331,15 +342,21 @@ impl Registry {
         }
     }
 
+    /// A user's event encoded as the bus carries it, handed over without
+    /// the bus (see [`Routes`]).
+    pub fn deliver_local(&self, user: UserId, payload: Vec<u8>) {
+        self.deliver_event(user, bytes::Bytes::from(payload));
+    }
+
     /// A user's event from the bus: each local session gets the published
     /// bytes, or the message decoded (once) when it must look inside.
-    fn deliver_event(&self, user: UserId, payload: &[u8]) {
+    fn deliver_event(&self, user: UserId, payload: bytes::Bytes) {
         let map = self.sessions.read().unwrap_or_else(|e| e.into_inner());
         let Some(list) = map.get(&user) else { return };
-        let kind = pass_through(payload);
+        let kind = pass_through(&payload);
         let encoded = kind.map(|kind| Outgoing::Encoded {
             kind,
-            bytes: bytes::Bytes::copy_from_slice(payload),
+            bytes: payload.clone(),
         });
         let mut typed: Option<Outgoing> = None;
         for handle in list {
@@ -347,7 +364,7 @@ impl Registry {
                 (Some(e), Some(k)) if k != TRIP_UPDATED || handle.role != Role::Driver => e.clone(),
                 _ => match &typed {
                     Some(t) => t.clone(),
-                    None => match serde_json::from_slice::<ServerMessage>(payload) {
+                    None => match serde_json::from_slice::<ServerMessage>(&payload) {
                         Ok(msg) => typed.insert(msg.into()).clone(),
                         Err(e) => return tracing::error!(%user, "undecodable bus message: {e}"),
                     },
@@ -384,10 +401,14 @@ impl Inbound for Registry {
                     Some(Control::Disconnect) => {
                         self.kick_user(user, close::POLICY, "disconnected by an operator")
                     }
+                    Some(Control::Listening) => self.routes.announced(user),
                     None => tracing::error!(%user, "undecodable control message"),
                 }
             }
-            Topic::User(user) => self.deliver_event(user, payload),
+            Topic::User(user) => {
+                self.routes.delivered(user);
+                self.deliver_event(user, bytes::Bytes::copy_from_slice(payload));
+            }
             Topic::Dispatch(_) => match serde_json::from_slice::<SignalFor>(payload) {
                 Ok(SignalFor { trip, signal }) => {
                     // Not here (ended, or another node took it over): dropped.

@@ -5,7 +5,7 @@
 //! order in which joins and leaves race does not matter. Requests are
 //! batched into one SUBSCRIBE / UNSUBSCRIBE each.
 
-use super::registry::Registry;
+use super::registry::{Control, Registry};
 use crate::bus::{Bus, BusError, Topic};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -118,7 +118,21 @@ async fn reconcile(
         let mut result = Ok(());
         if !add.is_empty() {
             match bus.subscribe(&add).await {
-                Ok(()) => subscribed.extend(add.iter().copied()),
+                Ok(()) => {
+                    subscribed.extend(add.iter().copied());
+                    registry.routes().subscribed(users(&add));
+                    // Before the waiting sessions say `hello`: a node that
+                    // sent these users' locations past the bus must send
+                    // them through it again, or this node's sessions miss
+                    // them (`routes`).
+                    let listening: Vec<_> = users(&add)
+                        .map(|u| (Topic::User(u), Control::Listening.encode()))
+                        .collect();
+                    if let Err(e) = bus.publish_many(listening).await {
+                        tracing::warn!("subscription not announced: {e}");
+                        result = Err(e.to_string());
+                    }
+                }
                 Err(e) => {
                     tracing::warn!("subscribe failed: {e}");
                     result = Err(e.to_string());
@@ -126,6 +140,7 @@ async fn reconcile(
             }
         }
         if !drop.is_empty() {
+            registry.routes().unsubscribing(users(&drop));
             match bus.unsubscribe(&drop).await {
                 Ok(()) => drop.iter().for_each(|t| {
                     subscribed.remove(t);
@@ -139,4 +154,11 @@ async fn reconcile(
             }
         }
     }
+}
+
+fn users(topics: &[Topic]) -> impl Iterator<Item = hail_protocol::UserId> + '_ {
+    topics.iter().filter_map(|t| match t {
+        Topic::User(u) => Some(*u),
+        _ => None,
+    })
 }

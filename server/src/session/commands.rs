@@ -196,7 +196,7 @@ where
             eta_s: eta.map(|(s, _)| s),
             eta_to: eta.map(|(_, to)| to),
         };
-        self.node.send_to(driving.rider, &msg).await?;
+        self.node.send_location(driving.rider, &msg).await?;
         Ok(())
     }
 

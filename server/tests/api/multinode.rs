@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use hail_protocol::http::TrackResponse;
 use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripStatus, WithdrawReason};
+use std::time::Duration;
 
 on_both_redis! {
     async fn the_trip_flow_across_two_nodes(redis) {
@@ -147,5 +148,90 @@ on_both_redis! {
         rws.ok(request_at_centre())
             .await
             .expect("the rider can ask again");
+    }
+}
+
+/// Sends the driver's next point (a little further north each time).
+async fn next_point(dws: &mut Ws, north: &mut f64) -> (f64, f64) {
+    *north += 5.0;
+    let pos = near(*north);
+    dws.send(location(pos)).await;
+    pos
+}
+
+fn is_point(pos: (f64, f64)) -> impl Fn(&ServerMessage) -> bool {
+    move |m| matches!(m, ServerMessage::DriverLocation { lat, lng, .. } if (*lat, *lng) == pos)
+}
+
+on_both_redis! {
+    /// Rider and driver on one node: the driver's points skip the bus (on
+    /// one Redis; a cluster cannot count a channel's listeners), reach a
+    /// second socket of the rider's that opens on another node, and skip
+    /// the bus again once that socket is gone.
+    async fn locations_past_the_bus_reach_a_socket_opened_on_another_node(redis) {
+        let nodes = spawn_nodes(redis, 2, Settings::default()).await;
+        let (a, b) = (&nodes[0], &nodes[1]);
+        let counted = a.env.cluster.is_none();
+        let local = r#"hail_locations_forwarded_total{way="local"}"#;
+        let (_driver, mut dws) = driver_online(a, near(300.0)).await;
+        let (rider, mut rws) = a.connect(Role::Rider).await;
+        let trip = rws.ok(request_at_centre()).await.expect("trip");
+        dws.offer_for(trip.id).await;
+        dws.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
+        rws.update_to(trip.id, TripStatus::Accepted).await;
+
+        // One point at a time: the first goes by bus and finds the rider's
+        // node alone on the topic; the rest go past it.
+        let mut north = 0.0;
+        for _ in 0..5 {
+            let p = next_point(&mut dws, &mut north).await;
+            rws.recv_until(is_point(p)).await;
+        }
+        let went_local = a.metric(local).await.unwrap_or(0.0);
+        if counted {
+            assert!(went_local >= 3.0, "{went_local} of 5 points went past the bus");
+        } else {
+            assert_eq!(went_local, 0.0, "a cluster bus cannot count listeners");
+        }
+
+        // A second socket of the rider's, on the other node: its node
+        // announces the subscription, and the points take the bus again.
+        let mut second = Ws::connect(b, rider.token()).await;
+        let mut reached = false;
+        for _ in 0..100 {
+            let p = next_point(&mut dws, &mut north).await;
+            rws.recv_until(is_point(p)).await;
+            if second.sees(Duration::from_millis(100), is_point(p)).await {
+                reached = true;
+                break;
+            }
+        }
+        assert!(reached, "the socket on the other node never got a point");
+        for _ in 0..5 {
+            let p = next_point(&mut dws, &mut north).await;
+            rws.recv_until(is_point(p)).await;
+            assert!(
+                second.recv_within(Duration::from_secs(5), is_point(p)).await.is_some(),
+                "a point missed the socket on the other node"
+            );
+        }
+
+        if counted {
+            // Once that socket is gone, its node leaves the topic, and the
+            // points go past the bus again.
+            drop(second);
+            let before = a.metric(local).await.unwrap_or(0.0);
+            let mut again = false;
+            for _ in 0..250 {
+                let p = next_point(&mut dws, &mut north).await;
+                rws.recv_until(is_point(p)).await;
+                if a.metric(local).await.unwrap_or(0.0) > before {
+                    again = true;
+                    break;
+                }
+                tokio::time::sleep(POLL).await;
+            }
+            assert!(again, "the points never went past the bus again");
+        }
     }
 }
