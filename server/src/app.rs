@@ -275,8 +275,8 @@ impl Application {
             ),
             quotes: crate::node::quote_cache::QuoteCache::new(config.ride.quote_cache),
             tasks: TaskTracker::new(),
+            resync: std::sync::Mutex::new(shutdown.child_token()),
             shutdown,
-            resync: std::sync::Mutex::new(CancellationToken::new()),
         });
         background.spawn(resync_after_bus_loss(node.clone(), stop_background.clone()));
         // Operator requests to nodes (drain) come on one shared topic;

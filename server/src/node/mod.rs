@@ -97,7 +97,9 @@ pub struct Node {
     /// Cancelled on SIGTERM: sessions close with 1001, dispatchers stop.
     pub shutdown: CancellationToken,
     /// Cancelled (and replaced) when the bus comes back after a loss:
-    /// every session open then closes with 1012 so its client resyncs.
+    /// every session open then closes with 1012 so its client resyncs. A
+    /// child of `shutdown`, and each session's kick a child of it, so a
+    /// session watches one token for all three.
     pub resync: std::sync::Mutex<CancellationToken>,
 }
 
@@ -117,7 +119,11 @@ impl Node {
     /// Closes every open session with 1012: the bus lost messages while it
     /// was away, and a client is whole again only from a fresh `hello`.
     pub fn resync_all(&self) {
-        let old = std::mem::take(&mut *self.resync.lock().unwrap_or_else(|e| e.into_inner()));
+        let fresh = self.shutdown.child_token();
+        let old = std::mem::replace(
+            &mut *self.resync.lock().unwrap_or_else(|e| e.into_inner()),
+            fresh,
+        );
         old.cancel();
     }
 

@@ -26,6 +26,26 @@ pub struct Kick {
 }
 
 impl Kick {
+    /// A kick that also fires when `parent` is cancelled (the node's
+    /// shutdown or resync token), so a session waits on one token for all
+    /// three; [`reason`](Self::reason) is then `None`.
+    pub fn under(parent: &CancellationToken) -> Self {
+        Self {
+            token: parent.child_token(),
+            why: Arc::default(),
+        }
+    }
+
+    /// Why it was kicked, when a kick (not its parent) ended it.
+    pub fn reason(&self) -> Option<(u16, &'static str)> {
+        self.why.get().copied()
+    }
+
+    /// Resolves once kicked or once its parent is cancelled.
+    pub async fn ended(&self) {
+        self.token.cancelled().await;
+    }
+
     pub fn kick(&self, code: u16, reason: &'static str) {
         let _ = self.why.set((code, reason));
         self.token.cancel();

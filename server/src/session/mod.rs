@@ -76,7 +76,7 @@ where
     let quota = Quota::per_second(NonZeroU32::new(ws.rate_per_sec).unwrap_or(NonZeroU32::MIN))
         .allow_burst(NonZeroU32::new(ws.burst).unwrap_or(NonZeroU32::MIN));
     let (tx, rx) = mpsc::channel(ws.outbox);
-    let kick = Kick::default();
+    let kick = Kick::under(&node.resync_token());
     let handle = SessionHandle {
         id: node.registry.session_id(),
         role: actor.role,
@@ -164,27 +164,50 @@ where
 
     async fn serve(&mut self, mut rx: mpsc::Receiver<Outgoing>, kick: Kick) -> End {
         let cfg = self.node.config.ws.clone();
-        let shutdown = self.node.shutdown.clone();
-        let resync = self.node.resync_token();
-        let mut heartbeat =
-            tokio::time::interval_at(Instant::now() + cfg.ping_interval, cfg.ping_interval);
         let mut last_heard = Instant::now();
-        // Armed once, not per message: re-creating them on every loop turn
-        // showed up in the profile (docs/benchmarks.md).
-        let shutting_down = shutdown.cancelled();
-        let kicked = kick.kicked();
-        let resynced = resync.cancelled();
-        let expired = tokio::time::sleep_until(self.token_expires);
-        tokio::pin!(shutting_down, kicked, resynced, expired);
+        // Four branches, armed once: the kick is a child of the node's
+        // resync token, itself a child of its shutdown token, and one timer
+        // serves the heartbeat and the token's expiry. Every wake-up of the
+        // task polls every branch, twice per forwarded GPS point (the
+        // driver's session and the rider's), so each one showed in the
+        // profile (docs/benchmarks.md).
+        let ended = kick.ended();
+        let mut next_ping = Instant::now() + cfg.ping_interval;
+        let timer = tokio::time::sleep_until(next_ping.min(self.token_expires));
+        tokio::pin!(ended, timer);
         loop {
             if self.broken {
                 return End::Gone;
             }
             tokio::select! {
-                _ = &mut shutting_down => return End::Close(close::GOING_AWAY, "server shutting down"),
-                (code, reason) = &mut kicked => return End::Close(code, reason),
-                _ = &mut resynced => return End::Close(close::RESYNC, "events may have been missed: reconnect"),
-                _ = &mut expired => return End::Close(close::TOKEN_EXPIRED, "access token expired: refresh and reconnect"),
+                () = &mut ended => {
+                    let (code, reason) = kick.reason().unwrap_or_else(|| {
+                        if self.node.shutdown.is_cancelled() {
+                            (close::GOING_AWAY, "server shutting down")
+                        } else {
+                            (close::RESYNC, "events may have been missed: reconnect")
+                        }
+                    });
+                    return End::Close(code, reason);
+                }
+                () = &mut timer => {
+                    let now = Instant::now();
+                    if now >= self.token_expires {
+                        return End::Close(close::TOKEN_EXPIRED, "access token expired: refresh and reconnect");
+                    }
+                    if now >= next_ping {
+                        if last_heard.elapsed() > cfg.ping_interval + cfg.pong_timeout {
+                            tracing::debug!(user = %self.actor.id, "no pong: closing dead socket");
+                            return End::Gone;
+                        }
+                        let ping = self.socket.send(Message::Ping(Default::default()));
+                        if !matches!(tokio::time::timeout(cfg.write_timeout, ping).await, Ok(Ok(()))) {
+                            return End::Gone;
+                        }
+                        next_ping = now + cfg.ping_interval;
+                    }
+                    timer.as_mut().reset(next_ping.min(self.token_expires));
+                }
                 Some(out) = rx.recv() => {
                     let written = match out {
                         Outgoing::Message(msg) => {
@@ -200,16 +223,6 @@ where
                         },
                     };
                     if written.is_err() {
-                        return End::Gone;
-                    }
-                }
-                _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > cfg.ping_interval + cfg.pong_timeout {
-                        tracing::debug!(user = %self.actor.id, "no pong: closing dead socket");
-                        return End::Gone;
-                    }
-                    let ping = self.socket.send(Message::Ping(Default::default()));
-                    if !matches!(tokio::time::timeout(cfg.write_timeout, ping).await, Ok(Ok(()))) {
                         return End::Gone;
                     }
                 }
