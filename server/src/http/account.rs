@@ -45,7 +45,7 @@ async fn delete_me(
     {
         crate::metrics::login_throttled();
         return Err(ApiError::RateLimited {
-            message: "too many wrong passwords; retry later",
+            message: "too many wrong passwords; retry later".into(),
             retry_after,
         });
     }

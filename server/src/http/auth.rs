@@ -168,7 +168,7 @@ async fn login(
         crate::metrics::login_throttled();
         tracing::info!(%ip, "log-in refused: too many failures for this username or IP");
         return Err(ApiError::RateLimited {
-            message: "too many failed log-ins; retry later",
+            message: "too many failed log-ins; retry later".into(),
             retry_after,
         });
     }

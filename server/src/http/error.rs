@@ -37,7 +37,7 @@ pub enum ApiError {
     /// a client knows when trying again can work.
     #[error("{message}")]
     RateLimited {
-        message: &'static str,
+        message: std::borrow::Cow<'static, str>,
         retry_after: std::time::Duration,
     },
     #[error("internal error")]
@@ -116,7 +116,13 @@ impl From<crate::node::CommandError> for ApiError {
                 Self::Conflict("the trip was taken by another driver")
             }
             E::Invalid(why) => Self::Invalid(why),
-            E::RateLimited { message } => Self::Invalid(message),
+            E::RateLimited {
+                message,
+                retry_after,
+            } => Self::RateLimited {
+                message: message.into(),
+                retry_after,
+            },
             E::Unavailable(why) => Self::Unavailable(why),
             E::Internal(why) => Self::Internal(why),
         }
@@ -161,3 +167,19 @@ pub struct ApiJson<T>(pub T);
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_limited_command_is_429_with_retry_after_on_http_too() {
+        let e = crate::node::CommandError::RateLimited {
+            message: "at most 5 trip requests per 60 s; try again later".into(),
+            retry_after: std::time::Duration::from_secs(60),
+        };
+        let response = ApiError::from(e).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[RETRY_AFTER], "60");
+    }
+}

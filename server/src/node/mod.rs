@@ -43,9 +43,13 @@ pub enum CommandError {
     /// A field the command carried is out of range or unknown (`invalid`).
     #[error("{0}")]
     Invalid(String),
-    /// The rider asked for too many trips lately (`retry_after` seconds).
+    /// The rider asked for too many trips lately; trying again after
+    /// `retry_after` (the whole window, an upper bound) works.
     #[error("{message}")]
-    RateLimited { message: String },
+    RateLimited {
+        message: String,
+        retry_after: std::time::Duration,
+    },
     #[error("a backend is unavailable; retry later")]
     Unavailable(String),
     #[error("internal error")]

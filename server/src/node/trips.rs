@@ -109,6 +109,7 @@ impl Node {
                     d.trip_requests_per_window,
                     d.trip_request_window.as_secs()
                 ),
+                retry_after: d.trip_request_window,
             });
         }
         Ok(())
