@@ -21,6 +21,10 @@ pub enum BusError {
 /// the bus's connection task.
 pub trait Inbound: Send + Sync + 'static {
     fn deliver(&self, topic: Topic, payload: &[u8]);
+    /// The subscription connection dropped: until the bus reports a
+    /// recovery, what arrives (and what a PUBLISH counts) leaves this node
+    /// out.
+    fn connection_lost(&self) {}
 }
 
 #[async_trait]

@@ -68,6 +68,7 @@ impl RedisBus {
         let on_loss = lost.clone();
         let push = move |info: PushInfo| -> Result<(), ()> {
             if info.kind == PushKind::Disconnection {
+                inbound.connection_lost();
                 on_loss.notify_one();
                 return Ok(());
             }

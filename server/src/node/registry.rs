@@ -411,6 +411,10 @@ impl Registry {
 }
 
 impl Inbound for Registry {
+    fn connection_lost(&self) {
+        self.routes.suspend();
+    }
+
     fn deliver(&self, topic: Topic, payload: &[u8]) {
         match topic {
             Topic::User(user) if payload.starts_with(Control::PREFIX) => {

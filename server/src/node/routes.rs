@@ -6,9 +6,10 @@
 //! The node learns it is the only listener from a PUBLISH to the user's
 //! topic that reached exactly one subscriber, sent after its own
 //! subscription was confirmed: that one is this node. It stops believing
-//! it when any node announces a new subscription to the topic
-//! (`Control::Listening`, published after every SUBSCRIBE), when its own
-//! subscription ends, and when the bus loses its connection. Each
+//! it when any node announces a socket joining the topic
+//! (`Control::Listening`, published for every join, after its SUBSCRIBE
+//! when it needs one), when its own subscription ends, and while its
+//! subscription connection is down (until the bus is back). Each
 //! announcement moves the route's generation, so the reply to a PUBLISH
 //! sent before it (the reply and the announcement arrive on different
 //! connections, in either order) no longer counts. A location goes local
@@ -27,6 +28,9 @@ pub struct Routes {
 #[derive(Default)]
 struct Inner {
     next_generation: u64,
+    /// The subscription connection is down: no PUBLISH counts this node,
+    /// so none may prove it alone, until the bus is back ([`Routes::reset`]).
+    suspended: bool,
     /// Only users whose topic this node is subscribed to (confirmed).
     users: HashMap<UserId, Route>,
 }
@@ -69,6 +73,9 @@ impl Routes {
     /// until [`delivered`](Self::delivered) (or [`unsent`](Self::unsent)).
     pub fn way(&self, user: UserId) -> Way {
         let mut inner = self.lock();
+        if inner.suspended {
+            return Way::Bus { probe: None };
+        }
         match inner.users.get_mut(&user) {
             Some(r) if r.alone && r.in_flight == 0 => Way::Local,
             Some(r) => {
@@ -152,10 +159,24 @@ impl Routes {
         }
     }
 
-    /// The bus lost its connection: announcements may have been lost with
-    /// it, and so may the messages in flight.
+    /// The subscription connection dropped: everything goes by bus until
+    /// [`reset`](Self::reset).
+    pub fn suspend(&self) {
+        let mut inner = self.lock();
+        inner.suspended = true;
+        let generation = inner.generation();
+        for r in inner.users.values_mut() {
+            r.generation = generation;
+            r.alone = false;
+        }
+    }
+
+    /// The bus is back after losing its connection (and resubscribed):
+    /// announcements may have been lost meanwhile, and so may the messages
+    /// in flight, so every route starts unproven.
     pub fn reset(&self) {
         let mut inner = self.lock();
+        inner.suspended = false;
         let generation = inner.generation();
         for r in inner.users.values_mut() {
             r.generation = generation;
@@ -271,6 +292,22 @@ mod tests {
         // The reply to a PUBLISH from before the loss does not count.
         routes.published(w, before_loss, Some(1));
         assert!(matches!(routes.way(w), Way::Bus { .. }));
+    }
+
+    #[test]
+    fn while_the_subscription_connection_is_down_nothing_proves_this_node_alone() {
+        let routes = Routes::default();
+        let (u, v) = (user(), user());
+        routes.subscribed([u, v]);
+        probe(&routes, u, 1);
+        routes.suspend();
+        // A PUBLISH now counts only the other nodes' listeners.
+        assert_eq!(probe(&routes, u, 1), Way::Bus { probe: None });
+        assert_eq!(probe(&routes, v, 1), Way::Bus { probe: None });
+        assert_eq!(routes.way(u), Way::Bus { probe: None });
+        routes.reset();
+        probe(&routes, v, 1);
+        assert_eq!(routes.way(v), Way::Local);
     }
 
     #[test]

@@ -121,17 +121,6 @@ async fn reconcile(
                 Ok(()) => {
                     subscribed.extend(add.iter().copied());
                     registry.routes().subscribed(users(&add));
-                    // Before the waiting sessions say `hello`: a node that
-                    // sent these users' locations past the bus must send
-                    // them through it again, or this node's sessions miss
-                    // them (`routes`).
-                    let listening: Vec<_> = users(&add)
-                        .map(|u| (Topic::User(u), Control::Listening.encode()))
-                        .collect();
-                    if let Err(e) = bus.publish_many(listening).await {
-                        tracing::warn!("subscription not announced: {e}");
-                        result = Err(e.to_string());
-                    }
                 }
                 Err(e) => {
                     tracing::warn!("subscribe failed: {e}");
@@ -146,6 +135,31 @@ async fn reconcile(
                     subscribed.remove(t);
                 }),
                 Err(e) => tracing::warn!("unsubscribe failed: {e}"),
+            }
+        }
+        // Every join is announced before its session says `hello`, not
+        // only a new SUBSCRIBE: a node that sent the user's locations past
+        // the bus must send them through it again, or this node's sessions
+        // miss them (`routes`). A join that found the topic subscribed may
+        // follow a resubscription nobody announced (Redis's client
+        // resubscribes by itself after a lost connection) or an
+        // announcement that failed.
+        let joined: HashSet<hail_protocol::UserId> = batch
+            .iter()
+            .filter(|r| r.ack.is_some() && subscribed.contains(&r.topic))
+            .filter_map(|r| match r.topic {
+                Topic::User(u) => Some(u),
+                _ => None,
+            })
+            .collect();
+        if result.is_ok() && !joined.is_empty() {
+            let listening: Vec<_> = joined
+                .into_iter()
+                .map(|u| (Topic::User(u), Control::Listening.encode()))
+                .collect();
+            if let Err(e) = bus.publish_many(listening).await {
+                tracing::warn!("subscription not announced: {e}");
+                result = Err(e.to_string());
             }
         }
         for req in batch.drain(..) {

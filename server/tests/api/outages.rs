@@ -274,3 +274,72 @@ async fn a_redis_restart_mid_trip_is_survived() {
     drive_to_completion(&mut dws, &mut rws, trip.id).await;
     assert!(a.metric("hail_bus_recoveries_total").await >= Some(1.0));
 }
+
+/// The driver's node sends points past the bus while the rider's other
+/// node has lost Redis (it is then the topic's only listener, rightly).
+/// Redis's client resubscribes that node by itself, unannounced; the
+/// rider's socket that reconnects there announces its join, and gets the
+/// points again.
+#[tokio::test]
+async fn a_socket_whose_node_lost_redis_gets_the_points_again_once_it_reconnects() {
+    let proxy = TcpProxy::start("127.0.0.1:6379").await;
+    let env = TestEnv::create(Backend::External).await;
+    let a = spawn_node(env.clone(), &Settings::default()).await;
+    let behind = Settings::default().set(
+        "HAIL_REDIS_URL",
+        format!("redis://127.0.0.1:{}", proxy.port),
+    );
+    let b = spawn_node(env, &behind).await;
+    let local = r#"hail_locations_forwarded_total{way="local"}"#;
+    let (rider, mut rws) = a.connect(Role::Rider).await;
+    let (_driver, mut dws) = driver_online(&a, near(300.0)).await;
+    let trip = rws.ok(request_at_centre()).await.expect("trip");
+    dws.offer_for(trip.id).await;
+    dws.ok(ClientMessage::TripAccept { trip_id: trip.id }).await;
+    rws.update_to(trip.id, TripStatus::Accepted).await;
+    let mut second = Ws::connect(&b, rider.token()).await;
+    let mut north = 0.0;
+
+    proxy.cut();
+    readyz_becomes(&b, 503).await;
+    // Redis dropped the node's subscription: the driver's node is alone on
+    // the topic now, and learns it from a PUBLISH's count.
+    let before = a.metric(local).await.unwrap_or(0.0);
+    let mut alone = false;
+    for _ in 0..100 {
+        let p = next_point(&mut dws, &mut north).await;
+        rws.recv_until(is_point(p)).await;
+        if a.metric(local).await.unwrap_or(0.0) > before {
+            alone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(alone, "the driver's node never went past the bus");
+
+    proxy.restore();
+    readyz_becomes(&b, 200).await;
+    assert_eq!(second.wait_closed().await, Some(1012));
+    let mut second = Ws::connect(&b, rider.token()).await;
+    let mut reached = false;
+    for _ in 0..100 {
+        let p = next_point(&mut dws, &mut north).await;
+        rws.recv_until(is_point(p)).await;
+        if second.sees(Duration::from_millis(100), is_point(p)).await {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "the reconnected socket never got a point");
+    for _ in 0..3 {
+        let p = next_point(&mut dws, &mut north).await;
+        rws.recv_until(is_point(p)).await;
+        assert!(
+            second
+                .recv_within(Duration::from_secs(5), is_point(p))
+                .await
+                .is_some(),
+            "a point missed the reconnected socket"
+        );
+    }
+}

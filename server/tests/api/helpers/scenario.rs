@@ -41,6 +41,19 @@ pub fn location(pos: (f64, f64)) -> ClientMessage {
     ClientMessage::Location(hail_protocol::Location::at(at))
 }
 
+/// Sends the driver's next point (a little further north each time).
+pub async fn next_point(dws: &mut Ws, north: &mut f64) -> (f64, f64) {
+    *north += 5.0;
+    let pos = near(*north);
+    dws.send(location(pos)).await;
+    pos
+}
+
+/// The `driver.location` of the point at `pos`.
+pub fn is_point(pos: (f64, f64)) -> impl Fn(&ServerMessage) -> bool {
+    move |m| matches!(m, ServerMessage::DriverLocation { lat, lng, .. } if (*lat, *lng) == pos)
+}
+
 pub fn request_at_centre() -> ClientMessage {
     ClientMessage::request(
         place(CENTRE.0, CENTRE.1),
