@@ -125,10 +125,6 @@ pub(crate) const STRANDED: &str =
 /// Renews (a later `$3`) or releases (`$3` = now) `$2`'s lease.
 pub(crate) const LEASE_SET: &str = "UPDATE trips SET dispatch_lease_until = $3 \
      WHERE id = $1 AND status = 'requested' AND dispatch_node = $2";
-/// Renews `$2`'s leases on the trips `$1` (Postgres: one statement for a
-/// node's every dispatch); returns those renewed.
-pub(crate) const LEASES_RENEW: &str = "UPDATE trips SET dispatch_lease_until = $3 \
-     WHERE id = ANY($1) AND status = 'requested' AND dispatch_node = $2 RETURNING id";
 pub(crate) const OFFER_STATUS: &str =
     "SELECT outcome FROM trip_offers WHERE trip_id = $1 AND driver_id = $2";
 /// How an offer insert meets an earlier offer of the same trip to the same
@@ -151,17 +147,11 @@ pub(crate) const VEHICLE_PUT: &str =
 pub(crate) const VEHICLE_GET: &str =
     "SELECT make, model, colour, plate, class, seats FROM vehicles WHERE driver_id = $1";
 /// SQLite: one row at a time (in one transaction); Postgres inserts the
-/// whole request's quotes from arrays ([`QUOTES_INSERT`]).
+/// whole request's quotes from arrays (`postgres::ride::QUOTES_INSERT`).
 pub(crate) const QUOTE_INSERT: &str =
     "INSERT INTO quotes (id, rider_id, class, pickup_lat, pickup_lng, pickup_address, \
      dropoff_lat, dropoff_lng, dropoff_address, fare, created_at, expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-pub(crate) const QUOTES_INSERT: &str =
-    "INSERT INTO quotes (id, rider_id, class, pickup_lat, pickup_lng, pickup_address, \
-     dropoff_lat, dropoff_lng, dropoff_address, fare, created_at, expires_at) \
-     SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], \
-     $6::text[], $7::float8[], $8::float8[], $9::text[], $10::text[], $11::timestamptz[], \
-     $12::timestamptz[])";
 pub(crate) const QUOTE_BY_ID: &str =
     "SELECT id, rider_id, class, pickup_lat, pickup_lng, pickup_address, \
      dropoff_lat, dropoff_lng, dropoff_address, fare, created_at, expires_at \

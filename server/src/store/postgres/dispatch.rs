@@ -4,6 +4,11 @@ use super::*;
 use std::sync::LazyLock;
 use tokio_postgres::types::ToSql;
 
+/// Renews `$2`'s leases on the trips `$1`, a node's every dispatch in one
+/// statement (arrays: Postgres only); returns those renewed.
+const LEASES_RENEW: &str = "UPDATE trips SET dispatch_lease_until = $3 \
+     WHERE id = ANY($1) AND status = 'requested' AND dispatch_node = $2 RETURNING id";
+
 /// Ends pending offers of a trip (`$4`: of these drivers, or all when NULL).
 pub(super) const END_OFFERS: &str = "UPDATE trip_offers SET outcome = $2, ended_at = $3 \
      WHERE trip_id = $1 AND outcome = 'pending' \
@@ -39,10 +44,7 @@ impl DispatchStore for PgStore {
             return Ok(Vec::new());
         }
         let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(sql::LEASES_RENEW)
-            .await
-            .map_err(map_err)?;
+        let stmt = client.prepare_cached(LEASES_RENEW).await.map_err(map_err)?;
         let ids: Vec<uuid::Uuid> = trips.iter().map(|t| t.0).collect();
         let rows = client
             .query(&stmt, &[&ids, &node, &until])

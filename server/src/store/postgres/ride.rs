@@ -7,6 +7,15 @@ use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
+/// A quote request's quotes in one statement, from arrays (Postgres
+/// only; SQLite inserts `sql::QUOTE_INSERT` per row in a transaction).
+const QUOTES_INSERT: &str =
+    "INSERT INTO quotes (id, rider_id, class, pickup_lat, pickup_lng, pickup_address, \
+     dropoff_lat, dropoff_lng, dropoff_address, fare, created_at, expires_at) \
+     SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], \
+     $6::text[], $7::float8[], $8::float8[], $9::text[], $10::text[], $11::timestamptz[], \
+     $12::timestamptz[])";
+
 impl PgStore {
     async fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
         let client = self.client().await?;
@@ -95,7 +104,7 @@ impl RideStore for PgStore {
         let created: Vec<DateTime<Utc>> = quotes.iter().map(|q| q.created_at).collect();
         let expires: Vec<DateTime<Utc>> = quotes.iter().map(|q| q.expires_at).collect();
         self.exec(
-            sql::QUOTES_INSERT,
+            QUOTES_INSERT,
             &[
                 &ids,
                 &riders,
