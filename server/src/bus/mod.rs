@@ -41,6 +41,13 @@ pub trait Bus: Send + Sync + 'static {
         topic: Topic,
         payload: Vec<u8>,
     ) -> Result<Option<u64>, BusError>;
+    /// Whether [`publish_counted`](Self::publish_counted) counts other
+    /// nodes' subscriptions too (one shared Redis): only then must a join be
+    /// announced to them (`node::routes`). Not on one node, nor where the
+    /// count is unknown.
+    fn counts_other_nodes(&self) -> bool {
+        false
+    }
     /// Publishes each message in order, in as few round trips as the
     /// backend allows (a round's offers, a trip's withdrawals).
     async fn publish_many(&self, batch: Vec<(Topic, Vec<u8>)>) -> Result<(), BusError> {

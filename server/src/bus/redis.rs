@@ -166,6 +166,10 @@ impl Bus for RedisBus {
         self.recovered.clone()
     }
 
+    fn counts_other_nodes(&self) -> bool {
+        true
+    }
+
     async fn ping(&self) -> Result<(), BusError> {
         let mut con = self.cmd.clone();
         redis::cmd("PING")

@@ -152,7 +152,7 @@ async fn reconcile(
                 _ => None,
             })
             .collect();
-        if result.is_ok() && !joined.is_empty() {
+        if result.is_ok() && !joined.is_empty() && bus.counts_other_nodes() {
             let listening: Vec<_> = joined
                 .into_iter()
                 .map(|u| (Topic::User(u), Control::Listening.encode()))
