@@ -40,6 +40,16 @@ impl Inner {
         self.next_generation += 1;
         self.next_generation
     }
+
+    /// No route is alone any more, and no reply to an earlier PUBLISH
+    /// counts.
+    fn unprove_all(&mut self) {
+        let generation = self.generation();
+        for r in self.users.values_mut() {
+            r.generation = generation;
+            r.alone = false;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -164,11 +174,7 @@ impl Routes {
     pub fn suspend(&self) {
         let mut inner = self.lock();
         inner.suspended = true;
-        let generation = inner.generation();
-        for r in inner.users.values_mut() {
-            r.generation = generation;
-            r.alone = false;
-        }
+        inner.unprove_all();
     }
 
     /// The bus is back after losing its connection (and resubscribed):
@@ -177,12 +183,8 @@ impl Routes {
     pub fn reset(&self) {
         let mut inner = self.lock();
         inner.suspended = false;
-        let generation = inner.generation();
-        for r in inner.users.values_mut() {
-            r.generation = generation;
-            r.alone = false;
-            r.in_flight = 0;
-        }
+        inner.unprove_all();
+        inner.users.values_mut().for_each(|r| r.in_flight = 0);
     }
 
     /// Users whose locations currently go local (the monitor, tests).

@@ -5,7 +5,6 @@
 use crate::helpers::*;
 use hail_protocol::http::TrackResponse;
 use hail_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, TripStatus, WithdrawReason};
-use std::time::Duration;
 
 on_both_redis! {
     async fn the_trip_flow_across_two_nodes(redis) {
@@ -185,43 +184,14 @@ on_both_redis! {
         // A second socket of the rider's, on the other node: its node
         // announces the subscription, and the points take the bus again.
         let mut second = Ws::connect(b, rider.token()).await;
-        let mut reached = false;
-        for _ in 0..100 {
-            let p = next_point(&mut dws, &mut north).await;
-            rws.recv_until(is_point(p)).await;
-            if second.sees(Duration::from_millis(100), is_point(p)).await {
-                reached = true;
-                break;
-            }
-        }
-        assert!(reached, "the socket on the other node never got a point");
-        for _ in 0..5 {
-            let p = next_point(&mut dws, &mut north).await;
-            rws.recv_until(is_point(p)).await;
-            assert!(
-                second.recv_within(Duration::from_secs(5), is_point(p)).await.is_some(),
-                "a point missed the socket on the other node"
-            );
-        }
+        let other = "the socket on the other node";
+        points_reach(&mut dws, &mut north, &mut rws, &mut second, 5, other).await;
 
         if counted {
             // Once that socket is gone, its node leaves the topic, and the
             // points go past the bus again.
             drop(second);
-            let before = a.metric(local).await.unwrap_or(0.0);
-            let mut again = false;
-            for _ in 0..250 {
-                let p = next_point(&mut dws, &mut north).await;
-                rws.recv_until(is_point(p)).await;
-                if a.metric(local).await.unwrap_or(0.0) > before {
-                    again = true;
-                    break;
-                }
-                // Under the socket's frame rate (20/s), however long the
-                // other node takes to leave.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            assert!(again, "the points never went past the bus again");
+            until_past_the_bus(a, &mut dws, &mut north, &mut rws).await;
         }
     }
 }

@@ -290,7 +290,6 @@ async fn a_socket_whose_node_lost_redis_gets_the_points_again_once_it_reconnects
         format!("redis://127.0.0.1:{}", proxy.port),
     );
     let b = spawn_node(env, &behind).await;
-    let local = r#"hail_locations_forwarded_total{way="local"}"#;
     let (rider, mut rws) = a.connect(Role::Rider).await;
     let (_driver, mut dws) = driver_online(&a, near(300.0)).await;
     let trip = rws.ok(request_at_centre()).await.expect("trip");
@@ -304,42 +303,12 @@ async fn a_socket_whose_node_lost_redis_gets_the_points_again_once_it_reconnects
     readyz_becomes(&b, 503).await;
     // Redis dropped the node's subscription: the driver's node is alone on
     // the topic now, and learns it from a PUBLISH's count.
-    let before = a.metric(local).await.unwrap_or(0.0);
-    let mut alone = false;
-    for _ in 0..100 {
-        let p = next_point(&mut dws, &mut north).await;
-        rws.recv_until(is_point(p)).await;
-        if a.metric(local).await.unwrap_or(0.0) > before {
-            alone = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(alone, "the driver's node never went past the bus");
+    until_past_the_bus(&a, &mut dws, &mut north, &mut rws).await;
 
     proxy.restore();
     readyz_becomes(&b, 200).await;
     assert_eq!(second.wait_closed().await, Some(1012));
     let mut second = Ws::connect(&b, rider.token()).await;
-    let mut reached = false;
-    for _ in 0..100 {
-        let p = next_point(&mut dws, &mut north).await;
-        rws.recv_until(is_point(p)).await;
-        if second.sees(Duration::from_millis(100), is_point(p)).await {
-            reached = true;
-            break;
-        }
-    }
-    assert!(reached, "the reconnected socket never got a point");
-    for _ in 0..3 {
-        let p = next_point(&mut dws, &mut north).await;
-        rws.recv_until(is_point(p)).await;
-        assert!(
-            second
-                .recv_within(Duration::from_secs(5), is_point(p))
-                .await
-                .is_some(),
-            "a point missed the reconnected socket"
-        );
-    }
+    let what = "the reconnected socket";
+    points_reach(&mut dws, &mut north, &mut rws, &mut second, 3, what).await;
 }

@@ -54,6 +54,51 @@ pub fn is_point(pos: (f64, f64)) -> impl Fn(&ServerMessage) -> bool {
     move |m| matches!(m, ServerMessage::DriverLocation { lat, lng, .. } if (*lat, *lng) == pos)
 }
 
+/// The driver streams points, each awaited at the rider's socket `rws`,
+/// until `other` (another socket of the rider's) gets one too; from then
+/// on `other` must get each of the next `then`. `what` names `other`.
+pub async fn points_reach(
+    dws: &mut Ws,
+    north: &mut f64,
+    rws: &mut Ws,
+    other: &mut Ws,
+    then: usize,
+    what: &str,
+) {
+    let mut reached = false;
+    for _ in 0..100 {
+        let p = next_point(dws, north).await;
+        rws.recv_until(is_point(p)).await;
+        if other.sees(Duration::from_millis(100), is_point(p)).await {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "{what} never got a point");
+    for _ in 0..then {
+        let p = next_point(dws, north).await;
+        rws.recv_until(is_point(p)).await;
+        let got = other.recv_within(Duration::from_secs(5), is_point(p)).await;
+        assert!(got.is_some(), "a point missed {what}");
+    }
+}
+
+/// The driver streams points (10/s, under the socket's frame rate), each
+/// awaited at `rws`, until `app` sends one past the bus.
+pub async fn until_past_the_bus(app: &TestApp, dws: &mut Ws, north: &mut f64, rws: &mut Ws) {
+    let local = r#"hail_locations_forwarded_total{way="local"}"#;
+    let before = app.metric(local).await.unwrap_or(0.0);
+    for _ in 0..100 {
+        let p = next_point(dws, north).await;
+        rws.recv_until(is_point(p)).await;
+        if app.metric(local).await.unwrap_or(0.0) > before {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the points never went past the bus");
+}
+
 pub fn request_at_centre() -> ClientMessage {
     ClientMessage::request(
         place(CENTRE.0, CENTRE.1),
