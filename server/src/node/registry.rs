@@ -131,9 +131,9 @@ pub enum Control {
     /// An operator closed the user's sockets ([`close::POLICY`]); the
     /// account stays usable, so clients may reconnect.
     Disconnect,
-    /// A node has just subscribed to the user's topic: a node that sent
-    /// the user's locations past the bus sends them through it again
-    /// ([`Routes`]).
+    /// A socket of the user's has just joined on some node (one Redis
+    /// only): a node that sent the user's locations past the bus sends
+    /// them through it again ([`Routes`]).
     Listening,
 }
 

@@ -187,8 +187,9 @@ impl Routes {
         inner.users.values_mut().for_each(|r| r.in_flight = 0);
     }
 
-    /// Users whose locations currently go local (the monitor, tests).
-    pub fn local_count(&self) -> usize {
+    /// Users whose locations currently go local.
+    #[cfg(test)]
+    fn local_count(&self) -> usize {
         self.lock().users.values().filter(|r| r.alone).count()
     }
 }
